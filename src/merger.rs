@@ -1,0 +1,136 @@
+//! Many sources (grabbed keyboards), one output: a key stays down while any source holds it.
+//! Pure bookkeeping; it never touches the system and never allocates per event.
+
+use crate::engine::{KeyEvent, KeyValue, Sink};
+use crate::keymap::Mods;
+use crate::keys::{Key, KEY_CNT};
+
+/// Identifies one source (one grabbed device's engine) in a [`Merger`].
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct SourceId(usize);
+
+const WORDS: usize = KEY_CNT / 64;
+
+#[derive(Clone, Default)]
+struct KeySet([u64; WORDS]);
+
+impl KeySet {
+    fn contains(&self, key: Key) -> bool {
+        self.0[key.index() / 64] & (1 << (key.index() % 64)) != 0
+    }
+    fn set(&mut self, key: Key, on: bool) {
+        let (w, b) = (key.index() / 64, 1u64 << (key.index() % 64));
+        if on {
+            self.0[w] |= b
+        } else {
+            self.0[w] &= !b
+        }
+    }
+    fn keys(&self) -> impl Iterator<Item = Key> + '_ {
+        (0..KEY_CNT).filter_map(|i| Key::new(i as u16)).filter(|&k| self.contains(k))
+    }
+}
+
+/// Combines the output of several engines into one key stream.
+#[derive(Default)]
+pub struct Merger {
+    /// Keys each source holds; `None` for a freed slot.
+    sources: Vec<Option<KeySet>>,
+    /// How many sources hold each key.
+    count: Vec<u16>,
+}
+
+impl Merger {
+    pub fn new() -> Merger {
+        Merger { sources: Vec::new(), count: vec![0; KEY_CNT] }
+    }
+
+    /// Registers a new source (reusing a freed slot if there is one).
+    pub fn add_source(&mut self) -> SourceId {
+        if let Some(i) = self.sources.iter().position(Option::is_none) {
+            self.sources[i] = Some(KeySet::default());
+            return SourceId(i);
+        }
+        self.sources.push(Some(KeySet::default()));
+        SourceId(self.sources.len() - 1)
+    }
+
+    /// Releases everything `src` holds and forgets it.
+    pub fn remove_source(&mut self, src: SourceId, out: &mut impl Sink) {
+        self.release_source(src, out);
+        if let Some(slot) = self.sources.get_mut(src.0) {
+            *slot = None;
+        }
+    }
+
+    /// Passes `ev` from `src` to `out` if it changes the merged state (a repeat passes while the
+    /// key is down). A release for a key `src` does not hold is dropped.
+    pub fn event(&mut self, src: SourceId, ev: KeyEvent, out: &mut impl Sink) {
+        let Some(Some(held)) = self.sources.get_mut(src.0) else { return };
+        let i = ev.key.index();
+        match ev.value {
+            KeyValue::Down => {
+                if held.contains(ev.key) {
+                    return;
+                }
+                held.set(ev.key, true);
+                self.count[i] += 1;
+                if self.count[i] == 1 {
+                    out.key(ev);
+                }
+            }
+            KeyValue::Up => {
+                if !held.contains(ev.key) {
+                    return;
+                }
+                held.set(ev.key, false);
+                self.count[i] -= 1;
+                if self.count[i] == 0 {
+                    out.key(ev);
+                }
+            }
+            KeyValue::Repeat => {
+                if held.contains(ev.key) {
+                    out.key(ev);
+                }
+            }
+        }
+    }
+
+    /// Releases every key `src` holds (the others' keys stay down).
+    pub fn release_source(&mut self, src: SourceId, out: &mut impl Sink) {
+        let Some(Some(held)) = self.sources.get(src.0) else { return };
+        let keys: KeySet = held.clone();
+        // Modifiers last, so that nothing is typed with a modifier that was already let go of.
+        for modifiers in [false, true] {
+            for key in keys.keys().filter(|&k| Mods::of_key(k).is_some() == modifiers) {
+                self.event(src, KeyEvent::up(key), out);
+            }
+        }
+    }
+
+    /// Releases every key of every source.
+    pub fn release_all(&mut self, out: &mut impl Sink) {
+        for i in 0..self.sources.len() {
+            self.release_source(SourceId(i), out);
+        }
+    }
+
+    /// Whether the merged output has `key` down.
+    pub fn is_down(&self, key: Key) -> bool {
+        self.count[key.index()] > 0
+    }
+}
+
+/// A sink that feeds a [`Merger`] from one source: `engine → SourceSink → merger → out`.
+pub struct SourceSink<'a, S: Sink> {
+    pub merger: &'a mut Merger,
+    pub src: SourceId,
+    pub out: &'a mut S,
+}
+
+impl<S: Sink> Sink for SourceSink<'_, S> {
+    fn key(&mut self, ev: KeyEvent) {
+        self.merger.event(self.src, ev, self.out);
+    }
+}

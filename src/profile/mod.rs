@@ -1,0 +1,97 @@
+//! Profiles: the TOML schema, parsing with source positions, validation, and device-ID matching.
+//! Pure: it reads the files it is given and returns values or `path:line:col` diagnostics.
+
+mod ids;
+mod parse;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::keymap::Keymap;
+
+pub use ids::{DeviceClass, DeviceInfo, IdKind, IdSelector, Specificity};
+
+/// The default profile directory.
+pub const DEFAULT_DIR: &str = "/etc/keymapd";
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A problem in a profile, at a position in its file.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Diagnostic {
+    pub path: PathBuf,
+    /// 1-based; 0 when the problem is not at a position (an unreadable file).
+    pub line: usize,
+    pub col: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sev = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        if self.line == 0 {
+            write!(f, "{}: {}: {}", self.path.display(), sev, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}: {}", self.path.display(), self.line, self.col, sev, self.message)
+        }
+    }
+}
+
+/// One keyboard's profile: which devices it claims and what it does to them.
+pub struct Profile {
+    /// The file stem (`usb-keyboard` for `usb-keyboard.toml`).
+    pub name: String,
+    pub path: PathBuf,
+    pub ids: Vec<IdSelector>,
+    pub keymap: Arc<Keymap>,
+}
+
+impl Profile {
+    /// Parses and validates one profile from its text.
+    pub fn parse(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic>), Vec<Diagnostic>> {
+        parse::parse_profile(path, text)
+    }
+
+    /// The best (most specific) selector of this profile that claims `dev`, unless an exclusion
+    /// (`-…`) rules `dev` out.
+    pub fn claims(&self, dev: &DeviceInfo) -> Option<&IdSelector> {
+        ids::best_claim(&self.ids, dev)
+    }
+}
+
+/// How a device was matched against the profile set.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Match {
+    /// Claimed by `profile` (an index into [`ProfileSet::profiles`]) through `selector`.
+    Claimed { profile: usize, selector: String },
+    /// Not claimed, and why.
+    Unclaimed(String),
+}
+
+/// All profiles of a directory (or of the files given), validated together.
+pub struct ProfileSet {
+    pub profiles: Vec<Profile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl ProfileSet {
+    /// Loads profiles from files and directories (a directory contributes its `*.toml` files,
+    /// in name order). All files are read and checked; any error fails the whole set.
+    pub fn load(paths: &[PathBuf]) -> Result<ProfileSet, Vec<Diagnostic>> {
+        parse::load_set(paths)
+    }
+
+    /// Which profile claims `dev`: the most specific claim wins; ties go to the first file by
+    /// name (and `keymapd check` reports them).
+    pub fn match_device(&self, dev: &DeviceInfo) -> Match {
+        ids::match_device(&self.profiles, dev)
+    }
+}
