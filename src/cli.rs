@@ -1,6 +1,196 @@
 //! The command line: `run`, `check`, `test`, `list`; argument parsing, output formats, exit codes.
 //! It never remaps anything itself: it wires files and the terminal to the core and the daemon.
 
-pub fn main() -> i32 {
-    0
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::profile::{Diagnostic, Profile, ProfileSet, DEFAULT_DIR};
+use crate::{daemon, script};
+
+const EXAMPLES: &str = "\
+Examples:
+  keymapd check                          validate /etc/keymapd/*.toml
+  keymapd check profiles/laptop.toml     validate one file
+  keymapd list                           show input devices and the profile claiming each
+  echo 'leftcontrol down' | keymapd test --profile profiles/usb-keyboard.toml --script -
+  keymapd test                           live dry-run on the keyboards the profiles claim
+  keymapd run                            serve (normally started by systemd)";
+
+/// A keyboard remapping daemon: per-keyboard TOML profiles, keyd's action model, one virtual keyboard.
+#[derive(Parser, Debug)]
+#[command(name = "keymapd", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Grab the keyboards the profiles claim, remap them and re-emit through one virtual keyboard.
+    Run {
+        /// Profile directory.
+        #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
+        config: PathBuf,
+    },
+    /// Validate profiles (files or directories); exit 1 with `path:line:col: error: …` if any is bad.
+    Check {
+        /// Profile files or directories [default: /etc/keymapd].
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Show what keys would become: offline with --script, else live on the claimed keyboards.
+    #[command(after_help = "\
+Script format (--script): one step per line
+  <key> down | <key> up | <key> repeat     an input event (keyd key names, e.g. leftcontrol)
+  <N>ms                                    let N milliseconds pass
+  # comment, blank lines                   ignored
+Output: one line per output event, e.g. `leftmeta down`.")]
+    Test {
+        /// The profile to simulate (with --script).
+        #[arg(long, short, value_name = "PATH", requires = "script")]
+        profile: Option<PathBuf>,
+        /// Script file, or `-` for standard input; runs offline, without any device.
+        #[arg(long, short, value_name = "PATH|-", requires = "profile")]
+        script: Option<PathBuf>,
+        /// Profile directory (live mode).
+        #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR, conflicts_with = "script")]
+        config: PathBuf,
+    },
+    /// List input devices: path, vendor:product, name, phys, and which profile claims each.
+    List {
+        /// Profile directory.
+        #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
+        config: PathBuf,
+    },
+    /// Print shell completions to standard output.
+    #[command(hide = true)]
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    #[command(hide = true)]
+    Man,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Run { .. } | Command::Test { script: None, .. }) { "info" } else { "warn" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_level))
+        .format_timestamp(None)
+        .format_target(false)
+        .init();
+    match cli.command {
+        Command::Run { config } => daemon_result(daemon::run(&config)),
+        Command::Check { paths } => check(&paths),
+        Command::Test { profile: Some(p), script: Some(s), .. } => test_script(&p, &s),
+        Command::Test { config, .. } => daemon_result(daemon::live_test(&config)),
+        Command::List { config } => daemon_result(daemon::list(&config)),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format_args!("cannot write the man page: {e}")),
+        },
+    }
+}
+
+fn fail(msg: std::fmt::Arguments) -> ExitCode {
+    eprintln!("keymapd: error: {msg}");
+    ExitCode::FAILURE
+}
+
+fn daemon_result(r: Result<(), daemon::Error>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("{e}")),
+    }
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+/// `keymapd check`: exit 0 when every profile is valid (warnings may be printed), 1 otherwise.
+fn check(paths: &[PathBuf]) -> ExitCode {
+    let paths = if paths.is_empty() { vec![PathBuf::from(DEFAULT_DIR)] } else { paths.to_vec() };
+    match ProfileSet::load(&paths) {
+        Ok(set) if set.profiles.is_empty() => {
+            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            fail(format_args!("no profiles (*.toml) found in {}", shown.join(", ")))
+        }
+        Ok(set) => {
+            print_diagnostics(&set.warnings);
+            let names: Vec<&str> = set.profiles.iter().map(|p| p.name.as_str()).collect();
+            println!("ok: {} profile{} ({})", names.len(), if names.len() == 1 { "" } else { "s" }, names.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            print_diagnostics(&diags);
+            let n = diags.iter().filter(|d| d.severity == crate::profile::Severity::Error).count();
+            eprintln!("keymapd: {n} error{} found", if n == 1 { "" } else { "s" });
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `keymapd test --profile P --script S`: offline simulation.
+fn test_script(profile_path: &Path, script_path: &Path) -> ExitCode {
+    let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
+        Ok(mut set) if set.profiles.len() == 1 => {
+            print_diagnostics(&set.warnings);
+            set.profiles.remove(0)
+        }
+        Ok(set) => {
+            return fail(format_args!(
+                "--profile takes one profile file; {} holds {}",
+                profile_path.display(),
+                set.profiles.len()
+            ))
+        }
+        Err(diags) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    let (label, text) = match read_script(script_path) {
+        Ok(t) => t,
+        Err(e) => return fail(format_args!("cannot read script {}: {e}", script_path.display())),
+    };
+    let steps = match script::parse(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{label}:{}: error: {}", e.line, e.message);
+            return ExitCode::FAILURE;
+        }
+    };
+    simulate(&profile, &steps)
+}
+
+fn simulate(profile: &Profile, steps: &[script::Step]) -> ExitCode {
+    let out = script::run(profile.keymap.clone(), steps);
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(script::format(&out).as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("cannot write output: {e}")),
+    }
+}
+
+fn read_script(path: &Path) -> std::io::Result<(String, String)> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(("<stdin>".to_owned(), text))
+    } else {
+        Ok((path.display().to_string(), std::fs::read_to_string(path)?))
+    }
 }

@@ -1,3 +1,3 @@
-fn main() {
-    std::process::exit(keymapd::cli::main());
+fn main() -> std::process::ExitCode {
+    keymapd::cli::main()
 }

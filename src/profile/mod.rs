@@ -1,6 +1,7 @@
 //! Profiles: the TOML schema, parsing with source positions, validation, and device-ID matching.
 //! Pure: it reads the files it is given and returns values or `path:line:col` diagnostics.
 
+pub mod expr;
 mod ids;
 mod parse;
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use crate::keymap::Keymap;
 
-pub use ids::{DeviceClass, DeviceInfo, IdKind, IdSelector, Specificity};
+pub use ids::{bus, DeviceClass, DeviceInfo, IdKind, IdSelector, Specificity};
 
 /// The default profile directory.
 pub const DEFAULT_DIR: &str = "/etc/keymapd";
