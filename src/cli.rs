@@ -67,9 +67,7 @@ Output: one line per output event, e.g. `leftmeta down`.")]
     },
     /// Print shell completions to standard output.
     #[command(hide = true)]
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     /// Print the man page (roff) to standard output.
     #[command(hide = true)]
     Man,
@@ -78,7 +76,11 @@ Output: one line per output event, e.g. `leftmeta down`.")]
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Run { .. } | Command::Test { script: None, .. }) { "info" } else { "warn" };
+    let default_level = if matches!(cli.command, Command::Run { .. } | Command::Test { script: None, .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_level))
         .format_timestamp(None)
         .format_target(false)
@@ -130,7 +132,12 @@ fn check(paths: &[PathBuf]) -> ExitCode {
         Ok(set) => {
             print_diagnostics(&set.warnings);
             let names: Vec<&str> = set.profiles.iter().map(|p| p.name.as_str()).collect();
-            println!("ok: {} profile{} ({})", names.len(), if names.len() == 1 { "" } else { "s" }, names.join(", "));
+            println!(
+                "ok: {} profile{} ({})",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            );
             ExitCode::SUCCESS
         }
         Err(diags) => {

@@ -71,7 +71,13 @@ impl Mods {
     /// The keyd prefix letters of this set, e.g. `C-S-`; right-hand keys other than AltGr have none.
     pub fn prefix(self) -> String {
         let mut s = String::new();
-        for (m, l) in [(Mods::CONTROL, 'C'), (Mods::META, 'M'), (Mods::ALT, 'A'), (Mods::SHIFT, 'S'), (Mods::ALTGR, 'G')] {
+        for (m, l) in [
+            (Mods::CONTROL, 'C'),
+            (Mods::META, 'M'),
+            (Mods::ALT, 'A'),
+            (Mods::SHIFT, 'S'),
+            (Mods::ALTGR, 'G'),
+        ] {
             if self.contains(m) {
                 s.push(l);
                 s.push('-');

@@ -38,7 +38,9 @@ pub fn parse(text: &str) -> Result<Vec<Step>, ScriptError> {
         let step = match words.as_slice() {
             [w] if w.ends_with("ms") => {
                 let n = &w[..w.len() - 2];
-                let ms: u64 = n.parse().map_err(|_| err(format!("bad duration `{w}`; write whole milliseconds, e.g. `150ms`")))?;
+                let ms: u64 = n.parse().map_err(|_| {
+                    err(format!("bad duration `{w}`; write whole milliseconds, e.g. `150ms`"))
+                })?;
                 Step::Advance(Duration::from_millis(ms))
             }
             [key, value] => {
@@ -47,11 +49,15 @@ pub fn parse(text: &str) -> Result<Vec<Step>, ScriptError> {
                     "down" => KeyValue::Down,
                     "up" => KeyValue::Up,
                     "repeat" => KeyValue::Repeat,
-                    other => return Err(err(format!("bad event `{other}`; expected `down`, `up` or `repeat`"))),
+                    other => {
+                        return Err(err(format!("bad event `{other}`; expected `down`, `up` or `repeat`")))
+                    }
                 };
                 Step::Event(KeyEvent::new(k, v))
             }
-            _ => return Err(err(format!("cannot read `{line}`; expected `<key> down|up|repeat` or `<N>ms`"))),
+            _ => {
+                return Err(err(format!("cannot read `{line}`; expected `<key> down|up|repeat` or `<N>ms`")))
+            }
         };
         steps.push(step);
     }

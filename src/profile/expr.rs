@@ -6,9 +6,27 @@ use crate::keys::{self, Key};
 
 /// keyd actions that parse but are not implemented yet: a clear error instead of a silent no-op.
 const NOT_YET: &[&str] = &[
-    "overload", "overloadt", "overloadt2", "overloadi", "lettermod", "timeout", "oneshot", "oneshotm",
-    "oneshotk", "toggle", "togglem", "swap", "swapm", "clear", "clearm", "layerm", "setlayout", "macro",
-    "macro2", "repeat", "command",
+    "overload",
+    "overloadt",
+    "overloadt2",
+    "overloadi",
+    "lettermod",
+    "timeout",
+    "oneshot",
+    "oneshotm",
+    "oneshotk",
+    "toggle",
+    "togglem",
+    "swap",
+    "swapm",
+    "clear",
+    "clearm",
+    "layerm",
+    "setlayout",
+    "macro",
+    "macro2",
+    "repeat",
+    "command",
 ];
 
 /// Parses one action expression. `keymap` provides the layer names `layer(…)` may refer to.
@@ -123,8 +141,14 @@ mod tests {
     #[test]
     fn errors() {
         let k = km();
-        assert_eq!(parse_action("overload(control, esc)", &k), Err("not supported yet: overload(control, esc)".into()));
-        assert_eq!(parse_action("frobnicate(x)", &k), Err("unknown action `frobnicate(…)` in `frobnicate(x)`".into()));
+        assert_eq!(
+            parse_action("overload(control, esc)", &k),
+            Err("not supported yet: overload(control, esc)".into())
+        );
+        assert_eq!(
+            parse_action("frobnicate(x)", &k),
+            Err("unknown action `frobnicate(…)` in `frobnicate(x)`".into())
+        );
         assert!(parse_action("", &k).unwrap_err().starts_with("empty action"));
         assert_eq!(parse_action("X-a", &k), Err("unknown key `X-a`".into()));
     }

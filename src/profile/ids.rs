@@ -73,7 +73,9 @@ impl PartialEq for IdKind {
     fn eq(&self, other: &Self) -> bool {
         use IdKind::*;
         match (self, other) {
-            (VendorProduct { vendor: a, product: b }, VendorProduct { vendor: c, product: d }) => a == c && b == d,
+            (VendorProduct { vendor: a, product: b }, VendorProduct { vendor: c, product: d }) => {
+                a == c && b == d
+            }
             (Name(a), Name(b)) => a.as_str() == b.as_str(),
             (Class(a), Class(b)) => a == b,
             (Any, Any) => true,
@@ -154,7 +156,11 @@ impl IdSelector {
 
 fn parse_vendor_product(s: &str) -> Option<(u16, u16)> {
     let (v, p) = s.split_once(':')?;
-    let hex4 = |x: &str| (x.len() == 4 && x.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u16::from_str_radix(x, 16).ok()).flatten();
+    let hex4 = |x: &str| {
+        (x.len() == 4 && x.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| u16::from_str_radix(x, 16).ok())
+            .flatten()
+    };
     Some((hex4(v)?, hex4(p)?))
 }
 

@@ -149,7 +149,10 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
         seen.insert(section.name, offset);
         let builtin = keymap.layer_id(section.name).filter(|&id| id != 0 && id as usize <= 5);
         if builtin.is_some() && !section.mods.is_empty() {
-            d.error(offset, format!("[{}] is a built-in modifier layer; its modifiers cannot be changed", section.name));
+            d.error(
+                offset,
+                format!("[{}] is a built-in modifier layer; its modifiers cannot be changed", section.name),
+            );
             layer_of.push(None);
             continue;
         }
@@ -186,10 +189,11 @@ impl RefStr for std::borrow::Cow<'_, str> {
     }
 }
 
+/// The `ids` entries; errors are recorded in `d` (the result is then incomplete but present).
 fn parse_ids(d: &mut Diags, offset: usize, value: &DeValue) -> Option<Vec<IdSelector>> {
     let DeValue::Array(items) = value else {
         d.error(offset, "`ids` must be an array of strings, e.g. `ids = [\"usb:kb\"]`");
-        return None;
+        return Some(Vec::new());
     };
     let mut ids = Vec::new();
     for item in items.iter() {
@@ -225,43 +229,73 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, layer: LayerId, table: &De
         };
         if let Some(&(prev, prev_name)) = bound.get(&k) {
             let (l, c) = line_col(d.text, prev);
-            d.error(at, format!("key `{name}` is bound twice in [{}] (also at {l}:{c} as `{prev_name}`)", keymap.layer(layer).name));
+            d.error(
+                at,
+                format!(
+                    "key `{name}` is bound twice in [{}] (also at {l}:{c} as `{prev_name}`)",
+                    keymap.layer(layer).name
+                ),
+            );
             continue;
         }
         bound.insert(k, (at, name));
         let DeValue::String(expr_text) = value.get_ref() else {
-            d.error(value.span().start, format!("the action for `{name}` must be a string, e.g. `{name} = \"esc\"`"));
+            d.error(
+                value.span().start,
+                format!("the action for `{name}` must be a string, e.g. `{name} = \"esc\"`"),
+            );
             continue;
         };
         match expr::parse_action(expr_text, keymap) {
             Ok(action) => keymap.set(layer, k, action),
-            Err(msg) => d.error(value.span().start, format!("{msg} (for `{name}`)")),
+            Err(msg) => d.error(value.span().start, format!("`{name}`: {msg}")),
         }
     }
 }
 
 /// Reads one profile file, refusing what is not a small UTF-8 text file.
 fn read_profile(path: &Path) -> Result<String, Diagnostic> {
-    let whole = |message: String| Diagnostic { path: path.to_owned(), line: 0, col: 0, severity: Severity::Error, message };
+    let whole = |message: String| Diagnostic {
+        path: path.to_owned(),
+        line: 0,
+        col: 0,
+        severity: Severity::Error,
+        message,
+    };
     let meta = std::fs::metadata(path).map_err(|e| whole(format!("cannot read: {e}")))?;
     if !meta.is_file() {
         return Err(whole("not a regular file".into()));
     }
     if meta.len() > MAX_PROFILE_BYTES {
-        return Err(whole(format!("file too large ({} bytes; a profile may have at most {MAX_PROFILE_BYTES})", meta.len())));
+        return Err(whole(format!(
+            "file too large ({} bytes; a profile may have at most {MAX_PROFILE_BYTES})",
+            meta.len()
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
         let (line, col) = line_col(&text, valid);
-        Diagnostic { path: path.to_owned(), line, col, severity: Severity::Error, message: "not valid UTF-8".into() }
+        Diagnostic {
+            path: path.to_owned(),
+            line,
+            col,
+            severity: Severity::Error,
+            message: "not valid UTF-8".into(),
+        }
     })
 }
 
 /// The `*.toml` files of a directory, in name order; hidden and editor files are skipped.
 fn profile_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let err = |message: String| Diagnostic { path: dir.to_owned(), line: 0, col: 0, severity: Severity::Error, message };
+    let err = |message: String| Diagnostic {
+        path: dir.to_owned(),
+        line: 0,
+        col: 0,
+        severity: Severity::Error,
+        message,
+    };
     let entries = std::fs::read_dir(dir).map_err(|e| err(format!("cannot read directory: {e}")))?;
     let mut files = Vec::new();
     for entry in entries {

@@ -1,0 +1,200 @@
+//! The engine, driven through profiles and scripts: each test is one line in, one line out.
+
+mod common;
+use common::sim;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keymapd::engine::{Engine, KeyEvent, KeyValue};
+use keymapd::keys::Key;
+
+const SWAP: &str = r#"
+ids = ["*"]
+[main]
+leftcontrol = "leftmeta"
+leftmeta = "leftcontrol"
+rightalt = "rightmeta"
+rightmeta = "rightalt"
+"#;
+
+#[test]
+fn unmapped_keys_pass_through() {
+    assert_eq!(sim(SWAP, "a down, a up"), "a down, a up");
+    assert_eq!(
+        sim(SWAP, "leftshift down, a down, a up, leftshift up"),
+        "leftshift down, a down, a up, leftshift up"
+    );
+}
+
+#[test]
+fn swap_table() {
+    assert_eq!(sim(SWAP, "leftcontrol down, leftcontrol up"), "leftmeta down, leftmeta up");
+    assert_eq!(sim(SWAP, "leftmeta down, leftmeta up"), "leftcontrol down, leftcontrol up");
+    assert_eq!(sim(SWAP, "rightalt down, rightalt up"), "rightmeta down, rightmeta up");
+    assert_eq!(sim(SWAP, "rightmeta down, rightmeta up"), "rightalt down, rightalt up");
+    // A chord through the swap: physical ctrl+c becomes meta+c.
+    assert_eq!(
+        sim(SWAP, "leftcontrol down, c down, c up, leftcontrol up"),
+        "leftmeta down, c down, c up, leftmeta up"
+    );
+}
+
+#[test]
+fn both_swapped_keys_held_together() {
+    assert_eq!(
+        sim(SWAP, "leftcontrol down, leftmeta down, leftcontrol up, leftmeta up"),
+        "leftmeta down, leftcontrol down, leftmeta up, leftcontrol up"
+    );
+}
+
+#[test]
+fn key_with_modifiers() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"C-a\"\nf1 = \"M-S-t\"\n";
+    assert_eq!(sim(p, "capslock down, capslock up"), "leftcontrol down, a down, a up, leftcontrol up");
+    assert_eq!(
+        sim(p, "f1 down, f1 up"),
+        "leftshift down, leftmeta down, t down, t up, leftshift up, leftmeta up"
+    );
+}
+
+#[test]
+fn repeat_repeats_the_mapped_key() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"esc\"\n";
+    assert_eq!(
+        sim(p, "capslock down, capslock repeat, capslock repeat, capslock up"),
+        "esc down, esc repeat, esc repeat, esc up"
+    );
+    // A repeat of a key that is not down is dropped; so is a repeat of a layer key.
+    assert_eq!(sim(p, "capslock repeat"), "");
+    assert_eq!(
+        sim(SWAP, "leftcontrol down, leftcontrol repeat, leftcontrol up"),
+        "leftmeta down, leftmeta up"
+    );
+}
+
+#[test]
+fn layer_of_a_builtin_modifier() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(control)\"\n";
+    assert_eq!(
+        sim(p, "capslock down, c down, c up, capslock up"),
+        "leftcontrol down, c down, c up, leftcontrol up"
+    );
+}
+
+#[test]
+fn binding_in_a_modifier_layer_replaces_its_modifier() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(control)\"\n[control]\nj = \"down\"\n";
+    assert_eq!(
+        sim(p, "capslock down, j down, j up, x down, x up, capslock up"),
+        "leftcontrol down, leftcontrol up, down down, down up, leftcontrol down, x down, x up, leftcontrol up"
+    );
+}
+
+#[test]
+fn plain_layer_active_while_held() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[nav]\nh = \"left\"\nl = \"right\"\n";
+    assert_eq!(
+        sim(p, "capslock down, h down, h up, capslock up, h down, h up"),
+        "left down, left up, h down, h up"
+    );
+    // Keys the layer does not bind fall through to main.
+    assert_eq!(sim(p, "capslock down, x down, x up, capslock up"), "x down, x up");
+}
+
+#[test]
+fn custom_modifier_layer() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[\"nav:C-S\"]\nh = \"left\"\n";
+    assert_eq!(
+        sim(p, "capslock down, t down, t up, capslock up"),
+        "leftcontrol down, leftshift down, t down, t up, leftcontrol up, leftshift up"
+    );
+    assert_eq!(
+        sim(p, "capslock down, h down, h up, capslock up"),
+        "leftcontrol down, leftshift down, leftcontrol up, leftshift up, left down, left up, leftcontrol down, leftshift down, leftcontrol up, leftshift up"
+    );
+}
+
+#[test]
+fn release_undoes_the_press_even_after_the_layer_changed() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[nav]\nh = \"left\"\n";
+    // h pressed in nav, nav released first, then h: `left` comes up, `h` never goes down.
+    assert_eq!(sim(p, "capslock down, h down, capslock up, h up"), "left down, left up");
+    // h pressed in main, then nav: its release is still `h`.
+    assert_eq!(sim(p, "h down, capslock down, h up, capslock up"), "h down, h up");
+}
+
+#[test]
+fn most_recent_layer_wins() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"layer(one)\"\nf2 = \"layer(two)\"\n[one]\na = \"x\"\n[two]\na = \"y\"\n";
+    assert_eq!(
+        sim(p, "f1 down, f2 down, a down, a up, f2 up, a down, a up, f1 up"),
+        "y down, y up, x down, x up"
+    );
+}
+
+#[test]
+fn two_keys_mapped_to_one_output_key_are_refcounted() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"esc\"\n";
+    assert_eq!(sim(p, "capslock down, esc down, capslock up, esc up"), "esc down, esc up");
+    assert_eq!(
+        sim(SWAP, "leftcontrol down, rightcontrol down, leftcontrol up, rightcontrol up"),
+        "leftmeta down, rightcontrol down, leftmeta up, rightcontrol up"
+    );
+}
+
+#[test]
+fn stray_events_invent_nothing() {
+    assert_eq!(sim(SWAP, "a up"), "");
+    assert_eq!(sim(SWAP, "a down, a down, a up, a up"), "a down, a up");
+}
+
+#[test]
+fn noop_swallows_the_key() {
+    let p = "ids = [\"*\"]\n[main]\ninsert = \"noop\"\n";
+    assert_eq!(sim(p, "insert down, insert repeat, insert up"), "");
+}
+
+#[test]
+fn release_all_releases_modifiers_last_and_forgets_held_keys() {
+    let p = common::profile("ids = [\"*\"]\n[main]\ncapslock = \"layer(control)\"\n");
+    let mut e = Engine::new(p.keymap.clone());
+    let mut out = Vec::new();
+    let t = Duration::ZERO;
+    e.process(KeyEvent::down(Key::CAPSLOCK), t, &mut out);
+    e.process(KeyEvent::down(Key::A), t, &mut out);
+    out.clear();
+    e.release_all(&mut out);
+    assert_eq!(out, vec![KeyEvent::up(Key::A), KeyEvent::up(Key::LEFTCTRL)]);
+    assert!(e.is_idle());
+    out.clear();
+    // The physical releases that follow produce nothing.
+    e.process(KeyEvent::up(Key::A), t, &mut out);
+    e.process(KeyEvent::up(Key::CAPSLOCK), t, &mut out);
+    assert_eq!(out, vec![]);
+}
+
+#[test]
+fn set_keymap_releases_what_the_old_keymap_held() {
+    let old = common::profile(SWAP);
+    let new = common::profile("ids = [\"*\"]\n[main]\nleftcontrol = \"leftalt\"\n");
+    let mut e = Engine::new(old.keymap.clone());
+    let mut out = Vec::new();
+    let t = Duration::ZERO;
+    e.process(KeyEvent::down(Key::LEFTCTRL), t, &mut out);
+    e.set_keymap(Arc::clone(&new.keymap), &mut out);
+    e.process(KeyEvent::up(Key::LEFTCTRL), t, &mut out);
+    e.process(KeyEvent::down(Key::LEFTCTRL), t, &mut out);
+    e.process(KeyEvent::up(Key::LEFTCTRL), t, &mut out);
+    let s: Vec<String> = out.iter().map(|e| e.to_string()).collect();
+    assert_eq!(s, ["leftmeta down", "leftmeta up", "leftalt down", "leftalt up"]);
+}
+
+#[test]
+fn no_timers_without_timed_actions() {
+    let p = common::profile(SWAP);
+    let mut e = Engine::new(p.keymap.clone());
+    let mut out = Vec::new();
+    assert_eq!(e.process(KeyEvent::new(Key::A, KeyValue::Down), Duration::from_millis(5), &mut out), None);
+    assert_eq!(e.next_deadline(), None);
+}

@@ -1,0 +1,76 @@
+//! The output merger: several sources, one virtual keyboard.
+
+use keymapd::engine::{Engine, KeyEvent, KeyValue};
+use keymapd::keys::Key;
+use keymapd::merger::{Merger, SourceSink};
+
+mod common;
+
+fn s(out: &[KeyEvent]) -> String {
+    out.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[test]
+fn two_sources_holding_shift() {
+    let mut m = Merger::new();
+    let (a, b) = (m.add_source(), m.add_source());
+    let mut out = Vec::new();
+    m.event(a, KeyEvent::down(Key::LEFTSHIFT), &mut out);
+    m.event(b, KeyEvent::down(Key::LEFTSHIFT), &mut out);
+    m.event(a, KeyEvent::up(Key::LEFTSHIFT), &mut out);
+    assert!(m.is_down(Key::LEFTSHIFT), "b still holds shift");
+    m.event(b, KeyEvent::down(Key::A), &mut out);
+    m.event(b, KeyEvent::up(Key::A), &mut out);
+    m.event(b, KeyEvent::up(Key::LEFTSHIFT), &mut out);
+    assert_eq!(s(&out), "leftshift down, a down, a up, leftshift up");
+}
+
+#[test]
+fn releases_only_what_a_source_holds() {
+    let mut m = Merger::new();
+    let (a, b) = (m.add_source(), m.add_source());
+    let mut out = Vec::new();
+    m.event(a, KeyEvent::up(Key::A), &mut out);
+    m.event(a, KeyEvent::new(Key::A, KeyValue::Repeat), &mut out);
+    assert_eq!(s(&out), "", "nothing invented for keys a source does not hold");
+    m.event(a, KeyEvent::down(Key::A), &mut out);
+    m.event(b, KeyEvent::up(Key::A), &mut out);
+    assert_eq!(s(&out), "a down", "b cannot release a's key");
+    m.event(a, KeyEvent::new(Key::A, KeyValue::Repeat), &mut out);
+    assert_eq!(s(&out), "a down, a repeat");
+}
+
+#[test]
+fn removing_a_source_releases_its_keys_modifiers_last() {
+    let mut m = Merger::new();
+    let (a, b) = (m.add_source(), m.add_source());
+    let mut out = Vec::new();
+    m.event(a, KeyEvent::down(Key::LEFTCTRL), &mut out);
+    m.event(a, KeyEvent::down(Key::A), &mut out);
+    m.event(b, KeyEvent::down(Key::LEFTCTRL), &mut out);
+    out.clear();
+    m.remove_source(a, &mut out);
+    assert_eq!(s(&out), "a up", "b still holds control");
+    m.release_all(&mut out);
+    assert_eq!(s(&out), "a up, leftcontrol up");
+    // A freed slot is reused and starts empty.
+    let c = m.add_source();
+    assert_eq!(c, a);
+}
+
+#[test]
+fn engines_feed_the_merger_through_source_sinks() {
+    let swap = common::profile("ids = [\"*\"]\n[main]\nleftcontrol = \"leftmeta\"\n");
+    let plain = common::profile("ids = [\"*\"]\n[main]\n");
+    let mut m = Merger::new();
+    let (a, b) = (m.add_source(), m.add_source());
+    let (mut ea, mut eb) = (Engine::new(swap.keymap.clone()), Engine::new(plain.keymap.clone()));
+    let mut out = Vec::new();
+    let t = std::time::Duration::ZERO;
+    ea.process(KeyEvent::down(Key::LEFTCTRL), t, &mut SourceSink { merger: &mut m, src: a, out: &mut out });
+    eb.process(KeyEvent::down(Key::LEFTMETA), t, &mut SourceSink { merger: &mut m, src: b, out: &mut out });
+    ea.process(KeyEvent::up(Key::LEFTCTRL), t, &mut SourceSink { merger: &mut m, src: a, out: &mut out });
+    assert_eq!(s(&out), "leftmeta down", "meta stays down while b holds it");
+    eb.release_all(&mut SourceSink { merger: &mut m, src: b, out: &mut out });
+    assert_eq!(s(&out), "leftmeta down, leftmeta up");
+}

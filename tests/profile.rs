@@ -1,0 +1,261 @@
+//! Profiles: malformed input gives exact `path:line:col: error: …` messages; device-ID matching.
+
+use std::path::{Path, PathBuf};
+
+use keymapd::profile::{bus, DeviceInfo, IdSelector, Match, Profile, ProfileSet};
+
+/// Every error of `text` parsed as `t.toml`, formatted as `keymapd check` prints them.
+fn errors(text: &str) -> Vec<String> {
+    match Profile::parse(Path::new("t.toml"), text) {
+        Ok(_) => vec![],
+        Err(d) => d.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+#[test]
+fn malformed_profiles_give_exact_messages() {
+    let cases: &[(&str, &str)] = &[
+        ("ids = [\"*\"]\n[main]\nleftctl = \"leftmeta\"\n", "t.toml:3:1: error: unknown key `leftctl`; did you mean `leftctrl`?"),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"C-escc\"\n",
+            "t.toml:3:12: error: `capslock`: unknown key `escc` in `C-escc`; did you mean `esc`?",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"overload(control, esc)\"\n",
+            "t.toml:3:12: error: `capslock`: not supported yet: overload(control, esc)",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"frob(x)\"\n",
+            "t.toml:3:12: error: `capslock`: unknown action `frob(…)` in `frob(x)`",
+        ),
+        (
+            "ids = [\"usb\", \"046d:c52b\"]\n[main]\n",
+            "t.toml:1:8: error: unknown device id `usb`; expected `VVVV:PPPP` (hex vendor:product), \
+             `name:<device name or glob>`, `usb:kb`, `bluetooth:kb`, `laptop:kb` or `*`, optionally with a \
+             leading `-` to exclude",
+        ),
+        (
+            "[main]\na = \"b\"\n",
+            "t.toml:1:1: error: missing `ids`: say which keyboards this profile is for, e.g. `ids = [\"usb:kb\"]` or `ids = [\"*\"]`",
+        ),
+        (
+            "ids = [\"*\"]\nfoo = 1\n[main]\n",
+            "t.toml:2:1: error: unknown field `foo`; a profile has `ids = [...]` and sections such as `[main]`",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"layer(nva)\"\n[nav]\nh = \"left\"\n",
+            "t.toml:3:12: error: `capslock`: unknown layer `nva`; the layers are: control, shift, meta, alt, altgr, nav",
+        ),
+        ("ids = [\"*\"]\n[main\n", "t.toml:2:6: error: invalid TOML: unclosed table, expected `]`"),
+        (
+            "ids = [\"*\"]\n[main]\nleftctrl = \"a\"\nleftcontrol = \"b\"\n",
+            "t.toml:4:1: error: key `leftcontrol` is bound twice in [main] (also at 3:1 as `leftctrl`)",
+        ),
+        ("ids = [\"*\"]\n[main]\na = 1\n", "t.toml:3:5: error: the action for `a` must be a string, e.g. `a = \"esc\"`"),
+        (
+            "ids = [\"*\"]\n[\"nav:X\"]\n",
+            "t.toml:2:2: error: bad modifiers `X` in section [nav:X]; use letters C, M, A, S, G joined by `-`",
+        ),
+        ("ids = [\"*\"]\n[\"control+alt\"]\n", "t.toml:2:2: error: not supported yet: composite layer [control+alt]"),
+        ("ids = [\"*\"]\n[global]\n", "t.toml:2:2: error: not supported yet: section [global]"),
+        ("ids = [\"*\"]\n[main]\n\"j+k\" = \"esc\"\n", "t.toml:3:1: error: not supported yet: chord `j+k`"),
+        ("ids = [\"-*\"]\n", "t.toml:1:7: error: `ids` only excludes devices; add what it claims, e.g. `\"*\"`"),
+        ("ids = []\n", "t.toml:1:7: error: `ids` is empty: this profile would claim no device"),
+        (
+            "ids = [\"*\"]\n[\"control:S\"]\n",
+            "t.toml:2:2: error: [control] is a built-in modifier layer; its modifiers cannot be changed",
+        ),
+        ("ids = [\"*\"]\n[main]\n[main]\n", "t.toml:3:2: error: invalid TOML: duplicate key"),
+        ("ids = \"*\"\n", "t.toml:1:7: error: `ids` must be an array of strings, e.g. `ids = [\"usb:kb\"]`"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(errors(text), vec![want.to_string()], "for profile:\n{text}");
+    }
+}
+
+#[test]
+fn every_error_of_a_file_is_reported() {
+    let e = errors("ids = [\"*\", \"nope\"]\n[main]\nfoo = \"bar\"\nleftctrl = \"baz\"\n");
+    assert_eq!(e.len(), 3, "{e:#?}");
+}
+
+#[test]
+fn valid_profiles_parse() {
+    let ok = [
+        "ids = [\"*\"]\n",
+        "ids = [\"046d:c52b\", \"name:AT Translated Set 2 keyboard\", \"-046d:c077\"]\n[main]\nleftcontrol = \"leftmeta\"\nleftmeta = \"leftcontrol\"\nrightalt = \"rightmeta\"\nrightmeta = \"rightalt\"\ncapslock = \"layer(control)\"\n",
+        "ids = [\"usb:kb\"]\n[main]\ncapslock = \"layer(nav)\"\n[\"nav:C-S\"]\nh = \"left\"\n[shift]\nesc = \"grave\"\n",
+        "ids = [\"laptop:kb\"]\n[main]\nkpenter = \"!\"\nleftctrl = \"escape\"\n",
+    ];
+    for text in ok {
+        assert_eq!(errors(text), Vec::<String>::new(), "for profile:\n{text}");
+    }
+}
+
+fn kb(name: &str, vendor: u16, product: u16, bustype: u16) -> DeviceInfo {
+    DeviceInfo {
+        name: name.into(),
+        vendor,
+        product,
+        bustype,
+        phys: String::new(),
+        is_keyboard: true,
+        is_pointer: false,
+    }
+}
+
+fn set(files: &[(&str, &str)]) -> (tempdir::Dir, Result<ProfileSet, Vec<String>>) {
+    let dir = tempdir::Dir::new();
+    for (name, text) in files {
+        std::fs::write(dir.0.join(name), text).unwrap();
+    }
+    let r =
+        ProfileSet::load(std::slice::from_ref(&dir.0)).map_err(|d| d.iter().map(|d| d.to_string()).collect());
+    (dir, r)
+}
+
+mod tempdir {
+    /// A scratch directory removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let p = std::env::temp_dir().join(format!("keymapd-test-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn claimed_by(set: &ProfileSet, dev: &DeviceInfo) -> Option<String> {
+    match set.match_device(dev) {
+        Match::Claimed { profile, .. } => Some(set.profiles[profile].name.clone()),
+        Match::Unclaimed(_) => None,
+    }
+}
+
+#[test]
+fn selectors_parse_and_fit() {
+    let usb = kb("Logitech USB Receiver", 0x046d, 0xc52b, bus::USB);
+    let at = kb("AT Translated Set 2 keyboard", 0x0001, 0x0001, bus::I8042);
+    let bt = kb("MX Keys", 0x046d, 0xb35b, bus::BLUETOOTH);
+    let fits = |s: &str, d: &DeviceInfo| IdSelector::parse(s).unwrap().fits(d);
+    assert!(fits("046d:c52b", &usb) && !fits("046d:c52b", &at));
+    assert!(fits("046D:C52B", &usb), "hex is case-insensitive");
+    assert!(
+        fits("name:AT Translated Set 2 keyboard", &at)
+            && fits("name:Logitech*", &usb)
+            && !fits("name:Logitech", &usb)
+    );
+    assert!(fits("usb:kb", &usb) && !fits("usb:kb", &at) && !fits("usb:kb", &bt));
+    assert!(fits("laptop:kb", &at) && !fits("laptop:kb", &usb));
+    assert!(
+        fits("laptop:kb", &kb("i2c kbd", 1, 2, bus::I2C))
+            && fits("laptop:kb", &kb("spi kbd", 1, 2, bus::SPI))
+    );
+    assert!(fits("bluetooth:kb", &bt));
+    assert!(fits("*", &usb) && fits("*", &at));
+    for bad in ["046d:c52", "046d:c52bb", "usb", "usb:mouse", "name:", "", "046d-c52b", "gggg:0000"] {
+        assert!(IdSelector::parse(bad).is_err(), "{bad:?} should be rejected");
+    }
+}
+
+#[test]
+fn most_specific_claim_wins_and_exclusions_apply() {
+    let (_d, s) = set(&[
+        ("a-any.toml", "ids = [\"*\"]\n"),
+        ("b-usb.toml", "ids = [\"usb:kb\", \"-046d:c077\"]\n"),
+        ("c-name.toml", "ids = [\"name:Logitech*\"]\n"),
+        ("d-exact.toml", "ids = [\"046d:c52b\"]\n"),
+    ]);
+    let s = s.unwrap();
+    let name = |d: &DeviceInfo| claimed_by(&s, d);
+    assert_eq!(name(&kb("Logitech USB Receiver", 0x046d, 0xc52b, bus::USB)).as_deref(), Some("d-exact"));
+    assert_eq!(name(&kb("Logitech K120", 0x046d, 0xc31c, bus::USB)).as_deref(), Some("c-name"));
+    assert_eq!(name(&kb("Cherry", 0x046a, 0x0011, bus::USB)).as_deref(), Some("b-usb"));
+    // Excluded from usb:kb, so the catch-all takes it.
+    assert_eq!(name(&kb("Dell", 0x046d, 0xc077, bus::USB)).as_deref(), Some("a-any"));
+    assert_eq!(name(&kb("AT Translated Set 2 keyboard", 1, 1, bus::I8042)).as_deref(), Some("a-any"));
+}
+
+#[test]
+fn mice_and_non_keyboards_are_never_claimed() {
+    let (_d, s) = set(&[("any.toml", "ids = [\"*\", \"046d:c077\"]\n")]);
+    let s = s.unwrap();
+    let mut mouse = kb("Mouse", 0x046d, 0xc077, bus::USB);
+    mouse.is_pointer = true;
+    assert_eq!(s.match_device(&mouse), Match::Unclaimed("a pointer device, never grabbed".into()));
+    let mut power = kb("Power Button", 0, 1, bus::HOST);
+    power.is_keyboard = false;
+    assert_eq!(s.match_device(&power), Match::Unclaimed("not a keyboard".into()));
+}
+
+#[test]
+fn ties_are_errors() {
+    let (d, s) = set(&[
+        ("one.toml", "ids = [\"usb:kb\"]\n"),
+        ("two.toml", "# second\nids = [\"laptop:kb\", \"usb:kb\"]\n"),
+    ]);
+    let errs = s.err().expect("a tie is an error");
+    let two = d.0.join("two.toml");
+    let one = d.0.join("one.toml");
+    assert_eq!(
+        errs,
+        vec![format!(
+            "{}:2:21: error: `usb:kb` is also claimed by {} at the same specificity: a device it fits would \
+             have two profiles; narrow one of them (see `keymapd list` for device ids)",
+            two.display(),
+            one.display()
+        )]
+    );
+}
+
+#[test]
+fn directory_loading_skips_hidden_and_editor_files_and_reports_unreadable_ones() {
+    let (d, s) = set(&[
+        ("kb.toml", "ids = [\"*\"]\n"),
+        (".kb.toml.swp", "garbage"),
+        ("kb.toml~", "garbage"),
+        ("notes.txt", "garbage"),
+    ]);
+    assert_eq!(s.unwrap().profiles.len(), 1);
+    drop(d);
+    let missing = PathBuf::from("/nonexistent/keymapd");
+    let e = ProfileSet::load(&[missing]).err().unwrap();
+    assert_eq!(
+        e[0].to_string(),
+        "/nonexistent/keymapd: error: cannot read: No such file or directory (os error 2)"
+    );
+    let (d, _) = set(&[]);
+    std::fs::write(d.0.join("big.toml"), vec![b'#'; 2 << 20]).unwrap();
+    let e = ProfileSet::load(std::slice::from_ref(&d.0)).err().unwrap();
+    assert!(
+        e[0].to_string()
+            .ends_with("error: file too large (2097152 bytes; a profile may have at most 1048576)"),
+        "{e:?}"
+    );
+    std::fs::remove_file(d.0.join("big.toml")).unwrap();
+    std::fs::write(d.0.join("bad.toml"), b"ids = [\"*\"]\n# \xff\n").unwrap();
+    let e = ProfileSet::load(std::slice::from_ref(&d.0)).err().unwrap();
+    assert!(e[0].to_string().ends_with("bad.toml:2:3: error: not valid UTF-8"), "{e:?}");
+}
+
+#[test]
+fn the_example_profiles_are_valid() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles");
+    let s = ProfileSet::load(&[dir]).unwrap_or_else(|e| panic!("{e:?}"));
+    let names: Vec<&str> = s.profiles.iter().map(|p| p.name.as_str()).collect();
+    assert!(names.contains(&"laptop") && names.contains(&"usb-keyboard"), "{names:?}");
+    assert!(s.warnings.is_empty());
+    let at = kb("AT Translated Set 2 keyboard", 1, 1, bus::I8042);
+    let usb = kb("Some USB keyboard", 0x1234, 0x5678, bus::USB);
+    assert_eq!(claimed_by(&s, &at).as_deref(), Some("laptop"));
+    assert_eq!(claimed_by(&s, &usb).as_deref(), Some("usb-keyboard"));
+}
