@@ -784,10 +784,7 @@ pub fn shifted(name: &str) -> Option<Key> {
 
 /// Every named code with its canonical name, in code order.
 pub fn canonical_names() -> impl Iterator<Item = (Key, &'static str)> {
-    (0..KEY_CNT as u16)
-        .map(Key)
-        .filter(|k| k.has_name())
-        .map(|k| (k, k.name()))
+    (0..KEY_CNT as u16).map(Key).filter(|k| k.has_name()).map(|k| (k, k.name()))
 }
 
 /// Every accepted name (canonical and aliases) with its key, in byte order of the name. The
