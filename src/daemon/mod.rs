@@ -1,25 +1,128 @@
 //! The thin I/O shell: device discovery, grab, uinput, event loop, hotplug, reload, signals.
 //! The only module that touches the system; all remapping decisions are the engine's.
 
-use std::path::Path;
+mod devices;
+mod event_loop;
+mod frame;
+mod keyboard;
+mod keystate;
+mod list;
+mod live;
+mod reload;
+mod sys;
+mod uinput;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::profile::ProfileSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The virtual keyboard could not be created; the message says what to do.
     #[error("{0}")]
-    Other(String),
+    Uinput(String),
+    /// The profile directory is missing or unusable; the message says what to do.
+    #[error("{0}")]
+    Config(String),
+    /// The profiles have errors (each was logged as `path:line:col: error: …`).
+    #[error("{0} error(s) in the profiles; fix them (`keymapd check`) and start again")]
+    InvalidProfiles(usize),
+    /// `keymapd test`: no keyboard to watch.
+    #[error("{0}")]
+    NoDevice(String),
+    /// The panic escape (backspace+escape+enter) was pressed.
+    #[error("panic escape: backspace+escape+enter held together; released every key, ungrabbed every keyboard, exiting")]
+    PanicEscape,
+    #[error("{what}: {source}")]
+    Io { what: String, source: io::Error },
+}
+
+impl Error {
+    fn io(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Io { what, source }
+    }
 }
 
 /// `keymapd run`: serve until SIGTERM/SIGINT.
-pub fn run(_config: &Path) -> Result<(), Error> {
-    Err(Error::Other("not implemented yet".into()))
+pub fn run(config: &Path) -> Result<(), Error> {
+    event_loop::run(config)
 }
 
 /// `keymapd list`: every input device and which profile claims it.
-pub fn list(_config: &Path) -> Result<(), Error> {
-    Err(Error::Other("not implemented yet".into()))
+pub fn list(config: &Path) -> Result<(), Error> {
+    list::list(config)
 }
 
 /// `keymapd test` without `--script`: read matching keyboards without grabbing; echo each key.
-pub fn live_test(_config: &Path) -> Result<(), Error> {
-    Err(Error::Other("not implemented yet".into()))
+pub fn live_test(config: &Path) -> Result<(), Error> {
+    live::live_test(config)
+}
+
+/// An open error a user will meet, with what to do about it.
+fn explain_open(path: &Path, e: &io::Error) -> String {
+    let p = path.display();
+    let is_uinput = path == Path::new(uinput::UINPUT);
+    match e.kind() {
+        io::ErrorKind::NotFound if is_uinput => {
+            format!("{p} does not exist: load the uinput module (`modprobe uinput`; to load it at boot, add `uinput` to /etc/modules-load.d/keymapd.conf)")
+        }
+        io::ErrorKind::PermissionDenied if is_uinput => format!(
+            "{p}: permission denied: keymapd needs read-write access to {p}: run it as root (the systemd unit does), \
+             or install keymapd's udev rules (the project's udev-rules/ directory, into /etc/udev/rules.d/) which give \
+             the `uinput` group access, and add your user to the `uinput` and `input` groups"
+        ),
+        io::ErrorKind::PermissionDenied => format!(
+            "{p}: permission denied: reading keyboards needs root or membership in the `input` group \
+             (`usermod -aG input USER`, then log in again; keymapd's udev rules in udev-rules/ set the group)"
+        ),
+        io::ErrorKind::NotFound => format!("{p}: no such device (it was unplugged?)"),
+        _ => format!("{p}: {e}"),
+    }
+}
+
+/// Loads the profile set from `config`, logging every diagnostic. A directory without profiles
+/// is an empty set (the daemon then waits for profiles to appear).
+fn load_profiles(config: &Path) -> Result<ProfileSet, Error> {
+    if !config.exists() {
+        return Err(Error::Config(format!(
+            "{}: no such profile directory: create it and add a profile (e.g. {}/keyboard.toml with `ids = [\"*\"]`), \
+             check it with `keymapd check`, or pass --config DIR",
+            config.display(),
+            config.display()
+        )));
+    }
+    if config.is_dir() && !has_toml(config) {
+        return Ok(ProfileSet { profiles: Vec::new(), warnings: Vec::new() });
+    }
+    match ProfileSet::load(&[config.to_path_buf()]) {
+        Ok(set) => {
+            for w in &set.warnings {
+                log::warn!("{w}");
+            }
+            Ok(set)
+        }
+        Err(diags) => {
+            for d in &diags {
+                log::error!("{d}");
+            }
+            Err(Error::InvalidProfiles(diags.len()))
+        }
+    }
+}
+
+fn has_toml(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "toml")))
+        .unwrap_or(false)
+}
+
+/// The directory to watch for a `--config` path (itself, or a file's parent).
+fn watch_dir(config: &Path) -> PathBuf {
+    if config.is_dir() {
+        config.to_path_buf()
+    } else {
+        config.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    }
 }

@@ -1,0 +1,137 @@
+//! Input devices as the system shows them: the event nodes (udev), opening one, and what it is
+//! (`DeviceInfo`: IDs, keyboard or pointer). It never grabs and never decides about profiles.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use evdev::raw_stream::RawDevice;
+use evdev::{AbsoluteAxisCode, KeyCode, RelativeAxisCode};
+
+use crate::profile::DeviceInfo;
+
+/// One `/dev/input/eventN` node and its sysfs path (`…/inputM/eventN`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub devnode: PathBuf,
+    pub syspath: PathBuf,
+}
+
+impl Node {
+    /// Whether this node belongs to the input device at `input_syspath` (`…/inputM`), i.e. our
+    /// own virtual keyboard: compared by sysfs path, never by name.
+    pub fn belongs_to(&self, input_syspath: &Path) -> bool {
+        self.syspath.parent() == Some(input_syspath)
+    }
+
+    fn number(&self) -> u32 {
+        event_number(&self.devnode)
+    }
+}
+
+fn event_number(p: &Path) -> u32 {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("event"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u32::MAX)
+}
+
+/// Every event node, in `eventN` order: from udev, or from /dev/input if udev cannot enumerate.
+pub fn enumerate() -> Vec<Node> {
+    let mut nodes = match enumerate_udev() {
+        Ok(n) => n,
+        Err(e) => {
+            log::warn!("udev enumeration failed ({e}); scanning /dev/input instead");
+            enumerate_dev()
+        }
+    };
+    nodes.sort_by_key(Node::number);
+    nodes
+}
+
+fn enumerate_udev() -> io::Result<Vec<Node>> {
+    let mut en = udev::Enumerator::new()?;
+    en.match_subsystem("input")?;
+    en.match_sysname("event*")?;
+    Ok(en
+        .scan_devices()?
+        .filter_map(|d| {
+            Some(Node { devnode: d.devnode()?.to_path_buf(), syspath: d.syspath().to_path_buf() })
+        })
+        .collect())
+}
+
+fn enumerate_dev() -> Vec<Node> {
+    let Ok(dir) = std::fs::read_dir("/dev/input") else { return Vec::new() };
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("event"))
+        .map(|e| {
+            let devnode = e.path();
+            let class = Path::new("/sys/class/input").join(e.file_name());
+            let syspath = std::fs::canonicalize(&class).unwrap_or(class);
+            Node { devnode, syspath }
+        })
+        .collect()
+}
+
+/// Opens an event node read-write (LEDs are written to it), falling back to read-only.
+pub fn open(devnode: &Path) -> io::Result<RawDevice> {
+    RawDevice::open(devnode)
+}
+
+const KEY_A: u16 = 30;
+const KEY_Z: u16 = 44;
+const KEY_SPACE: u16 = 57;
+const BTN_MOUSE: u16 = 0x110;
+const BTN_TOUCH: u16 = 0x14a;
+
+/// What matching needs to know about a device.
+pub fn info(dev: &RawDevice) -> DeviceInfo {
+    let id = dev.input_id();
+    let keys = dev.supported_keys();
+    let has = |code: u16| keys.is_some_and(|k| k.contains(KeyCode(code)));
+    // A typing keyboard, close to udev's ID_INPUT_KEYBOARD: every key from escape through the
+    // digits and the first two letter rows (codes 1..=31), plus the bottom row's z and space.
+    let is_keyboard = (1..=31).all(has) && has(KEY_A) && has(KEY_Z) && has(KEY_SPACE);
+    let rel = dev.supported_relative_axes();
+    let has_rel = |a: RelativeAxisCode| rel.is_some_and(|r| r.contains(a));
+    let abs_x = dev.supported_absolute_axes().is_some_and(|a| a.contains(AbsoluteAxisCode::ABS_X));
+    let is_pointer = (has_rel(RelativeAxisCode::REL_X) && has_rel(RelativeAxisCode::REL_Y))
+        || has(BTN_MOUSE)
+        || (abs_x && has(BTN_TOUCH));
+    DeviceInfo {
+        name: dev.name().unwrap_or("").to_owned(),
+        vendor: id.vendor(),
+        product: id.product(),
+        bustype: id.bus_type().0,
+        phys: dev.physical_path().unwrap_or("").to_owned(),
+        is_keyboard,
+        is_pointer,
+    }
+}
+
+/// `vvvv:pppp name`, the way every log line names a device.
+pub fn label(info: &DeviceInfo) -> String {
+    format!("{} {}", info.id(), info.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_device_is_recognised_by_sysfs_path() {
+        let n = Node {
+            devnode: "/dev/input/event7".into(),
+            syspath: "/sys/devices/virtual/input/input12/event7".into(),
+        };
+        assert!(n.belongs_to(Path::new("/sys/devices/virtual/input/input12")));
+        assert!(!n.belongs_to(Path::new("/sys/devices/virtual/input/input1")));
+    }
+
+    #[test]
+    fn event_nodes_sort_numerically() {
+        assert!(event_number(Path::new("/dev/input/event2")) < event_number(Path::new("/dev/input/event10")));
+        assert_eq!(event_number(Path::new("/dev/input/mice")), u32::MAX);
+    }
+}

@@ -1,0 +1,552 @@
+//! `keymapd run`: the one-thread mio loop that owns every fd (devices, udev, notify, signals,
+//! uinput, the timerfd) and moves events between them. It never sleeps and never ticks.
+
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token, Waker};
+use notify::Watcher;
+use sd_notify::NotifyState;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+
+use crate::merger::Merger;
+use crate::profile::{Match, ProfileSet};
+
+use super::devices::{self, Node};
+use super::frame::Frame;
+use super::keyboard::{GrabResult, Keyboard};
+use super::reload::{self, Plan};
+use super::sys::{self, input_event, TimerFd};
+use super::uinput::VirtualKeyboard;
+use super::{explain_open, load_profiles, watch_dir, Error};
+
+const SIGNALS: Token = Token(0);
+const UDEV: Token = Token(1);
+const WAKER: Token = Token(2);
+const TIMER: Token = Token(3);
+const UINPUT: Token = Token(4);
+const DEV_BASE: usize = 16;
+
+/// How long the profile directory must be quiet before a reload (editors write in steps).
+const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// An event node the daemon has seen (claimed or not), for re-matching on reload.
+struct Known {
+    node: Node,
+    /// `None` if it could not be opened.
+    info: Option<crate::profile::DeviceInfo>,
+}
+
+struct Daemon {
+    poll: Poll,
+    config: PathBuf,
+    set: ProfileSet,
+    out: VirtualKeyboard,
+    merger: Merger,
+    /// Output not tied to one keyboard's frame (shutdown).
+    frame: Frame,
+    known: Vec<Known>,
+    kbs: Vec<Option<Keyboard>>,
+    /// LED state the desktop last wrote to the virtual keyboard, by LED code.
+    leds: [bool; 5],
+    timer: TimerFd,
+    debounce: Option<Duration>,
+    monitor: Option<udev::MonitorSocket>,
+    notes: mpsc::Receiver<notify::Result<notify::Event>>,
+    buf: Box<[input_event; 64]>,
+    exit: Option<Result<(), Error>>,
+}
+
+fn notify_systemd(states: &[NotifyState]) {
+    if let Err(e) = sd_notify::notify(false, states) {
+        log::debug!("sd_notify: {e}");
+    }
+}
+
+pub fn run(config: &Path) -> Result<(), Error> {
+    let set = load_profiles(config)?;
+    if set.profiles.is_empty() {
+        log::warn!(
+            "no profiles in {}: nothing will be remapped until one is added (it is picked up without a restart)",
+            config.display()
+        );
+    }
+    let out = VirtualKeyboard::create().map_err(Error::Uinput)?;
+    log::info!("created {:?} at {}", super::uinput::NAME, out.syspath().display());
+    let poll = Poll::new().map_err(Error::io("creating the event loop"))?;
+    let reg = poll.registry();
+    let mut signals =
+        Signals::new([SIGTERM, SIGINT, SIGHUP]).map_err(Error::io("installing signal handlers"))?;
+    reg.register(&mut signals, SIGNALS, Interest::READABLE).map_err(Error::io("watching signals"))?;
+    let timer = TimerFd::new().map_err(Error::io("creating a timerfd"))?;
+    reg.register(&mut SourceFd(&timer.raw_fd()), TIMER, Interest::READABLE)
+        .map_err(Error::io("watching the timerfd"))?;
+    reg.register(&mut SourceFd(&out.raw_fd()), UINPUT, Interest::READABLE)
+        .map_err(Error::io("watching the virtual keyboard"))?;
+    // The monitor is set up before enumerating, so that no device plugged in meanwhile is missed.
+    let monitor = match udev::MonitorBuilder::new()
+        .and_then(|b| b.match_subsystem("input"))
+        .and_then(|b| b.listen())
+    {
+        Ok(mut m) => match reg.register(&mut m, UDEV, Interest::READABLE) {
+            Ok(()) => Some(m),
+            Err(e) => {
+                log::warn!("cannot watch udev ({e}): keyboards plugged in later will not be picked up");
+                None
+            }
+        },
+        Err(e) => {
+            log::warn!("cannot open a udev monitor ({e}): keyboards plugged in later will not be picked up");
+            None
+        }
+    };
+    let waker = Arc::new(Waker::new(reg, WAKER).map_err(Error::io("creating a waker"))?);
+    let (tx, notes) = mpsc::channel();
+    let w = waker.clone();
+    let watcher = notify::recommended_watcher(move |res| {
+        if tx.send(res).is_ok() {
+            let _ = w.wake();
+        }
+    });
+    let dir = watch_dir(config);
+    let _watcher = match watcher {
+        Ok(mut watcher) => match watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
+            Ok(()) => Some(watcher),
+            Err(e) => {
+                log::warn!(
+                    "cannot watch {} ({e}): reload with SIGHUP (`systemctl reload keymapd`)",
+                    dir.display()
+                );
+                None
+            }
+        },
+        Err(e) => {
+            log::warn!(
+                "cannot watch {} ({e}): reload with SIGHUP (`systemctl reload keymapd`)",
+                dir.display()
+            );
+            None
+        }
+    };
+
+    let mut d = Daemon {
+        poll,
+        config: config.to_path_buf(),
+        set,
+        out,
+        merger: Merger::new(),
+        frame: Frame::new(),
+        known: Vec::new(),
+        kbs: Vec::new(),
+        leds: [false; 5],
+        timer,
+        debounce: None,
+        monitor,
+        notes,
+        buf: Box::new([sys::new_event(0, 0, 0); 64]),
+        exit: None,
+    };
+    for node in devices::enumerate() {
+        d.add(node);
+    }
+    d.warn_if_idle();
+    notify_systemd(&[NotifyState::Ready]);
+    d.serve(&mut signals)
+}
+
+impl Daemon {
+    fn serve(&mut self, signals: &mut Signals) -> Result<(), Error> {
+        let mut events = Events::with_capacity(64);
+        loop {
+            if let Err(e) = self.poll.poll(&mut events, None) {
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(Error::Io { what: "waiting for events".into(), source: e });
+            }
+            for ev in events.iter() {
+                match ev.token() {
+                    SIGNALS => self.on_signals(signals),
+                    UDEV => self.on_udev(),
+                    WAKER => self.on_notes(),
+                    TIMER => self.on_timer(),
+                    UINPUT => self.on_leds(),
+                    Token(t) if t >= DEV_BASE => self.on_device(t - DEV_BASE),
+                    _ => {}
+                }
+                if self.exit.is_some() {
+                    break;
+                }
+            }
+            if let Some(result) = self.exit.take() {
+                return result;
+            }
+            self.rearm();
+        }
+    }
+
+    fn on_signals(&mut self, signals: &mut Signals) {
+        let pending: Vec<i32> = signals.pending().collect();
+        for sig in pending {
+            match sig {
+                SIGHUP => {
+                    self.debounce = None;
+                    self.reload("SIGHUP");
+                }
+                _ => {
+                    log::info!("signal {sig}: releasing every key, ungrabbing, exiting");
+                    notify_systemd(&[NotifyState::Stopping]);
+                    self.shutdown();
+                    self.exit = Some(Ok(()));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Releases every output key, then ungrabs every keyboard.
+    fn shutdown(&mut self) {
+        for kb in self.kbs.iter_mut().flatten() {
+            self.out.write(&mut kb.frame);
+        }
+        self.merger.release_all(&mut self.frame);
+        self.out.write(&mut self.frame);
+        for kb in self.kbs.iter_mut().flatten() {
+            let _ = kb.dev.ungrab();
+        }
+    }
+
+    fn on_udev(&mut self) {
+        let Some(monitor) = &self.monitor else { return };
+        let mut changes = Vec::new();
+        for ev in monitor.iter() {
+            let dev = ev.device();
+            if !dev.sysname().to_string_lossy().starts_with("event") {
+                continue;
+            }
+            let syspath = dev.syspath().to_path_buf();
+            match ev.event_type() {
+                udev::EventType::Add => {
+                    if let Some(devnode) = dev.devnode() {
+                        changes.push((true, Node { devnode: devnode.to_path_buf(), syspath }));
+                    }
+                }
+                udev::EventType::Remove => {
+                    let devnode = dev.devnode().map(Path::to_path_buf).unwrap_or_default();
+                    changes.push((false, Node { devnode, syspath }));
+                }
+                _ => {}
+            }
+        }
+        for (add, node) in changes {
+            if add {
+                self.add(node);
+            } else {
+                self.remove(&node.syspath);
+            }
+        }
+    }
+
+    /// A new event node: open it, match it, log the decision, claim it if a profile does.
+    fn add(&mut self, node: Node) {
+        if node.belongs_to(self.out.syspath()) {
+            log::debug!("{} is keymapd's own virtual keyboard: never grabbed", node.devnode.display());
+            return;
+        }
+        if let Some(k) = self.known.iter().find(|k| k.node.syspath == node.syspath) {
+            if k.node.devnode == node.devnode {
+                return; // seen at enumeration and again from the monitor
+            }
+        }
+        self.remove(&node.syspath);
+        let dev = match devices::open(&node.devnode) {
+            Ok(d) => d,
+            Err(e) => {
+                log::warn!("{}", explain_open(&node.devnode, &e));
+                self.known.push(Known { node, info: None });
+                return;
+            }
+        };
+        let info = devices::info(&dev);
+        self.known.push(Known { node: node.clone(), info: Some(info.clone()) });
+        match self.set.match_device(&info) {
+            Match::Claimed { profile, .. } => {
+                let p = &self.set.profiles[profile];
+                log::info!("match {} -> {}", devices::label(&info), p.name);
+                let (name, keymap) = (p.name.clone(), p.keymap.clone());
+                self.claim(node, dev, info, name, keymap);
+            }
+            Match::Unclaimed(why) => log::info!("ignore {} ({why})", devices::label(&info)),
+        }
+    }
+
+    fn claim(
+        &mut self,
+        node: Node,
+        dev: evdev::raw_stream::RawDevice,
+        info: crate::profile::DeviceInfo,
+        profile: String,
+        keymap: Arc<crate::keymap::Keymap>,
+    ) {
+        let devnode = node.devnode.clone();
+        let kb = match Keyboard::new(node, dev, info, profile, keymap) {
+            Ok(kb) => kb,
+            Err(e) => {
+                log::warn!("{}: {e}", devnode.display());
+                return;
+            }
+        };
+        let slot = match self.kbs.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.kbs.push(None);
+                self.kbs.len() - 1
+            }
+        };
+        if let Err(e) =
+            self.poll.registry().register(&mut SourceFd(&kb.fd()), Token(DEV_BASE + slot), Interest::READABLE)
+        {
+            log::warn!("{}: cannot watch it: {e}", kb.label);
+            return;
+        }
+        self.kbs[slot] = Some(kb);
+        self.try_grab(slot);
+    }
+
+    fn try_grab(&mut self, slot: usize) {
+        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
+        match kb.try_grab(&mut self.buf[..], &mut self.merger) {
+            GrabResult::Grabbed => {
+                kb.set_leds(&self.leds);
+                log::info!("grabbed {} ({})", kb.label, kb.node.devnode.display());
+            }
+            GrabResult::Waiting => {}
+            GrabResult::Failed(why) => {
+                log::error!("{why}");
+                self.drop_slot(slot, None);
+            }
+        }
+    }
+
+    /// Stops handling the keyboard in `slot`: its keys are released on the output at once.
+    fn drop_slot(&mut self, slot: usize, why: Option<&str>) {
+        let Some(mut kb) = self.kbs.get_mut(slot).and_then(Option::take) else { return };
+        let _ = self.poll.registry().deregister(&mut SourceFd(&kb.fd()));
+        kb.release_and_ungrab(&mut self.merger, &self.out);
+        if let Some(why) = why {
+            log::info!("{why} {} ({})", kb.label, kb.node.devnode.display());
+        }
+    }
+
+    fn remove(&mut self, syspath: &Path) {
+        if let Some(slot) =
+            self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node.syspath == syspath))
+        {
+            self.drop_slot(slot, Some("removed"));
+        }
+        self.known.retain(|k| k.node.syspath != syspath);
+        self.warn_if_idle_after_change();
+    }
+
+    fn warn_if_idle(&self) {
+        if !self.kbs.iter().any(Option::is_some) {
+            log::warn!(
+                "no keyboard matched any profile: keymapd runs but remaps nothing; `keymapd list` shows the devices and their IDs for a profile's `ids`"
+            );
+        }
+    }
+
+    fn warn_if_idle_after_change(&self) {
+        if self.exit.is_none() && !self.kbs.iter().any(Option::is_some) && !self.set.profiles.is_empty() {
+            log::info!("no claimed keyboard left");
+        }
+    }
+
+    fn on_device(&mut self, slot: usize) {
+        loop {
+            let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
+            if !kb.is_grabbed() {
+                self.try_grab(slot);
+                return;
+            }
+            let n = match sys::read_events(kb.fd(), &mut self.buf[..]) {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(e) => {
+                    let why = if e.raw_os_error() == Some(libc::ENODEV) {
+                        "vanished".to_owned()
+                    } else {
+                        format!("read error ({e}), dropped")
+                    };
+                    self.drop_slot(slot, Some(&why));
+                    return;
+                }
+            };
+            let now = sys::monotonic_now();
+            for ev in &self.buf[..n] {
+                kb.feed(ev, now, &mut self.merger, &self.out);
+            }
+            if kb.panic {
+                self.panic_escape();
+                return;
+            }
+        }
+    }
+
+    fn panic_escape(&mut self) {
+        log::error!(
+            "panic escape (backspace+escape+enter): releasing every key, ungrabbing every keyboard, exiting"
+        );
+        notify_systemd(&[NotifyState::Stopping]);
+        self.shutdown();
+        self.exit = Some(Err(Error::PanicEscape));
+    }
+
+    fn on_leds(&mut self) {
+        let mut changed = false;
+        let leds = &mut self.leds;
+        if let Err(e) = self.out.read_leds(|code, on| {
+            if let Some(l) = leds.get_mut(code as usize) {
+                changed |= *l != on;
+                *l = on;
+            }
+        }) {
+            log::warn!("reading LED state from the virtual keyboard: {e}");
+        }
+        if changed {
+            for kb in self.kbs.iter_mut().flatten().filter(|k| k.is_grabbed()) {
+                kb.set_leds(&self.leds);
+            }
+        }
+    }
+
+    fn on_timer(&mut self) {
+        self.timer.clear();
+        let now = sys::monotonic_now();
+        for kb in self.kbs.iter_mut().flatten() {
+            if kb.deadline.is_some_and(|t| t <= now) {
+                kb.tick(now, &mut self.merger, &self.out);
+            }
+        }
+        if self.debounce.is_some_and(|t| t <= now) {
+            self.debounce = None;
+            self.reload("profile directory changed");
+        }
+    }
+
+    fn rearm(&mut self) {
+        let next = self.kbs.iter().flatten().filter_map(|k| k.deadline).chain(self.debounce).min();
+        if let Err(e) = self.timer.set(next) {
+            log::error!("arming the timerfd: {e}");
+        }
+    }
+
+    fn on_notes(&mut self) {
+        let mut relevant = false;
+        while let Ok(note) = self.notes.try_recv() {
+            match note {
+                Ok(ev) => relevant |= self.is_profile_change(&ev),
+                Err(e) => log::warn!("watching the profile directory: {e}"),
+            }
+        }
+        if relevant {
+            self.debounce = Some(sys::monotonic_now() + DEBOUNCE);
+        }
+    }
+
+    fn is_profile_change(&self, ev: &notify::Event) -> bool {
+        if matches!(ev.kind, notify::EventKind::Access(_)) {
+            return false; // our own reads of the profiles
+        }
+        ev.paths.is_empty()
+            || ev.paths.iter().any(|p| p.extension().is_some_and(|x| x == "toml") || p == &self.config)
+    }
+
+    /// Parses and validates the whole new set; if valid, applies it device by device.
+    fn reload(&mut self, why: &str) {
+        let mut states = vec![NotifyState::Reloading];
+        if let Ok(t) = NotifyState::monotonic_usec_now() {
+            states.push(t);
+        }
+        notify_systemd(&states);
+        log::info!("reloading profiles ({why})");
+        let new = match load_profiles(&self.config) {
+            Ok(set) => set,
+            Err(e) => {
+                if !matches!(e, Error::InvalidProfiles(_)) {
+                    log::error!("{e}");
+                }
+                log::error!("reload failed, keeping the previous profiles");
+                notify_systemd(&[NotifyState::Ready]);
+                return;
+            }
+        };
+        for i in 0..self.known.len() {
+            if self.known[i].info.is_none() {
+                // Could not be opened before: try again (permissions may have been fixed).
+                if let Ok(dev) = devices::open(&self.known[i].node.devnode) {
+                    self.known[i].info = Some(devices::info(&dev));
+                }
+            }
+            let Some(info) = self.known[i].info.clone() else { continue };
+            let node = self.known[i].node.clone();
+            let slot =
+                self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node.syspath == node.syspath));
+            let m = new.match_device(&info);
+            let claimed = match &m {
+                Match::Claimed { profile, .. } => Some(&new.profiles[*profile]),
+                Match::Unclaimed(_) => None,
+            };
+            let old = slot.and_then(|s| self.kbs[s].as_ref()).map(|k| &k.keymap);
+            let label = devices::label(&info);
+            match reload::plan(old, claimed.map(|p| &p.keymap)) {
+                Plan::Keep => {
+                    if let (Some(s), Some(p)) = (slot, claimed) {
+                        if let Some(kb) = self.kbs[s].as_mut() {
+                            kb.profile = p.name.clone();
+                        }
+                    }
+                }
+                Plan::Grab(keymap) => {
+                    let Some(p) = claimed else { continue };
+                    match devices::open(&node.devnode) {
+                        Ok(dev) => {
+                            log::info!("match {label} -> {}", p.name);
+                            self.claim(node, dev, info, p.name.clone(), keymap);
+                        }
+                        Err(e) => log::warn!("{}", explain_open(&node.devnode, &e)),
+                    }
+                }
+                Plan::Ungrab => {
+                    if let (Some(s), Match::Unclaimed(reason)) = (slot, &m) {
+                        log::info!("ignore {label} ({reason})");
+                        self.drop_slot(s, Some("released"));
+                    }
+                }
+                Plan::SetKeymap(keymap) => {
+                    let (Some(s), Some(p)) = (slot, claimed) else { continue };
+                    if let Some(kb) = self.kbs[s].as_mut() {
+                        log::info!("match {label} -> {} (mapping changed)", p.name);
+                        kb.profile = p.name.clone();
+                        kb.set_keymap(keymap, &mut self.merger, &self.out);
+                    }
+                }
+            }
+        }
+        let n = new.profiles.len();
+        self.set = new;
+        log::info!("reloaded {n} profiles");
+        self.warn_if_idle();
+        notify_systemd(&[NotifyState::Ready]);
+    }
+}
+
+impl AsRawFd for Keyboard {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd()
+    }
+}

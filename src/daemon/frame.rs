@@ -1,0 +1,149 @@
+//! The output frame of one input frame: engine output collected into one `input_event` buffer,
+//! with the MSC_SCAN rule, written to uinput as one `write`. It never decides what a key means.
+
+use crate::engine::{KeyEvent, KeyValue, Sink};
+
+use super::sys::{input_event, new_event, EV_KEY, EV_MSC, EV_SYN, MSC_SCAN, SYN_REPORT};
+
+/// The events to write for one SYN frame (SYN_REPORT appended when it is finished).
+pub struct Frame {
+    events: Vec<input_event>,
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Frame::new()
+    }
+}
+
+impl Frame {
+    pub fn new() -> Frame {
+        Frame { events: Vec::with_capacity(128) }
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The position where the output for the next input event starts.
+    pub fn mark(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The MSC rule: the scan code of an input key event goes out only when that key went out
+    /// unchanged (exactly one output event since `mark`, the same key and value), just before it.
+    pub fn attach_scan(&mut self, mark: usize, input: KeyEvent, scan: Option<i32>) {
+        let Some(scan) = scan else { return };
+        if self.events.len() == mark + 1 {
+            let out = self.events[mark];
+            if out.type_ == EV_KEY && out.code == input.key.code() && out.value == input.value as i32 {
+                self.events.insert(mark, new_event(EV_MSC, MSC_SCAN, scan));
+            }
+        }
+    }
+
+    /// The frame with its SYN_REPORT, ready for one write; `None` if nothing is to be written.
+    /// Call [`Frame::clear`] after writing.
+    pub fn finish(&mut self) -> Option<&[input_event]> {
+        if self.events.is_empty() {
+            return None;
+        }
+        self.events.push(new_event(EV_SYN, SYN_REPORT, 0));
+        Some(&self.events)
+    }
+
+    pub fn clear(&mut self) {
+        self.events.clear();
+    }
+
+    /// The (type, code, value) triples in the frame, for tests.
+    #[cfg(test)]
+    pub fn triples(&self) -> impl Iterator<Item = (u16, u16, i32)> + '_ {
+        self.events.iter().map(|e| (e.type_, e.code, e.value))
+    }
+}
+
+impl Sink for Frame {
+    /// Repeats are dropped: the virtual keyboard has EV_REP, so the kernel autorepeats the last
+    /// key pressed on it; forwarding the engine's repeats as well would double the rate.
+    fn key(&mut self, ev: KeyEvent) {
+        if ev.value != KeyValue::Repeat {
+            self.events.push(new_event(EV_KEY, ev.key.code(), ev.value as i32));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Key;
+
+    fn key(code: u16) -> Key {
+        Key::new(code).unwrap()
+    }
+
+    #[test]
+    fn scan_code_goes_with_a_key_passed_through_unchanged() {
+        let mut f = Frame::new();
+        let ev = KeyEvent::down(key(30));
+        let m = f.mark();
+        f.key(ev);
+        f.attach_scan(m, ev, Some(0x70004));
+        let out: Vec<_> = f.finish().unwrap().iter().map(|e| (e.type_, e.code, e.value)).collect();
+        assert_eq!(out, vec![(EV_MSC, MSC_SCAN, 0x70004), (EV_KEY, 30, 1), (EV_SYN, SYN_REPORT, 0)]);
+    }
+
+    #[test]
+    fn scan_code_is_dropped_for_a_remapped_key() {
+        let mut f = Frame::new();
+        let ev = KeyEvent::down(key(58));
+        let m = f.mark();
+        f.key(KeyEvent::down(key(1))); // capslock -> esc
+        f.attach_scan(m, ev, Some(0x70039));
+        assert_eq!(f.triples().collect::<Vec<_>>(), vec![(EV_KEY, 1, 1)]);
+    }
+
+    #[test]
+    fn scan_code_is_dropped_when_the_key_brings_modifiers_along() {
+        let mut f = Frame::new();
+        let ev = KeyEvent::down(key(30));
+        let m = f.mark();
+        f.key(KeyEvent::down(Key::LEFTCTRL));
+        f.key(KeyEvent::down(key(30)));
+        f.attach_scan(m, ev, Some(0x70004));
+        assert_eq!(f.triples().count(), 2);
+    }
+
+    #[test]
+    fn scan_code_is_dropped_when_nothing_went_out() {
+        let mut f = Frame::new();
+        let ev = KeyEvent::down(key(30));
+        let m = f.mark();
+        f.attach_scan(m, ev, Some(0x70004));
+        assert!(f.finish().is_none());
+    }
+
+    #[test]
+    fn a_frame_with_several_keys_is_one_buffer_ending_in_one_syn() {
+        let mut f = Frame::new();
+        for (code, scan) in [(42u16, 0x700e1), (30, 0x70004)] {
+            let ev = KeyEvent::down(key(code));
+            let m = f.mark();
+            f.key(ev);
+            f.attach_scan(m, ev, Some(scan));
+        }
+        let out = f.finish().unwrap();
+        assert_eq!(out.len(), 5);
+        assert_eq!(out.iter().filter(|e| e.type_ == EV_SYN).count(), 1);
+        f.clear();
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn repeats_are_not_forwarded() {
+        let mut f = Frame::new();
+        f.key(KeyEvent::new(key(30), KeyValue::Repeat));
+        assert!(f.is_empty());
+    }
+}

@@ -1,0 +1,85 @@
+//! The reload diff: for one device, what a new profile set changes (grab, ungrab, new keymap or
+//! nothing). Pure; it never touches a device, it only decides.
+
+use std::sync::Arc;
+
+use crate::keymap::Keymap;
+
+/// What a reload does to one device.
+#[derive(Clone)]
+pub enum Plan {
+    /// Newly claimed: open it and grab it (once no key is down).
+    Grab(Arc<Keymap>),
+    /// No longer claimed: release what it holds on the output, then ungrab it.
+    Ungrab,
+    /// Still claimed, but the mapping differs: `engine.set_keymap` (releases what the old one held).
+    SetKeymap(Arc<Keymap>),
+    /// Same claim and the same mapping: leave it alone (nothing is released).
+    Keep,
+}
+
+/// Decides from the keymap the device runs now (`None`: not claimed) and the one the new set
+/// gives it (`None`: unclaimed).
+pub fn plan(old: Option<&Arc<Keymap>>, new: Option<&Arc<Keymap>>) -> Plan {
+    match (old, new) {
+        (None, None) => Plan::Keep,
+        (None, Some(n)) => Plan::Grab(n.clone()),
+        (Some(_), None) => Plan::Ungrab,
+        (Some(o), Some(n)) if same_keymap(o, n) => Plan::Keep,
+        (Some(_), Some(n)) => Plan::SetKeymap(n.clone()),
+    }
+}
+
+/// Whether two keymaps do the same thing: same layers (names, modifiers) and the same bindings.
+/// Compares the compiled content, so an edit to a comment or to `ids` alone changes nothing.
+pub fn same_keymap(a: &Keymap, b: &Keymap) -> bool {
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    let (la, lb) = (a.layers(), b.layers());
+    la.len() == lb.len()
+        && la
+            .iter()
+            .zip(lb)
+            .all(|(x, y)| x.name == y.name && x.mods == y.mods && x.bindings().eq(y.bindings()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keymap::{Action, Mods, MAIN};
+    use crate::keys::Key;
+
+    fn map(to: u16) -> Arc<Keymap> {
+        let mut m = Keymap::new();
+        m.set(MAIN, Key::CAPSLOCK, Action::Key { mods: Mods::NONE, key: Key::new(to).unwrap() });
+        Arc::new(m)
+    }
+
+    #[test]
+    fn unchanged_content_is_kept_even_as_a_new_value() {
+        assert!(matches!(plan(Some(&map(1)), Some(&map(1))), Plan::Keep));
+    }
+
+    #[test]
+    fn changed_content_swaps_the_keymap() {
+        assert!(matches!(plan(Some(&map(1)), Some(&map(29))), Plan::SetKeymap(_)));
+    }
+
+    #[test]
+    fn claim_changes_grab_or_ungrab() {
+        assert!(matches!(plan(None, Some(&map(1))), Plan::Grab(_)));
+        assert!(matches!(plan(Some(&map(1)), None), Plan::Ungrab));
+        assert!(matches!(plan(None, None), Plan::Keep));
+    }
+
+    #[test]
+    fn an_extra_layer_is_a_change() {
+        let a = map(1);
+        let mut b = Keymap::new();
+        b.set(MAIN, Key::CAPSLOCK, Action::Key { mods: Mods::NONE, key: Key::ESC });
+        b.add_layer("nav", Mods::NONE);
+        assert!(!same_keymap(&a, &b));
+        assert!(same_keymap(&a, &map(1)));
+    }
+}
