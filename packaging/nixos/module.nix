@@ -1,0 +1,158 @@
+# NixOS module for keymapd. The option tree follows services.keyd, so a keyd configuration
+# carries over by renaming keyd to keymapd:
+#
+#   services.keymapd = {
+#     enable = true;
+#     keyboards.usb_keyboard = {
+#       ids = [ "usb:kb" ];
+#       settings.main = { leftcontrol = "leftmeta"; leftmeta = "leftcontrol"; };
+#     };
+#   };
+#
+# Each keyboard becomes /etc/keymapd/<name>.toml, rendered by ./render.nix and validated at build
+# time with `keymapd check` (a bad profile fails the build, not the running daemon). Profile
+# changes are applied with `systemctl reload keymapd`, never a restart. The service itself is
+# the hardened unit from packaging/systemd/keymapd.service, shipped in the package.
+{ config, lib, pkgs, ... }:
+let
+  cfg = config.services.keymapd;
+  inherit (lib) mkOption mkEnableOption mkIf mkDefault types literalExpression;
+
+  render = import ./render.nix;
+
+  keyboardOptions = { name, ... }: {
+    options = {
+      ids = mkOption {
+        type = types.nonEmptyListOf types.str;
+        default = [ "*" ];
+        example = [ "usb:kb" "-046d:c52b" ];
+        description = ''
+          The devices this profile claims: `VVVV:PPPP`, `name:<glob>`, `usb:kb`,
+          `bluetooth:kb`, `laptop:kb` or `*`; a leading `-` excludes. `keymapd list`
+          shows each device's id.
+        '';
+      };
+      settings = mkOption {
+        # The value space of TOML; ./render.nix writes it out (main first, then the rest).
+        type = (pkgs.formats.toml { }).type;
+        default = { };
+        example = literalExpression ''
+          {
+            main = { capslock = "overload(control, esc)"; rightalt = "layer(nav)"; };
+            nav = { h = "left"; j = "down"; k = "up"; l = "right"; };
+          }
+        '';
+        description = ''
+          The profile's sections, each an attribute set of `key = action`, written to
+          {file}`/etc/keymapd/${name}.toml` after `ids`.
+        '';
+      };
+      extraConfig = mkOption {
+        type = types.lines;
+        default = "";
+        example = ''
+          ["nav:C"]
+          h = "home"
+        '';
+        description = ''
+          Lines appended verbatim to the generated profile. Begin with a section header:
+          bare `key = action` lines would land in the last generated section.
+        '';
+      };
+    };
+  };
+
+  rendered = render (lib.mapAttrs
+    (_: kb: { inherit (kb) ids settings extraConfig; })
+    cfg.keyboards);
+
+  # Every profile in one directory, checked together as the daemon would load them.
+  profiles = pkgs.runCommand "keymapd-profiles" { } (''
+    mkdir -p $out
+  '' + lib.concatStrings (lib.mapAttrsToList
+    (file: text: ''
+      cp ${pkgs.writeText "keymapd-${file}" text} $out/${lib.escapeShellArg file}
+    '')
+    rendered)
+  + lib.optionalString (rendered != { }) ''
+    ${cfg.package}/bin/keymapd check $out/*.toml
+  '');
+in
+{
+  options.services.keymapd = {
+    enable = mkEnableOption "keymapd, a keyboard remapping daemon";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.callPackage ./package.nix { };
+      defaultText = literalExpression "pkgs.callPackage ./package.nix { }";
+      description = "The keymapd package to use.";
+    };
+
+    keyboards = mkOption {
+      type = types.attrsOf (types.submodule keyboardOptions);
+      default = { };
+      example = literalExpression ''
+        {
+          usb_keyboard = {
+            ids = [ "usb:kb" ];
+            settings.main = { leftcontrol = "leftmeta"; leftmeta = "leftcontrol"; };
+          };
+          laptop_keyboard = {
+            ids = [ "laptop:kb" ];
+            settings.main = { leftalt = "leftcontrol"; leftcontrol = "leftalt"; };
+          };
+        }
+      '';
+      description = ''
+        One profile per attribute, written to {file}`/etc/keymapd/<name>.toml`.
+      '';
+    };
+
+    libinputQuirks = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Mark keymapd's virtual keyboard as an internal keyboard for libinput, so that touchpad
+        disable-while-typing keeps working when the laptop's keyboard is remapped.
+      '';
+    };
+  };
+
+  config = mkIf cfg.enable {
+    environment.systemPackages = [ cfg.package ];
+
+    environment.etc = lib.mapAttrs'
+      (file: _: lib.nameValuePair "keymapd/${file}" { source = "${profiles}/${file}"; })
+      rendered
+    // lib.optionalAttrs cfg.libinputQuirks {
+      # `text` is of type lines: definitions from other modules are concatenated, not replaced.
+      "libinput/local-overrides.quirks".text =
+        builtins.readFile ../libinput/50-keymapd.quirks;
+    };
+
+    # uinput: the module, the "uinput" group and a rule for /dev/uinput (ours is the same).
+    hardware.uinput.enable = mkDefault true;
+    boot.kernelModules = [ "uinput" ];
+
+    users.users.keymapd = {
+      isSystemUser = true;
+      group = "keymapd";
+      extraGroups = [ "input" "uinput" ];
+      description = "keymapd keyboard remapping daemon";
+    };
+    users.groups.keymapd = { };
+    users.groups.uinput = { };
+
+    services.udev.packages = [ cfg.package ];
+
+    # The unit (with its sandbox) comes from the package; this adds only what NixOS decides.
+    systemd.packages = [ cfg.package ];
+    systemd.services.keymapd = {
+      wantedBy = [ "multi-user.target" ];
+      # A changed profile is applied with SIGHUP; the virtual keyboard stays (a restart would
+      # recreate it and desktops would reset repeat rate and layout).
+      reloadTriggers = [ profiles ];
+    };
+  };
+}

@@ -1,0 +1,64 @@
+# keymapd as a Nix package: the binary plus the systemd unit, sysusers entry, udev rules,
+# modules-load entry, libinput quirk, man page and shell completions from packaging/.
+{ lib
+, stdenv
+, rustPlatform
+, pkg-config
+, udev
+, installShellFiles
+, coreutils
+}:
+let
+  root = ../..;
+  cargoToml = lib.importTOML (root + "/Cargo.toml");
+  # The source tree without build output and caches (tests/vm keeps its kernel cache in .cache).
+  src = lib.cleanSourceWith {
+    src = lib.cleanSource root;
+    filter = path: type:
+      let rel = lib.removePrefix (toString root + "/") (toString path);
+      in !(lib.elem rel [ "target" ".cache" "result" ]) && !(lib.hasPrefix "tests/vm/.cache" rel);
+  };
+in
+rustPlatform.buildRustPackage {
+  pname = "keymapd";
+  inherit (cargoToml.package) version;
+  inherit src;
+
+  cargoLock.lockFile = root + "/Cargo.lock";
+  # The workspace also holds the test bed's driver; build and test only the daemon.
+  cargoBuildFlags = [ "--package" "keymapd" ];
+  cargoTestFlags = [ "--package" "keymapd" "--lib" ];
+
+  nativeBuildInputs = [ pkg-config installShellFiles ];
+  buildInputs = [ udev ];
+
+  postInstall = ''
+    install -Dm644 packaging/systemd/keymapd.service $out/lib/systemd/system/keymapd.service
+    substituteInPlace $out/lib/systemd/system/keymapd.service \
+      --replace-fail "ExecStart=/usr/bin/keymapd" "ExecStart=$out/bin/keymapd" \
+      --replace-fail "ExecReload=kill" "ExecReload=${coreutils}/bin/kill"
+    install -Dm644 packaging/sysusers.d/keymapd.conf $out/lib/sysusers.d/keymapd.conf
+    install -Dm644 udev-rules/70-keymapd.rules $out/lib/udev/rules.d/70-keymapd.rules
+    install -Dm644 packaging/modules-load.d/keymapd.conf $out/lib/modules-load.d/keymapd.conf
+    install -Dm644 packaging/libinput/50-keymapd.quirks $out/share/libinput/50-keymapd.quirks
+    install -Dm644 -t $out/share/keymapd/profiles profiles/*.toml
+  '' + lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
+    # Generated from the command line definition (hidden subcommands `man` and `completions`).
+    if $out/bin/keymapd man > keymapd.1; then
+      installManPage keymapd.1
+    fi
+    if $out/bin/keymapd completions bash > /dev/null; then
+      installShellCompletion --cmd keymapd \
+        --bash <($out/bin/keymapd completions bash) \
+        --zsh <($out/bin/keymapd completions zsh) \
+        --fish <($out/bin/keymapd completions fish)
+    fi
+  '';
+
+  meta = {
+    description = cargoToml.package.description;
+    license = with lib.licenses; [ mit asl20 ];
+    platforms = lib.platforms.linux;
+    mainProgram = "keymapd";
+  };
+}

@@ -1,0 +1,325 @@
+#!/bin/bash
+# Host-side checks of packaging/, udev-rules/ and flake.nix, with the real tools:
+#   - systemd-analyze verify, and systemd-analyze security --offline below the exposure bar;
+#   - the unit keeps the settings the design depends on;
+#   - systemd-sysusers creates the user and groups in a scratch root;
+#   - libinput accepts the quirk file;
+#   - every .nix file parses; the NixOS renderer turns the documented keyd-style
+#     configuration into profiles that `keymapd check` accepts and that remap as written
+#     (`keymapd test --script`); the module evaluates, and its build-time check rejects a bad
+#     profile;
+#   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls;
+#   - `cargo install --path .` installs a working binary; man page and completions;
+#   - shellcheck, when present.
+# Closing line: `packaging: N passed, M failed`. Exit status non-zero on any failure.
+#
+# Environment: KEYMAPD_BIN=path to use a built keymapd instead of building target/debug/keymapd.
+#              SECURITY_THRESHOLD (default 19: exposure 1.9 on systemd's 0-10 scale).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+THRESHOLD=${SECURITY_THRESHOLD:-19}
+PASSED=0
+FAILED=0
+SKIPPED=0
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+pass() { PASSED=$((PASSED + 1)); printf 'PASS %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$*"; }
+skip() { SKIPPED=$((SKIPPED + 1)); printf 'SKIP %s\n' "$*"; }
+# check NAME CMD...: pass if CMD succeeds, else fail and show its output.
+check() {
+    local name=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        pass "$name"
+    else
+        fail "$name"
+        printf '%s\n' "$out" | sed 's/^/    /' | tail -n 25
+    fi
+}
+
+# ---- tools ---------------------------------------------------------------------------------
+need=()
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v nix-instantiate >/dev/null || need+=(nix-bin)
+command -v libinput >/dev/null || need+=(libinput-tools)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing ${need[*]}"
+        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"; } \
+            > "$WORK/apt.log" 2>&1 || { tail -n 20 "$WORK/apt.log"; echo "apt-get failed"; }
+    else
+        echo "missing tools (${need[*]}) and not root: those checks will fail"
+    fi
+fi
+
+if [ -n "${KEYMAPD_BIN:-}" ]; then
+    BIN=$KEYMAPD_BIN
+else
+    echo "building keymapd (cargo build --package keymapd)"
+    (cd "$REPO" && cargo build -q --package keymapd) || { fail "cargo build"; }
+    BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/keymapd
+fi
+[ -x "$BIN" ] || { fail "keymapd binary at $BIN"; echo "packaging: $PASSED passed, $FAILED failed"; exit 1; }
+
+# ---- systemd unit --------------------------------------------------------------------------
+UNIT_SRC=$REPO/packaging/systemd/keymapd.service
+mkdir -p "$WORK/unit"
+# As install-debian.sh installs it: ExecStart pointing at a real binary.
+sed "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BIN |" "$UNIT_SRC" > "$WORK/unit/keymapd.service"
+
+check "systemd-analyze verify keymapd.service" \
+    systemd-analyze verify --man=no "$WORK/unit/keymapd.service"
+
+security=$(cd "$WORK/unit" && systemd-analyze security --offline=true --threshold="$THRESHOLD" keymapd.service 2>&1)
+rc=$?
+score=$(printf '%s\n' "$security" | sed -n 's/.*Overall exposure level for keymapd.service: \([0-9.]*\).*/\1/p')
+if [ $rc = 0 ] && [ -n "$score" ]; then
+    pass "systemd-analyze security: exposure $score (bar: $THRESHOLD/10)"
+else
+    fail "systemd-analyze security: exposure ${score:-?} above $THRESHOLD/10"
+    printf '%s\n' "$security" | grep '✗' | sed 's/^/    /'
+fi
+
+# The settings the daemon's design relies on, and those the security score does not see.
+unit_has() { grep -qx -- "$1" "$UNIT_SRC"; }
+unit_lacks() { ! grep -q -- "$1" "$UNIT_SRC"; }
+check "unit: Type=notify, reload by SIGHUP, restart on failure" \
+    bash -c "grep -qx 'Type=notify' '$UNIT_SRC' && grep -qx 'ExecReload=kill -HUP \$MAINPID' '$UNIT_SRC' && grep -qx 'Restart=on-failure' '$UNIT_SRC'"
+check "unit: non-root user in groups input and uinput" \
+    bash -c "grep -qx 'User=keymapd' '$UNIT_SRC' && grep -qx 'SupplementaryGroups=input uinput' '$UNIT_SRC'"
+check "unit: devices closed but for char-input and /dev/uinput" \
+    bash -c "grep -qx 'DevicePolicy=closed' '$UNIT_SRC' && [ \"\$(grep '^DeviceAllow=' '$UNIT_SRC' | sort | tr '\n' ' ')\" = 'DeviceAllow=/dev/uinput rw DeviceAllow=char-input rw ' ]"
+check "unit: no capabilities, AF_UNIX and AF_NETLINK only" \
+    bash -c "grep -qx 'CapabilityBoundingSet=' '$UNIT_SRC' && grep -qx 'RestrictAddressFamilies=AF_UNIX AF_NETLINK' '$UNIT_SRC' && grep -qx 'IPAddressDeny=any' '$UNIT_SRC'"
+# PrivateNetwork=yes would cut the udev monitor off from systemd-udevd's events (systemd.exec(5)).
+check "unit: no PrivateNetwork (udev monitor), no PrivateDevices (keyboards)" \
+    bash -c "! grep -q '^PrivateNetwork=yes' '$UNIT_SRC' && ! grep -q '^PrivateDevices=yes' '$UNIT_SRC'"
+
+# ---- sysusers, udev, libinput --------------------------------------------------------------
+mkdir -p "$WORK/sysroot/etc"
+printf 'root:x:0:0:root:/root:/bin/bash\n' > "$WORK/sysroot/etc/passwd"
+printf 'root:x:0:\ninput:x:101:\n' > "$WORK/sysroot/etc/group"
+if systemd-sysusers --root="$WORK/sysroot" "$REPO/packaging/sysusers.d/keymapd.conf" > "$WORK/sysusers.log" 2>&1 \
+    && grep -q '^keymapd:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$WORK/sysroot/etc/passwd" \
+    && grep -qx 'input:x:101:keymapd' "$WORK/sysroot/etc/group" \
+    && grep -q '^uinput:x:[0-9]*:keymapd$' "$WORK/sysroot/etc/group"; then
+    pass "systemd-sysusers: user keymapd, in input (existing) and uinput (created)"
+else
+    fail "systemd-sysusers: user keymapd, in input (existing) and uinput (created)"
+    cat "$WORK/sysusers.log" "$WORK/sysroot/etc/passwd" "$WORK/sysroot/etc/group" | sed 's/^/    /'
+fi
+
+check "udev rules: uinput to group uinput 0660 with static_node" \
+    grep -q '^SUBSYSTEM=="misc", KERNEL=="uinput", OPTIONS+="static_node=uinput", GROUP="uinput", MODE="0660"$' \
+    "$REPO/udev-rules/70-keymapd.rules"
+check "modules-load.d loads uinput" grep -qx uinput "$REPO/packaging/modules-load.d/keymapd.conf"
+
+if command -v libinput >/dev/null; then
+    mkdir -p "$WORK/quirks"
+    cp "$REPO/packaging/libinput/50-keymapd.quirks" "$WORK/quirks/"
+    check "libinput quirks validate" libinput quirks validate --data-dir "$WORK/quirks"
+else
+    skip "libinput quirks validate (no libinput tool)"
+fi
+
+# ---- Nix -----------------------------------------------------------------------------------
+while IFS= read -r f; do
+    check "nix parse ${f#"$REPO"/}" nix-instantiate --parse "$f"
+done < <(find "$REPO/flake.nix" "$REPO/packaging" "$REPO/tests/packaging" -name '*.nix' | sort)
+
+# The configuration from the issue, keyd's NixOS options with keyd renamed to keymapd.
+cat > "$WORK/keyboards.nix" <<'EOF'
+let
+  swapLeftAltLeftControl = { leftalt = "leftcontrol"; leftcontrol = "leftalt"; };
+in
+{
+  usb_keyboard = {
+    ids = [ "usb:kb" ];
+    settings.main = {
+      leftcontrol = "leftmeta";
+      leftmeta = "leftcontrol";
+      rightalt = "rightmeta";
+      rightmeta = "rightalt";
+    };
+  };
+  laptop_keyboard = { ids = [ "laptop:kb" ]; settings.main = swapLeftAltLeftControl; };
+  everything = {
+    settings = {
+      main = { capslock = "layer(nav)"; "102nd" = "esc"; };
+      "nav:C" = { h = "left"; j = "down"; };
+    };
+    extraConfig = ''
+      [extra]
+      l = "right"
+    '';
+  };
+}
+EOF
+# Writes each rendered profile into DIR; prints nothing on success.
+render_into() {
+    local dir=$1 expr=$2
+    mkdir -p "$dir"
+    nix-instantiate --eval --strict --json -E "import $REPO/packaging/nixos/render.nix ($expr)" > "$dir.json" \
+        && python3 - "$dir.json" "$dir" <<'EOF'
+import json, os, sys
+for name, text in json.load(open(sys.argv[1])).items():
+    with open(os.path.join(sys.argv[2], name), "w") as f:
+        f.write(text)
+EOF
+}
+check "nix render: keyd-style keyboards evaluate with builtins only" render_into "$WORK/rendered" "import $WORK/keyboards.nix"
+check "nix render: one file per keyboard" \
+    test "$(cd "$WORK/rendered" 2>/dev/null && printf '%s ' *)" = "everything.toml laptop_keyboard.toml usb_keyboard.toml "
+check "nix render: ids default to [\"*\"]" grep -qx 'ids = \["\*"\]' "$WORK/rendered/everything.toml"
+has_lines() { # FILE LINE...: FILE has each LINE, exactly
+    local file=$1 line
+    shift
+    for line in "$@"; do grep -qxF -- "$line" "$file" || { echo "no line: $line"; return 1; }; done
+}
+check "nix render: digit keys bare, odd section names quoted" \
+    has_lines "$WORK/rendered/everything.toml" '102nd = "esc"' '["nav:C"]' 'capslock = "layer(nav)"' '[extra]'
+
+check "keymapd check accepts the rendered profiles" "$BIN" check "$WORK/rendered"
+
+# Each: profile, input script, expected output.
+expect_test() {
+    local profile=$1 script=$2 want=$3 got
+    got=$(printf '%b' "$script" | "$BIN" test --profile "$WORK/rendered/$profile" --script - 2>&1) || {
+        echo "$got"; return 1; }
+    [ "$got" = "$(printf '%b' "$want")" ] || { printf 'want:\n%b\ngot:\n%s\n' "$want" "$got"; return 1; }
+}
+check "rendered usb_keyboard: leftcontrol -> leftmeta, leftmeta -> leftcontrol" expect_test usb_keyboard.toml \
+    'leftcontrol down\nleftcontrol up\nleftmeta down\nleftmeta up\n' \
+    'leftmeta down\nleftmeta up\nleftcontrol down\nleftcontrol up'
+check "rendered usb_keyboard: rightalt <-> rightmeta, a unchanged" expect_test usb_keyboard.toml \
+    'rightalt down\nrightalt up\nrightmeta down\nrightmeta up\na down\na up\n' \
+    'rightmeta down\nrightmeta up\nrightalt down\nrightalt up\na down\na up'
+check "rendered laptop_keyboard: leftalt <-> leftcontrol" expect_test laptop_keyboard.toml \
+    'leftalt down\nleftalt up\nleftcontrol down\nleftcontrol up\n' \
+    'leftcontrol down\nleftcontrol up\nleftalt down\nleftalt up'
+
+if nix-instantiate --eval --strict -E "import $REPO/packaging/nixos/render.nix { \"bad name\" = { }; }" > "$WORK/badname.log" 2>&1; then
+    fail "nix render rejects a keyboard name that is no file name"
+else
+    check "nix render rejects a keyboard name that is no file name" grep -q "the name becomes the file name" "$WORK/badname.log"
+fi
+
+# The module: evaluate its config against a stand-in lib/pkgs, then run the derivation script
+# that validates profiles at build time, with the real keymapd, on a good and a bad config.
+module_eval() { # DIR KEYBOARDS-EXPR
+    local dir=$1
+    mkdir -p "$dir/store/hash-keymapd/bin"
+    ln -sf "$BIN" "$dir/store/hash-keymapd/bin/keymapd"
+    nix-instantiate --eval --strict --json -E \
+        "import $HERE/nix/eval-module.nix { store = \"$dir/store\"; keyboards = $2; }" > "$dir/module.json" || return 1
+    # writeText's outputs: the rendered texts, where the derivation script copies them from.
+    nix-instantiate --eval --strict --json -E "import $REPO/packaging/nixos/render.nix ($2)" > "$dir/texts.json" || return 1
+    python3 - "$dir" <<'EOF' || return 1
+import json, os, sys
+d = sys.argv[1]
+for name, text in json.load(open(os.path.join(d, "texts.json"))).items():
+    open(os.path.join(d, "store", "hash-keymapd-" + name), "w").write(text)
+m = json.load(open(os.path.join(d, "module.json")))
+open(os.path.join(d, "build.sh"), "w").write(m["profilesScript"])
+EOF
+}
+if module_eval "$WORK/mod" "import $WORK/keyboards.nix"; then
+    check "nix module: config evaluates (etc files, user, uinput, reload trigger)" python3 - "$WORK/mod/module.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+etc = m["etc"]
+for n in ("usb_keyboard", "laptop_keyboard", "everything"):
+    assert etc["keymapd/%s.toml" % n].endswith("hash-keymapd-profiles/%s.toml" % n), etc
+assert "AttrKeyboardIntegration=internal" in etc["libinput/local-overrides.quirks"]
+assert m["reloadTriggers"] == ["keymapd-profiles"], m["reloadTriggers"]
+assert m["wantedBy"] == ["multi-user.target"]
+assert m["user"]["isSystemUser"] and set(m["user"]["extraGroups"]) == {"input", "uinput"}, m["user"]
+assert m["uinput"] is True and "uinput" in m["kernelModules"]
+assert m["idsDefault"] == ["*"]
+assert m["udevPackages"] and m["systemdPackages"]
+EOF
+    check "nix module: build-time profile check passes on the good configuration" \
+        env out="$WORK/mod/out" bash -e "$WORK/mod/build.sh"
+else
+    fail "nix module: config evaluates"
+fi
+BAD='{ typo = { settings.main.leftcontrol = "nosuchkey"; }; }'
+if module_eval "$WORK/modbad" "$BAD"; then
+    if env out="$WORK/modbad/out" bash -e "$WORK/modbad/build.sh" > "$WORK/modbad.log" 2>&1; then
+        fail "nix module: build-time profile check fails a bad profile"
+        cat "$WORK/modbad.log"
+    else
+        check "nix module: build-time profile check fails a bad profile, with path:line:col" \
+            grep -q 'typo.toml:[0-9]*:[0-9]*: error' "$WORK/modbad.log"
+    fi
+else
+    fail "nix module: bad configuration evaluates (the error belongs to the build)"
+fi
+
+# ---- install-debian.sh ---------------------------------------------------------------------
+INSTALL=$REPO/packaging/install-debian.sh
+IROOT=$WORK/installroot
+mkdir -p "$IROOT/etc"
+printf 'root:x:0:0:root:/root:/bin/bash\n' > "$IROOT/etc/passwd"
+printf 'root:x:0:\ninput:x:101:\n' > "$IROOT/etc/group"
+check "install-debian.sh --root DIR --no-build --binary PATH" "$INSTALL" --root "$IROOT" --no-build --binary "$BIN"
+check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/keymapd \
+    && test -f usr/local/lib/systemd/system/keymapd.service && test -f usr/local/lib/sysusers.d/keymapd.conf \
+    && test -f usr/local/lib/udev/rules.d/70-keymapd.rules && test -f usr/local/lib/modules-load.d/keymapd.conf \
+    && test -f usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
+    && grep -q '^keymapd:' etc/passwd"
+check "install: unit runs the installed binary" \
+    grep -qx 'ExecStart=/usr/local/bin/keymapd run --config /etc/keymapd' "$IROOT/usr/local/lib/systemd/system/keymapd.service"
+check "install: example profiles copied into an empty /etc/keymapd, and valid" \
+    bash -c "ls '$IROOT'/etc/keymapd/*.toml >/dev/null && '$BIN' check '$IROOT/etc/keymapd'"
+check "install: the installed unit verifies" bash -c \
+    "sed 's|^ExecStart=/usr/local/bin/keymapd |ExecStart=$BIN |' '$IROOT/usr/local/lib/systemd/system/keymapd.service' > '$WORK/unit2.service' && cd '$WORK' && systemd-analyze verify --man=no unit2.service"
+if command -v man >/dev/null && [ -f "$IROOT/usr/local/share/man/man1/keymapd.1" ]; then
+    check "install: man page renders" bash -c "MANWIDTH=80 man -l '$IROOT/usr/local/share/man/man1/keymapd.1' 2>&1 | grep -q keymapd"
+else
+    skip "install: man page (keymapd man not available yet)"
+fi
+if [ -f "$IROOT/usr/local/share/bash-completion/completions/keymapd" ]; then
+    check "install: bash completion parses" bash -n "$IROOT/usr/local/share/bash-completion/completions/keymapd"
+    check "install: zsh and fish completions present" test -s "$IROOT/usr/local/share/zsh/site-functions/_keymapd" -a \
+        -s "$IROOT/usr/local/share/fish/vendor_completions.d/keymapd.fish"
+else
+    skip "install: completions (keymapd completions not available yet)"
+fi
+echo '# admin edit' >> "$IROOT/etc/keymapd/laptop.toml"
+snapshot() { (cd "$IROOT" && find . -type f -o -type l | sort | xargs -d '\n' sha256sum 2>/dev/null; find . -type l -printf '%p -> %l\n' | sort); }
+before=$(snapshot)
+out=$("$INSTALL" --root "$IROOT" --no-build --binary "$BIN" 2>&1)
+after=$(snapshot)
+check "install: a second run changes nothing and keeps the admin's profiles" \
+    bash -c "[ \"\$1\" = \"\$2\" ] && ! grep -q 'installed /' <<<\"\$3\"" _ "$before" "$after" "$out"
+check "install-debian.sh --root DIR --uninstall" "$INSTALL" --root "$IROOT" --uninstall
+check "uninstall: no installed file left, profiles kept" bash -c "cd '$IROOT' && \
+    [ -z \"\$(find usr -type f)\" ] && [ ! -e etc/systemd/system/multi-user.target.wants/keymapd.service ] \
+    && grep -q 'admin edit' etc/keymapd/laptop.toml"
+
+# ---- cargo install -------------------------------------------------------------------------
+if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \
+        cargo install -q --locked --debug --path . --root "$WORK/cargo-root") > "$WORK/cargo-install.log" 2>&1; then
+    check "cargo install --path . installs a working keymapd" \
+        bash -c "'$WORK/cargo-root/bin/keymapd' --version && '$WORK/cargo-root/bin/keymapd' check '$WORK/rendered'"
+else
+    fail "cargo install --path ."
+    tail -n 20 "$WORK/cargo-install.log" | sed 's/^/    /'
+fi
+
+# ---- shell scripts -------------------------------------------------------------------------
+if command -v shellcheck >/dev/null; then
+    for s in "$REPO/packaging/install-debian.sh" "$HERE/run.sh" "$REPO/tests/vm/systemd-boot.sh"; do
+        [ -f "$s" ] && check "shellcheck ${s#"$REPO"/}" shellcheck -x "$s"
+    done
+else
+    skip "shellcheck (not installed)"
+fi
+
+echo "packaging: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" = 0 ]
