@@ -1,0 +1,394 @@
+//! Synthetic uinput devices and evdev nodes, through raw ioctls.
+//!
+//! The evdev crate's `VirtualDeviceBuilder` cannot declare LEDs, which the
+//! LED round trip needs, so devices are set up by hand here.
+
+use crate::names::*;
+use std::collections::VecDeque;
+use std::ffi::CString;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::script::{DevKind, DevSpec};
+
+// ioctl numbers (asm-generic encoding: dir << 30 | size << 16 | type << 8 | nr).
+const fn ioc(dir: u64, ty: u8, nr: u8, size: u64) -> u64 {
+    (dir << 30) | (size << 16) | ((ty as u64) << 8) | nr as u64
+}
+const IOC_WRITE: u64 = 1;
+const IOC_READ: u64 = 2;
+const UI_DEV_CREATE: u64 = ioc(0, b'U', 1, 0);
+const UI_DEV_DESTROY: u64 = ioc(0, b'U', 2, 0);
+const UI_DEV_SETUP: u64 = ioc(IOC_WRITE, b'U', 3, std::mem::size_of::<UinputSetup>() as u64);
+const UI_SET_EVBIT: u64 = ioc(IOC_WRITE, b'U', 100, 4);
+const UI_SET_KEYBIT: u64 = ioc(IOC_WRITE, b'U', 101, 4);
+const UI_SET_RELBIT: u64 = ioc(IOC_WRITE, b'U', 102, 4);
+const UI_SET_MSCBIT: u64 = ioc(IOC_WRITE, b'U', 104, 4);
+const UI_SET_LEDBIT: u64 = ioc(IOC_WRITE, b'U', 105, 4);
+const UI_SET_PHYS: u64 = ioc(IOC_WRITE, b'U', 108, std::mem::size_of::<*const u8>() as u64);
+const fn ui_get_sysname(len: u64) -> u64 {
+    ioc(IOC_READ, b'U', 44, len)
+}
+const EVIOCGRAB: u64 = ioc(IOC_WRITE, b'E', 0x90, 4);
+
+#[repr(C)]
+struct InputId {
+    bustype: u16,
+    vendor: u16,
+    product: u16,
+    version: u16,
+}
+
+#[repr(C)]
+struct UinputSetup {
+    id: InputId,
+    name: [u8; 80],
+    ff_effects_max: u32,
+}
+
+fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn ioctl_int(fd: RawFd, req: u64, arg: libc::c_int) -> io::Result<()> {
+    // SAFETY: these requests take an int by value.
+    cvt(unsafe { libc::ioctl(fd, req as _, arg) }).map(|_| ())
+}
+
+/// One input event as the kernel hands it out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ev {
+    pub ty: u16,
+    pub code: u16,
+    pub value: i32,
+}
+
+impl Ev {
+    pub fn describe(&self) -> String {
+        describe(self.ty, self.code, self.value)
+    }
+}
+
+fn write_events(fd: RawFd, evs: &[Ev]) -> io::Result<()> {
+    let mut raw: Vec<libc::input_event> = Vec::with_capacity(evs.len());
+    for e in evs {
+        raw.push(libc::input_event {
+            time: libc::timeval { tv_sec: 0, tv_usec: 0 },
+            type_: e.ty,
+            code: e.code,
+            value: e.value,
+        });
+    }
+    let bytes = std::mem::size_of_val(raw.as_slice());
+    // SAFETY: the buffer holds `bytes` bytes of plain data.
+    let n = unsafe { libc::write(fd, raw.as_ptr() as *const libc::c_void, bytes) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if n as usize != bytes {
+        return Err(io::Error::other(format!("short write ({n} of {bytes} bytes)")));
+    }
+    Ok(())
+}
+
+/// Waits until `fd` is readable or the deadline passes.
+fn wait_readable(fd: RawFd, deadline: Instant) -> bool {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let ms = left.as_millis().min(i32::MAX as u128) as i32;
+    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd.
+    let r = unsafe { libc::poll(&mut p, 1, ms) };
+    r > 0
+}
+
+/// A queue of events read from a non-blocking fd (evdev node or uinput fd).
+pub struct Reader {
+    pub fd: Option<OwnedFd>,
+    pub pending: VecDeque<Ev>,
+    /// Set once the fd reported ENODEV (device gone).
+    pub gone: bool,
+}
+
+impl Reader {
+    pub fn new(fd: Option<OwnedFd>) -> Reader {
+        Reader { fd, pending: VecDeque::new(), gone: false }
+    }
+
+    fn fill(&mut self) -> io::Result<usize> {
+        let Some(fd) = &self.fd else { return Ok(0) };
+        let mut buf: [libc::input_event; 64] = unsafe { std::mem::zeroed() };
+        let mut total = 0;
+        loop {
+            // SAFETY: reading plain data into a buffer of the right size.
+            let n = unsafe {
+                libc::read(fd.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, std::mem::size_of_val(&buf))
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                return match e.raw_os_error() {
+                    Some(libc::EAGAIN) => Ok(total),
+                    Some(libc::ENODEV) => {
+                        self.gone = true;
+                        self.fd = None;
+                        Ok(total)
+                    }
+                    _ => Err(e),
+                };
+            }
+            if n == 0 {
+                return Ok(total);
+            }
+            let count = n as usize / std::mem::size_of::<libc::input_event>();
+            for e in &buf[..count] {
+                self.pending.push_back(Ev { ty: e.type_, code: e.code, value: e.value });
+            }
+            total += count;
+        }
+    }
+
+    /// The next event, waiting until `deadline`.
+    pub fn next(&mut self, deadline: Instant) -> io::Result<Option<Ev>> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Ok(Some(e));
+            }
+            self.fill()?;
+            if !self.pending.is_empty() {
+                continue;
+            }
+            let Some(fd) = &self.fd else { return Ok(None) };
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            if !wait_readable(fd.as_raw_fd(), deadline) {
+                // Timed out (or interrupted): one last non-blocking read.
+                self.fill()?;
+                if self.pending.is_empty() && Instant::now() >= deadline {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Drops everything read so far and everything waiting in the kernel.
+    pub fn flush(&mut self) {
+        let _ = self.fill();
+        self.pending.clear();
+    }
+}
+
+/// A synthetic device made through /dev/uinput.
+pub struct Synthetic {
+    pub spec: DevSpec,
+    uinput: OwnedFd,
+    pub node: PathBuf,
+    /// Reader on the device's own evdev node (what an ungrabbed reader sees).
+    pub node_reader: Reader,
+    /// Reader on the uinput fd (LED writes come back here).
+    pub uinput_reader: Reader,
+}
+
+impl Synthetic {
+    pub fn create(spec: &DevSpec) -> Result<Synthetic, String> {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open("/dev/uinput")
+            .map_err(|e| format!("open /dev/uinput: {e}"))?;
+        let uinput: OwnedFd = f.into();
+        let fd = uinput.as_raw_fd();
+        let setup = || -> io::Result<()> {
+            ioctl_int(fd, UI_SET_EVBIT, EV_SYN as i32)?;
+            ioctl_int(fd, UI_SET_EVBIT, EV_KEY as i32)?;
+            match spec.kind {
+                DevKind::Keyboard => {
+                    ioctl_int(fd, UI_SET_EVBIT, EV_MSC as i32)?;
+                    ioctl_int(fd, UI_SET_EVBIT, EV_LED as i32)?;
+                    if spec.rep {
+                        ioctl_int(fd, UI_SET_EVBIT, EV_REP as i32)?;
+                    }
+                    // Every keyboard key; the button range (0x100..0x160) is
+                    // left out so udev does not take it for a mouse or joystick.
+                    for code in (1..0x100).chain(0x160..=KEY_MAX as i32) {
+                        ioctl_int(fd, UI_SET_KEYBIT, code)?;
+                    }
+                    ioctl_int(fd, UI_SET_MSCBIT, MSC_SCAN as i32)?;
+                    for led in [LED_NUML, LED_CAPSL, LED_SCROLLL] {
+                        ioctl_int(fd, UI_SET_LEDBIT, led as i32)?;
+                    }
+                }
+                DevKind::Mouse => {
+                    ioctl_int(fd, UI_SET_EVBIT, EV_REL as i32)?;
+                    for b in [BTN_LEFT, BTN_RIGHT, BTN_MIDDLE] {
+                        ioctl_int(fd, UI_SET_KEYBIT, b as i32)?;
+                    }
+                    for r in [REL_X, REL_Y, REL_WHEEL] {
+                        ioctl_int(fd, UI_SET_RELBIT, r as i32)?;
+                    }
+                }
+            }
+            let phys = CString::new(spec.phys.clone()).map_err(|_| io::Error::other("NUL in phys"))?;
+            // SAFETY: UI_SET_PHYS takes a pointer to a NUL-terminated string.
+            cvt(unsafe { libc::ioctl(fd, UI_SET_PHYS as _, phys.as_ptr()) })?;
+            let mut s = UinputSetup {
+                id: InputId {
+                    bustype: spec.bus,
+                    vendor: spec.vendor,
+                    product: spec.product,
+                    version: spec.version,
+                },
+                name: [0; 80],
+                ff_effects_max: 0,
+            };
+            let n = spec.name.len().min(79);
+            s.name[..n].copy_from_slice(&spec.name.as_bytes()[..n]);
+            // SAFETY: UI_DEV_SETUP reads one uinput_setup.
+            cvt(unsafe { libc::ioctl(fd, UI_DEV_SETUP as _, &s as *const UinputSetup) })?;
+            // SAFETY: no argument.
+            cvt(unsafe { libc::ioctl(fd, UI_DEV_CREATE as _) })?;
+            Ok(())
+        };
+        setup().map_err(|e| format!("uinput setup of {}: {e}", spec.id))?;
+
+        let mut name = [0u8; 64];
+        // SAFETY: the kernel writes at most 64 bytes.
+        cvt(unsafe { libc::ioctl(fd, ui_get_sysname(64) as _, name.as_mut_ptr()) })
+            .map_err(|e| format!("UI_GET_SYSNAME: {e}"))?;
+        let end = name.iter().position(|b| *b == 0).unwrap_or(name.len());
+        let sysname = String::from_utf8_lossy(&name[..end]).into_owned();
+
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let node = loop {
+            if let Some(n) = event_node_of(&format!("/sys/class/input/{sysname}")) {
+                if n.exists() {
+                    break n;
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no /dev/input/event* node for {} ({sysname}) after 10 s", spec.id));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        wait_udev(&node, deadline);
+        let node_fd = open_node(&node, false).map_err(|e| format!("open {}: {e}", node.display()))?;
+        let dup = uinput.try_clone().map_err(|e| format!("dup: {e}"))?;
+        Ok(Synthetic {
+            spec: spec.clone(),
+            uinput,
+            node,
+            node_reader: Reader::new(Some(node_fd)),
+            uinput_reader: Reader::new(Some(dup)),
+        })
+    }
+
+    /// Writes one frame: the events then SYN_REPORT.
+    pub fn emit(&self, evs: &[Ev]) -> Result<(), String> {
+        let mut all = evs.to_vec();
+        all.push(Ev { ty: EV_SYN, code: SYN_REPORT, value: 0 });
+        write_events(self.uinput.as_raw_fd(), &all)
+            .map_err(|e| format!("write to uinput ({}): {e}", self.spec.id))
+    }
+}
+
+impl Drop for Synthetic {
+    fn drop(&mut self) {
+        // SAFETY: no argument; closing the fd would destroy it as well.
+        unsafe { libc::ioctl(self.uinput.as_raw_fd(), UI_DEV_DESTROY as _) };
+    }
+}
+
+/// The /dev/input/eventN node of the input device at `sys` (a /sys path of an inputN).
+pub fn event_node_of(sys: &str) -> Option<PathBuf> {
+    let rd = std::fs::read_dir(sys).ok()?;
+    for e in rd.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with("event") {
+            return Some(PathBuf::from(format!("/dev/input/{n}")));
+        }
+    }
+    None
+}
+
+/// Waits (bounded) until udev has processed the node: its database entry
+/// exists, then `udevadm settle`.
+pub fn wait_udev(node: &Path, deadline: Instant) {
+    if !Path::new("/run/udev/control").exists() {
+        return;
+    }
+    if let Some(db) = udev_db_path(node) {
+        while !db.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let _ = std::process::Command::new("udevadm")
+        .args(["settle", "--timeout=5"])
+        .stdin(std::process::Stdio::null())
+        .status();
+}
+
+fn udev_db_path(node: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let rdev = std::fs::metadata(node).ok()?.rdev();
+    let (maj, min) = (libc::major(rdev), libc::minor(rdev));
+    Some(PathBuf::from(format!("/run/udev/data/c{maj}:{min}")))
+}
+
+pub fn open_node(node: &Path, write: bool) -> io::Result<OwnedFd> {
+    let f: File = OpenOptions::new()
+        .read(true)
+        .write(write)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(node)?;
+    Ok(f.into())
+}
+
+/// Is someone else holding an EVIOCGRAB on this node? Probes with a grab of
+/// our own on a fresh fd, released at once.
+pub fn grabbed_by_other(node: &Path) -> Result<bool, String> {
+    let fd = open_node(node, false).map_err(|e| format!("open {}: {e}", node.display()))?;
+    let raw = fd.as_raw_fd();
+    match ioctl_int(raw, EVIOCGRAB, 1) {
+        Ok(()) => {
+            let _ = ioctl_int(raw, EVIOCGRAB, 0);
+            Ok(false)
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(true),
+        Err(e) => Err(format!("EVIOCGRAB on {}: {e}", node.display())),
+    }
+}
+
+/// Writes a frame (events + SYN_REPORT) to an evdev node's fd.
+pub fn write_frame(fd: RawFd, evs: &[Ev]) -> io::Result<()> {
+    let mut all = evs.to_vec();
+    all.push(Ev { ty: EV_SYN, code: SYN_REPORT, value: 0 });
+    write_events(fd, &all)
+}
+
+/// All input devices (/sys/class/input/inputN) whose name is `name`, newest
+/// last, as (N, event node).
+pub fn find_by_name(name: &str) -> Vec<(u32, PathBuf)> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return out };
+    for e in rd.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let Some(num) = n.strip_prefix("input").and_then(|d| d.parse::<u32>().ok()) else { continue };
+        let Ok(dev_name) = std::fs::read_to_string(e.path().join("name")) else { continue };
+        if dev_name.trim_end_matches('\n') != name {
+            continue;
+        }
+        if let Some(node) = event_node_of(&e.path().to_string_lossy()) {
+            out.push((num, node));
+        }
+    }
+    out.sort();
+    out
+}
