@@ -33,6 +33,11 @@ const DEV_BASE: usize = 16;
 
 /// How long the profile directory must be quiet before a reload (editors write in steps).
 const DEBOUNCE: Duration = Duration::from_millis(100);
+/// How long the virtual keyboard stays after the final releases (see `Daemon::shutdown`).
+const EXIT_LINGER: Duration = Duration::from_millis(200);
+/// Grab retries while another program holds a keyboard: 0.1 s, doubling, this many times.
+const BUSY_BACKOFF: Duration = Duration::from_millis(100);
+const BUSY_TRIES: u32 = 7;
 
 /// An event node the daemon has seen (claimed or not), for re-matching on reload.
 struct Known {
@@ -218,6 +223,10 @@ impl Daemon {
         for kb in self.kbs.iter_mut().flatten() {
             let _ = kb.dev.ungrab();
         }
+        // The virtual keyboard goes away when the process exits, and the kernel discards the
+        // events a client has not read yet when a device goes away: give clients a moment to
+        // read the releases. This is the exit path, never the event path.
+        std::thread::sleep(EXIT_LINGER);
     }
 
     fn on_udev(&mut self) {
@@ -321,10 +330,28 @@ impl Daemon {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
         match kb.try_grab(&mut self.buf[..], &mut self.merger) {
             GrabResult::Grabbed => {
+                kb.retry_at = None;
+                kb.busy_tries = 0;
                 kb.set_leds(&self.leds);
                 log::info!("grabbed {} ({})", kb.label, kb.node.devnode.display());
             }
             GrabResult::Waiting => {}
+            GrabResult::Busy => {
+                // Someone else holds a grab (often only for a moment): back off on the timerfd,
+                // 0.1 s doubling up to ~13 s in all, then give up with a clear message.
+                kb.busy_tries += 1;
+                if kb.busy_tries > BUSY_TRIES {
+                    log::error!(
+                        "cannot grab {} ({}): another program (keyd, another keymapd, …) holds it; giving up",
+                        kb.label,
+                        kb.node.devnode.display()
+                    );
+                    self.drop_slot(slot, None);
+                } else {
+                    log::debug!("{} is grabbed by another program; trying again", kb.label);
+                    kb.retry_at = Some(sys::monotonic_now() + BUSY_BACKOFF * (1 << (kb.busy_tries - 1)));
+                }
+            }
             GrabResult::Failed(why) => {
                 log::error!("{why}");
                 self.drop_slot(slot, None);
@@ -389,6 +416,9 @@ impl Daemon {
             let now = sys::monotonic_now();
             for ev in &self.buf[..n] {
                 kb.feed(ev, now, &mut self.merger, &self.out);
+                if kb.panic {
+                    break;
+                }
             }
             if kb.panic {
                 self.panic_escape();
@@ -427,10 +457,19 @@ impl Daemon {
     fn on_timer(&mut self) {
         self.timer.clear();
         let now = sys::monotonic_now();
-        for kb in self.kbs.iter_mut().flatten() {
+        let mut retry = Vec::new();
+        for (slot, kb) in self.kbs.iter_mut().enumerate() {
+            let Some(kb) = kb else { continue };
             if kb.deadline.is_some_and(|t| t <= now) {
                 kb.tick(now, &mut self.merger, &self.out);
             }
+            if kb.retry_at.is_some_and(|t| t <= now) {
+                kb.retry_at = None;
+                retry.push(slot);
+            }
+        }
+        for slot in retry {
+            self.try_grab(slot);
         }
         if self.debounce.is_some_and(|t| t <= now) {
             self.debounce = None;
@@ -439,7 +478,14 @@ impl Daemon {
     }
 
     fn rearm(&mut self) {
-        let next = self.kbs.iter().flatten().filter_map(|k| k.deadline).chain(self.debounce).min();
+        let next = self
+            .kbs
+            .iter()
+            .flatten()
+            .flat_map(|k| [k.deadline, k.retry_at])
+            .flatten()
+            .chain(self.debounce)
+            .min();
         if let Err(e) = self.timer.set(next) {
             log::error!("arming the timerfd: {e}");
         }

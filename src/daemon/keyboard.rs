@@ -32,6 +32,8 @@ pub enum GrabState {
 pub enum GrabResult {
     Grabbed,
     Waiting,
+    /// Another program holds a grab on it (EBUSY): try again later.
+    Busy,
     /// The device is gone or cannot be grabbed; drop it (the message says why).
     Failed(String),
 }
@@ -54,6 +56,9 @@ pub struct Keyboard {
     /// Between SYN_DROPPED and the next SYN_REPORT: events are dropped, then state is resynced.
     dropping: bool,
     pub deadline: Option<Time>,
+    /// When to try the grab again after EBUSY, and how many tries were busy.
+    pub retry_at: Option<Time>,
+    pub busy_tries: u32,
     pub frame: Frame,
     /// The panic chord is held.
     pub panic: bool,
@@ -88,6 +93,8 @@ impl Keyboard {
             scan: None,
             dropping: false,
             deadline: None,
+            retry_at: None,
+            busy_tries: 0,
             frame: Frame::new(),
             panic: false,
             leds_warned: false,
@@ -144,6 +151,9 @@ impl Keyboard {
         }
         let t0 = sys::clock_now(self.clock);
         if let Err(e) = self.dev.grab() {
+            if e.raw_os_error() == Some(libc::EBUSY) {
+                return GrabResult::Busy;
+            }
             return GrabResult::Failed(format!(
                 "cannot grab {} ({}): {e}; another program (keyd, another keymapd, …) may hold it",
                 self.label,
@@ -235,7 +245,9 @@ impl Keyboard {
             return;
         }
         if keystate::is_panic_chord(&self.held) {
+            // The key completing the chord is not passed on (no stray Enter in the focused window).
             self.panic = true;
+            return;
         }
         let GrabState::Grabbed { engine, src } = &mut self.state else { return };
         let mark = self.frame.mark();
