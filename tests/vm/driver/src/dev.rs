@@ -11,6 +11,8 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::script::{DevKind, DevSpec};
@@ -99,89 +101,118 @@ fn write_events(fd: RawFd, evs: &[Ev]) -> io::Result<()> {
     Ok(())
 }
 
-/// Waits until `fd` is readable or the deadline passes.
-fn wait_readable(fd: RawFd, deadline: Instant) -> bool {
-    let left = deadline.saturating_duration_since(Instant::now());
-    let ms = left.as_millis().min(i32::MAX as u128) as i32;
+/// Waits until `fd` is readable or `ms` pass.
+fn wait_readable(fd: RawFd, ms: i32) -> bool {
     let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
     // SAFETY: one valid pollfd.
     let r = unsafe { libc::poll(&mut p, 1, ms) };
     r > 0
 }
 
-/// A queue of events read from a non-blocking fd (evdev node or uinput fd).
+#[derive(Default)]
+struct Shared {
+    queue: VecDeque<Ev>,
+    /// The fd reported ENODEV (device gone) or another read error.
+    gone: bool,
+    error: Option<String>,
+}
+
+/// Events read from a non-blocking fd (evdev node or uinput fd) by a thread
+/// of its own, so that events written just before a device is destroyed are
+/// not lost (evdev refuses reads once its device is gone).
 pub struct Reader {
-    pub fd: Option<OwnedFd>,
-    pub pending: VecDeque<Ev>,
-    /// Set once the fd reported ENODEV (device gone).
-    pub gone: bool,
+    shared: Arc<(Mutex<Shared>, Condvar)>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Reader {
-    pub fn new(fd: Option<OwnedFd>) -> Reader {
-        Reader { fd, pending: VecDeque::new(), gone: false }
+    pub fn new(fd: OwnedFd) -> Reader {
+        let shared = Arc::new((Mutex::new(Shared::default()), Condvar::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sh, st) = (shared.clone(), stop.clone());
+        let thread = std::thread::spawn(move || read_loop(fd, &sh, &st));
+        Reader { shared, stop, thread: Some(thread) }
     }
 
-    fn fill(&mut self) -> io::Result<usize> {
-        let Some(fd) = &self.fd else { return Ok(0) };
-        let mut buf: [libc::input_event; 64] = unsafe { std::mem::zeroed() };
-        let mut total = 0;
-        loop {
-            // SAFETY: reading plain data into a buffer of the right size.
-            let n = unsafe {
-                libc::read(fd.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, std::mem::size_of_val(&buf))
-            };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                return match e.raw_os_error() {
-                    Some(libc::EAGAIN) => Ok(total),
-                    Some(libc::ENODEV) => {
-                        self.gone = true;
-                        self.fd = None;
-                        Ok(total)
-                    }
-                    _ => Err(e),
-                };
-            }
-            if n == 0 {
-                return Ok(total);
-            }
-            let count = n as usize / std::mem::size_of::<libc::input_event>();
-            for e in &buf[..count] {
-                self.pending.push_back(Ev { ty: e.type_, code: e.code, value: e.value });
-            }
-            total += count;
-        }
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The device is gone and every event it sent has been consumed.
+    pub fn exhausted(&self) -> bool {
+        let g = self.lock();
+        g.gone && g.queue.is_empty()
     }
 
     /// The next event, waiting until `deadline`.
     pub fn next(&mut self, deadline: Instant) -> io::Result<Option<Ev>> {
+        let mut g = self.lock();
         loop {
-            if let Some(e) = self.pending.pop_front() {
+            if let Some(e) = g.queue.pop_front() {
                 return Ok(Some(e));
             }
-            self.fill()?;
-            if !self.pending.is_empty() {
-                continue;
+            if let Some(err) = g.error.take() {
+                return Err(io::Error::other(err));
             }
-            let Some(fd) = &self.fd else { return Ok(None) };
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if g.gone || now >= deadline {
                 return Ok(None);
             }
-            if !wait_readable(fd.as_raw_fd(), deadline) {
-                // Timed out (or interrupted): one last non-blocking read.
-                self.fill()?;
-                if self.pending.is_empty() && Instant::now() >= deadline {
-                    return Ok(None);
-                }
-            }
+            g = self.shared.1.wait_timeout(g, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 
-    /// Drops everything read so far and everything waiting in the kernel.
+    /// Drops everything read so far (after letting the thread catch up).
     pub fn flush(&mut self) {
-        let _ = self.fill();
-        self.pending.clear();
+        std::thread::sleep(Duration::from_millis(5));
+        self.lock().queue.clear();
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn read_loop(fd: OwnedFd, shared: &(Mutex<Shared>, Condvar), stop: &AtomicBool) {
+    let raw = fd.as_raw_fd();
+    let mut buf: [libc::input_event; 64] = unsafe { std::mem::zeroed() };
+    while !stop.load(Ordering::Relaxed) {
+        if !wait_readable(raw, 50) {
+            continue;
+        }
+        // SAFETY: reading plain data into a buffer of the right size.
+        let n =
+            unsafe { libc::read(raw, buf.as_mut_ptr() as *mut libc::c_void, std::mem::size_of_val(&buf)) };
+        let mut g = shared.0.lock().unwrap_or_else(|p| p.into_inner());
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EAGAIN) | Some(libc::EINTR) => continue,
+                Some(libc::ENODEV) => g.gone = true,
+                _ => {
+                    g.gone = true;
+                    g.error = Some(format!("read: {e}"));
+                }
+            }
+            shared.1.notify_all();
+            return;
+        }
+        if n == 0 {
+            g.gone = true;
+            shared.1.notify_all();
+            return;
+        }
+        let count = n as usize / std::mem::size_of::<libc::input_event>();
+        for e in &buf[..count] {
+            g.queue.push_back(Ev { ty: e.type_, code: e.code, value: e.value });
+        }
+        shared.1.notify_all();
     }
 }
 
@@ -285,8 +316,8 @@ impl Synthetic {
             spec: spec.clone(),
             uinput,
             node,
-            node_reader: Reader::new(Some(node_fd)),
-            uinput_reader: Reader::new(Some(dup)),
+            node_reader: Reader::new(node_fd),
+            uinput_reader: Reader::new(dup),
         })
     }
 

@@ -187,7 +187,7 @@ impl Scenario {
                     dev::wait_udev(&node, deadline);
                     match dev::open_node(&node, true).or_else(|_| dev::open_node(&node, false)) {
                         Ok(fd) => {
-                            self.virt = Some(Virtual { num, node, reader: Reader::new(Some(fd)) });
+                            self.virt = Some(Virtual { num, node, reader: Reader::new(fd) });
                             return Ok(());
                         }
                         Err(e) if Instant::now() >= deadline => {
@@ -212,11 +212,18 @@ impl Scenario {
             Target::Virtual => {
                 let needs_attach = match &self.virt {
                     None => true,
-                    Some(v) => v.reader.gone,
+                    Some(v) => v.reader.exhausted(),
                 };
                 if needs_attach {
-                    if self.daemon.is_none() {
-                        return Err("no daemon virtual keyboard (no `daemon start` yet?)".into());
+                    match self.daemon.as_mut().map(|d| d.poll_exit()) {
+                        None => return Err("no daemon virtual keyboard (no `daemon start` yet?)".into()),
+                        Some(Some(s)) => {
+                            return Err(format!(
+                                "the daemon's virtual keyboard is gone (daemon exited: {})",
+                                daemon::describe_status(&s)
+                            ))
+                        }
+                        Some(None) => {}
                     }
                     let old = self.virt.as_ref().map(|v| v.num);
                     self.attach_virtual(Duration::from_secs(2))?;
@@ -638,7 +645,7 @@ impl Scenario {
             loop {
                 match reader.next(deadline).map_err(|e| e.to_string())? {
                     None => {
-                        let gone = if reader.gone { " (device went away)" } else { "" };
+                        let gone = if reader.exhausted() { " (device went away)" } else { "" };
                         return Err(format!(
                             "expected {want_s}{where_}, got nothing within 2 s{gone}{}",
                             ctx()
