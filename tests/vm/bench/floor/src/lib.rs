@@ -1,0 +1,185 @@
+//! evio: the few evdev and uinput calls the VM bench needs, on libc alone (shared by the floor
+//! and the bench runner). Thin wrappers over syscalls; no policy, no allocation per event.
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use libc::input_event;
+
+pub const EV_SYN: u16 = 0x00;
+pub const EV_KEY: u16 = 0x01;
+pub const EV_MSC: u16 = 0x04;
+pub const SYN_REPORT: u16 = 0;
+pub const SYN_DROPPED: u16 = 3;
+pub const KEY_MAX: u16 = 0x2ff;
+pub const BUS_USB: u16 = 0x03;
+
+const fn ioc(dir: u32, ty: u8, nr: u8, size: usize) -> libc::c_ulong {
+    ((dir << 30) | ((size as u32) << 16) | ((ty as u32) << 8) | nr as u32) as libc::c_ulong
+}
+const WRITE: u32 = 1;
+const READ: u32 = 2;
+const INT: usize = std::mem::size_of::<libc::c_int>();
+
+pub const EVIOCGRAB: libc::c_ulong = ioc(WRITE, b'E', 0x90, INT);
+pub const EVIOCSCLOCKID: libc::c_ulong = ioc(WRITE, b'E', 0xa0, INT);
+pub const fn eviocgname(len: usize) -> libc::c_ulong {
+    ioc(READ, b'E', 0x06, len)
+}
+pub const UI_DEV_CREATE: libc::c_ulong = ioc(0, b'U', 1, 0);
+pub const UI_DEV_SETUP: libc::c_ulong = ioc(WRITE, b'U', 3, std::mem::size_of::<libc::uinput_setup>());
+pub const UI_SET_EVBIT: libc::c_ulong = ioc(WRITE, b'U', 100, INT);
+pub const UI_SET_KEYBIT: libc::c_ulong = ioc(WRITE, b'U', 101, INT);
+
+fn check(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn ioctl_int(fd: RawFd, req: libc::c_ulong, arg: libc::c_int) -> io::Result<()> {
+    // SAFETY: these requests take an int by value.
+    check(unsafe { libc::ioctl(fd, req, arg) }).map(|_| ())
+}
+
+/// An event with a zero timestamp (the kernel stamps what uinput receives).
+pub const fn ev(ty: u16, code: u16, value: i32) -> input_event {
+    input_event { time: libc::timeval { tv_sec: 0, tv_usec: 0 }, type_: ty, code, value }
+}
+
+/// CLOCK_MONOTONIC now.
+pub fn now() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid timespec to write into.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// The kernel's timestamp of an event read from an evdev node set to CLOCK_MONOTONIC.
+pub fn stamp(e: &input_event) -> Duration {
+    Duration::new(e.time.tv_sec as u64, e.time.tv_usec as u32 * 1000)
+}
+
+/// Opens a device node read-only (blocking unless `nonblock`).
+pub fn open(path: &Path, nonblock: bool) -> io::Result<OwnedFd> {
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::ErrorKind::InvalidInput)?;
+    let mut flags = libc::O_RDONLY | libc::O_CLOEXEC;
+    if nonblock {
+        flags |= libc::O_NONBLOCK;
+    }
+    // SAFETY: c is a valid C string; the fd returned is owned by us.
+    let fd = check(unsafe { libc::open(c.as_ptr(), flags) })?;
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The device's name (EVIOCGNAME).
+pub fn name(fd: RawFd) -> io::Result<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: EVIOCGNAME(256) writes at most 256 bytes.
+    let n = check(unsafe { libc::ioctl(fd, eviocgname(buf.len()), buf.as_mut_ptr()) })? as usize;
+    let s = &buf[..n.min(buf.len())];
+    let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
+    Ok(String::from_utf8_lossy(&s[..end]).into_owned())
+}
+
+/// The /dev/input/event* node of the device called `wanted`, waiting up to `timeout` for it.
+pub fn find(wanted: &str, timeout: Duration) -> io::Result<PathBuf> {
+    let start = Instant::now();
+    loop {
+        if let Ok(dir) = std::fs::read_dir("/dev/input") {
+            for entry in dir.flatten() {
+                let path = entry.path();
+                if !entry.file_name().as_bytes().starts_with(b"event") {
+                    continue;
+                }
+                let Ok(fd) = open(&path, true) else { continue };
+                if name(fd.as_raw_fd()).is_ok_and(|n| n == wanted) {
+                    return Ok(path);
+                }
+            }
+        }
+        if start.elapsed() > timeout {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no input device named `{wanted}`")));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Takes the device for ourselves (EVIOCGRAB).
+pub fn grab(fd: RawFd) -> io::Result<()> {
+    ioctl_int(fd, EVIOCGRAB, 1)
+}
+
+/// Makes the device stamp its events with CLOCK_MONOTONIC (EVIOCSCLOCKID).
+pub fn clock_monotonic(fd: RawFd) -> io::Result<()> {
+    ioctl_int(fd, EVIOCSCLOCKID, libc::CLOCK_MONOTONIC)
+}
+
+/// Reads whatever events are available into `buf` (blocking if the fd is); returns how many.
+pub fn read(fd: RawFd, buf: &mut [input_event]) -> io::Result<usize> {
+    let size = std::mem::size_of::<input_event>();
+    // SAFETY: buf is valid for writes of its whole length in bytes.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), std::mem::size_of_val(buf)) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize / size)
+}
+
+/// Writes a whole frame with one `write`.
+pub fn write(fd: RawFd, frame: &[input_event]) -> io::Result<()> {
+    // SAFETY: frame is valid for reads of its whole length in bytes.
+    let n = unsafe { libc::write(fd, frame.as_ptr().cast(), std::mem::size_of_val(frame)) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if n as usize != std::mem::size_of_val(frame) {
+        return Err(io::Error::new(io::ErrorKind::WriteZero, "short write to uinput"));
+    }
+    Ok(())
+}
+
+/// A uinput keyboard that declares EV_KEY codes 1..=KEY_MAX except the pointer and joystick
+/// buttons (as a keyboard does, so that udev tags it ID_INPUT_KEYBOARD and nothing else).
+pub struct Uinput {
+    fd: OwnedFd,
+}
+
+impl Uinput {
+    pub fn create(name: &str, bustype: u16, vendor: u16, product: u16) -> io::Result<Uinput> {
+        let path = c"/dev/uinput";
+        // SAFETY: path is a valid C string; the fd returned is owned by us.
+        let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) })?;
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let raw = fd.as_raw_fd();
+        ioctl_int(raw, UI_SET_EVBIT, EV_SYN.into())?;
+        ioctl_int(raw, UI_SET_EVBIT, EV_KEY.into())?;
+        for code in 1..=KEY_MAX {
+            if (0x100..=0x15f).contains(&code) || (0x2c0..=0x2e7).contains(&code) {
+                continue;
+            }
+            ioctl_int(raw, UI_SET_KEYBIT, code.into())?;
+        }
+        // SAFETY: uinput_setup is plain old data; zeroed is a valid value.
+        let mut setup: libc::uinput_setup = unsafe { std::mem::zeroed() };
+        setup.id = libc::input_id { bustype, vendor, product, version: 1 };
+        for (d, s) in setup.name.iter_mut().zip(name.bytes().take(79)) {
+            *d = s as libc::c_char;
+        }
+        // SAFETY: UI_DEV_SETUP reads one uinput_setup; UI_DEV_CREATE takes no argument.
+        check(unsafe { libc::ioctl(raw, UI_DEV_SETUP, &setup) })?;
+        check(unsafe { libc::ioctl(raw, UI_DEV_CREATE) })?;
+        Ok(Uinput { fd })
+    }
+
+    /// Writes a whole frame with one `write`.
+    pub fn write(&self, frame: &[input_event]) -> io::Result<()> {
+        write(self.fd.as_raw_fd(), frame)
+    }
+}

@@ -1,0 +1,75 @@
+//! keymapd-floor: the least a remapper can do, as the latency floor of the VM bench. It grabs one
+//! keyboard, rewrites key codes through a table and writes each frame to its own uinput keyboard.
+//!
+//! Usage: keymapd-floor DEVICE-NAME [FROM:TO]...     (codes in decimal, e.g. 29:125 125:29)
+//!
+//! One blocking `read` per wake-up, one `write` per SYN_REPORT frame, nothing else: no poll, no
+//! timers, no allocation after start-up, no logging per event.
+
+use std::os::fd::AsRawFd;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use evio::{input_event, EV_KEY, EV_SYN, KEY_MAX, SYN_REPORT};
+
+/// The name of the floor's output device.
+pub const OUTPUT_NAME: &str = "keymapd-floor virtual keyboard";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keymapd-floor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let wanted = args.next().ok_or("usage: keymapd-floor DEVICE-NAME [FROM:TO]...")?;
+    let mut map: Vec<u16> = (0..=KEY_MAX).collect();
+    for pair in args {
+        let (from, to) = pair.split_once(':').ok_or(format!("bad mapping `{pair}`; expected FROM:TO"))?;
+        let from: u16 = from.parse().map_err(|_| format!("bad code in `{pair}`"))?;
+        let to: u16 = to.parse().map_err(|_| format!("bad code in `{pair}`"))?;
+        if from > KEY_MAX || to > KEY_MAX {
+            return Err(format!("code out of range in `{pair}`"));
+        }
+        map[from as usize] = to;
+    }
+
+    let path = evio::find(&wanted, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let input = evio::open(&path, false).map_err(|e| format!("{}: {e}", path.display()))?;
+    let fd = input.as_raw_fd();
+    evio::grab(fd).map_err(|e| format!("{}: EVIOCGRAB: {e}", path.display()))?;
+    let out = evio::Uinput::create(OUTPUT_NAME, evio::BUS_USB, 0x6b6d, 0x666c)
+        .map_err(|e| format!("/dev/uinput: {e}"))?;
+    eprintln!("keymapd-floor: ready, {} -> {OUTPUT_NAME}", path.display());
+
+    let mut buf = [evio::ev(0, 0, 0); 64];
+    let mut frame = [evio::ev(0, 0, 0); 64];
+    let mut len = 0;
+    loop {
+        let n = match evio::read(fd, &mut buf) {
+            Ok(0) => return Err("end of input".into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        for e in &buf[..n] {
+            match (e.type_, e.code) {
+                (EV_KEY, code) if len < frame.len() - 1 => {
+                    frame[len] = input_event { code: map[code as usize], ..*e };
+                    len += 1;
+                }
+                (EV_SYN, SYN_REPORT) if len > 0 => {
+                    frame[len] = *e;
+                    out.write(&frame[..=len]).map_err(|e| format!("uinput: {e}"))?;
+                    len = 0;
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,823 @@
+//! keymapd-latency: keymapd's VM bench, run inside the test-bed VM as root. One boot measures:
+//! end-to-end latency against a pass-through floor (interleaved press by press), idle wake-ups,
+//! memory, startup and reload time, and a 10 kHz flood. Prints one `@@KEYMAPD-BENCH` line each.
+//!
+//! Usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N]
+//!        [--idle-s N] [--flood N] [--rate HZ] [--reloads N] [--starts N] [--work DIR]
+//!
+//! Latency is the time from just before the `write` of a frame to a synthetic keyboard's uinput
+//! device to the kernel's timestamp of the remapped event on the contender's output device
+//! (CLOCK_MONOTONIC on both sides), so the bench's own wake-up is not counted.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use evio::{input_event, EV_KEY, EV_SYN, SYN_DROPPED, SYN_REPORT};
+
+const KEYMAPD_OUTPUT: &str = "keymapd virtual keyboard";
+const FLOOR_OUTPUT: &str = "keymapd-floor virtual keyboard";
+const KB1: &str = "keymapd-bench keyboard 1";
+const KB2: &str = "keymapd-bench keyboard 2";
+const KBF: &str = "keymapd-bench floor keyboard";
+
+// Key codes (input-event-codes.h).
+const LEFTCTRL: u16 = 29;
+const LEFTMETA: u16 = 125;
+const RIGHTALT: u16 = 100;
+const RIGHTMETA: u16 = 126;
+const F24: u16 = 194;
+/// The keys the bench presses: the swapped modifiers and plain letters.
+const KEYS: [u16; 10] = [LEFTCTRL, 30, LEFTMETA, 31, RIGHTALT, 32, 33, RIGHTMETA, 34, 35];
+
+/// What `profiles/usb-keyboard.toml` (and the floor's table) does to a code.
+fn swap(code: u16) -> u16 {
+    match code {
+        LEFTCTRL => LEFTMETA,
+        LEFTMETA => LEFTCTRL,
+        RIGHTALT => RIGHTMETA,
+        RIGHTMETA => RIGHTALT,
+        c => c,
+    }
+}
+const FLOOR_MAP: [&str; 4] = ["29:125", "125:29", "100:126", "126:100"];
+
+const SWAP_PROFILE: &str = include_str!("../../../../../profiles/usb-keyboard.toml");
+const LAPTOP_PROFILE: &str = include_str!("../../../../../profiles/laptop.toml");
+const LAYERS_PROFILE: &str = include_str!("../../../../../benches/profiles/layers.toml");
+
+struct Opts {
+    keymapd: PathBuf,
+    floor: PathBuf,
+    presses: usize,
+    gap_us: u64,
+    idle_s: u64,
+    flood: usize,
+    rate: u64,
+    reloads: usize,
+    starts: usize,
+    work: PathBuf,
+}
+
+fn opts() -> Result<Opts, String> {
+    let mut o = Opts {
+        keymapd: "/usr/bin/keymapd".into(),
+        floor: "/usr/bin/keymapd-floor".into(),
+        presses: 2000,
+        gap_us: 2000,
+        idle_s: 10,
+        flood: 100_000,
+        rate: 10_000,
+        reloads: 10,
+        starts: 5,
+        work: "/tmp/keymapd-bench".into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().ok_or(format!("{a} needs a value"));
+        let num = |v: String| v.parse::<u64>().map_err(|_| format!("{a}: not a number: {v}"));
+        match a.as_str() {
+            "--keymapd" => o.keymapd = val()?.into(),
+            "--floor" => o.floor = val()?.into(),
+            "--presses" => o.presses = num(val()?)? as usize,
+            "--gap-us" => o.gap_us = num(val()?)?,
+            "--idle-s" => o.idle_s = num(val()?)?,
+            "--flood" => o.flood = num(val()?)? as usize,
+            "--rate" => o.rate = num(val()?)?.max(1),
+            "--reloads" => o.reloads = num(val()?)? as usize,
+            "--starts" => o.starts = num(val()?)?.max(1) as usize,
+            "--work" => o.work = val()?.into(),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N] \
+                     [--idle-s N] [--flood N] [--rate HZ] [--reloads N] [--starts N] [--work DIR]"
+                        .into(),
+                )
+            }
+            _ => return Err(format!("unknown argument `{a}`")),
+        }
+    }
+    Ok(o)
+}
+
+fn main() -> ExitCode {
+    let o = match opts() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("keymapd-latency: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&o) {
+        Ok(true) => {
+            println!("@@KEYMAPD-BENCH-DONE PASS");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            println!("@@KEYMAPD-BENCH-DONE FAIL (a target was missed)");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            println!("@@KEYMAPD-BENCH-ERROR {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// One result line; the harness collects them from the console.
+fn report(line: &str) {
+    println!("@@KEYMAPD-BENCH {line}");
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+// ------------------------------------------------------------------------------------ devices
+
+/// A synthetic keyboard the bench types on.
+struct Synthetic {
+    dev: evio::Uinput,
+}
+
+impl Synthetic {
+    fn new(name: &str, product: u16) -> Result<Synthetic, String> {
+        let dev = evio::Uinput::create(name, evio::BUS_USB, 0xfeed, product)
+            .map_err(|e| format!("creating `{name}`: {e}"))?;
+        evio::find(name, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+        Ok(Synthetic { dev })
+    }
+    fn key(&self, code: u16, value: i32) -> Result<(), String> {
+        let frame = [evio::ev(EV_KEY, code, value), evio::ev(EV_SYN, SYN_REPORT, 0)];
+        self.dev.write(&frame).map_err(|e| format!("writing to a synthetic keyboard: {e}"))
+    }
+}
+
+/// A contender's output device, read without grabbing, stamped with CLOCK_MONOTONIC.
+struct Output {
+    fd: OwnedFd,
+    buf: Vec<input_event>,
+    pending: VecDeque<input_event>,
+}
+
+impl Output {
+    fn open(name: &str) -> Result<Output, String> {
+        let path = evio::find(name, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+        let fd = evio::open(&path, true).map_err(|e| format!("{}: {e}", path.display()))?;
+        evio::clock_monotonic(fd.as_raw_fd()).map_err(|e| format!("EVIOCSCLOCKID: {e}"))?;
+        Ok(Output { fd, buf: vec![evio::ev(0, 0, 0); 256], pending: VecDeque::new() })
+    }
+
+    /// The next event, waiting at most `timeout`.
+    fn next(&mut self, timeout: Duration) -> Result<Option<input_event>, String> {
+        if let Some(e) = self.pending.pop_front() {
+            return Ok(Some(e));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            match evio::read(self.fd.as_raw_fd(), &mut self.buf) {
+                Ok(n) => {
+                    self.pending.extend(&self.buf[..n]);
+                    if let Some(e) = self.pending.pop_front() {
+                        return Ok(Some(e));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(format!("reading an output device: {e}")),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut pfd, 1, left.as_millis().clamp(1, 60_000) as libc::c_int) };
+        }
+    }
+
+    /// Discards whatever is queued.
+    fn drain(&mut self) -> Result<usize, String> {
+        let mut n = 0;
+        while self.next(Duration::ZERO)?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Waits for EV_KEY `code` with `value`; returns the event. Other events are skipped.
+    fn expect(&mut self, code: u16, value: i32, timeout: Duration) -> Result<input_event, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next(left)? {
+                Some(e) if e.type_ == EV_KEY && e.code == code && e.value == value => return Ok(e),
+                Some(e) if e.type_ == EV_SYN && e.code == SYN_DROPPED => {
+                    return Err("the bench's reader overflowed (SYN_DROPPED)".into())
+                }
+                Some(_) => {}
+                None => return Err(format!("no key {code} value {value} within {timeout:?}")),
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------- processes
+
+/// The service-manager side of sd_notify: a datagram socket the daemon reports to.
+struct Notify {
+    sock: UnixDatagram,
+    path: PathBuf,
+}
+
+impl Notify {
+    fn bind(path: PathBuf) -> Result<Notify, String> {
+        let _ = std::fs::remove_file(&path);
+        let sock = UnixDatagram::bind(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Notify { sock, path })
+    }
+    /// The next message, if one comes within `timeout`.
+    fn recv(&self, timeout: Duration) -> Option<String> {
+        self.sock.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))).ok()?;
+        let mut buf = [0u8; 4096];
+        let n = self.sock.recv(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+    /// Waits for a message with the line `line`; returns when it came.
+    fn wait_for(&self, line: &str, timeout: Duration) -> Result<Duration, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("no {line} from keymapd within {timeout:?}"));
+            }
+            if let Some(msg) = self.recv(left) {
+                if msg.lines().any(|l| l == line) {
+                    return Ok(evio::now());
+                }
+            }
+        }
+    }
+    fn drain(&self, quiet: Duration) {
+        while self.recv(quiet).is_some() {}
+    }
+}
+
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+    fn signal(&self, sig: libc::c_int) {
+        // SAFETY: plain kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, sig) };
+    }
+    fn stop(mut self) -> Result<(), String> {
+        self.signal(libc::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.child.try_wait().map_err(|e| e.to_string())?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        Err(format!("pid {} did not stop within 10 s of SIGTERM", self.child.id()))
+    }
+}
+
+/// Starts keymapd and waits for READY=1; returns it and the time from spawn to READY.
+fn start_keymapd(o: &Opts, notify: &Notify, config: &Path, n: usize) -> Result<(Daemon, Duration), String> {
+    notify.drain(Duration::ZERO);
+    let log = o.work.join(format!("keymapd.{n}.log"));
+    let err = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+    let t0 = evio::now();
+    let child = Command::new(&o.keymapd)
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("NOTIFY_SOCKET", &notify.path)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("{}: {e}", o.keymapd.display()))?;
+    let mut d = Daemon { child, log };
+    match notify.wait_for("READY=1", Duration::from_secs(30)) {
+        Ok(t) => Ok((d, t - t0)),
+        Err(e) => {
+            let status = d.child.try_wait().ok().flatten();
+            let tail = d.log_tail();
+            let _ = d.stop();
+            Err(format!("{e} (exit status {status:?}); its log:\n{tail}"))
+        }
+    }
+}
+
+fn start_floor(o: &Opts) -> Result<Child, String> {
+    let log = std::fs::File::create(o.work.join("floor.log")).map_err(|e| e.to_string())?;
+    Command::new(&o.floor)
+        .arg(KBF)
+        .args(FLOOR_MAP)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("{}: {e}", o.floor.display()))
+}
+
+/// Context switches of every thread of `pid` (voluntary + involuntary).
+fn ctxt_switches(pid: u32) -> Result<u64, String> {
+    let mut total = 0;
+    let dir = format!("/proc/{pid}/task");
+    for t in std::fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?.flatten() {
+        let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+        for l in status.lines() {
+            if let Some(v) =
+                l.strip_prefix("voluntary_ctxt_switches:").or(l.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total += v.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    Ok(total)
+}
+
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.count()).unwrap_or(0)
+}
+
+/// A `kB` field of /proc/PID/status, in KiB.
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// User + system CPU time of the whole process.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = after.split_whitespace().map(|x| x.parse().unwrap_or(0)).collect();
+    // Fields 14 and 15 of stat; `after` starts at field 3.
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_nanos(ticks * 1_000_000_000 / hz)
+}
+
+// ------------------------------------------------------------------------------- profiles
+
+/// A profile text with its `ids = …` line replaced.
+fn with_ids(text: &str, ids: &str) -> String {
+    let mut out = String::new();
+    for l in text.lines() {
+        if l.trim_start().starts_with("ids") {
+            let _ = writeln!(out, "ids = [{ids}]");
+        } else {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+    out
+}
+
+fn write_profiles(dir: &Path, count: usize) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let mut files = vec![
+        ("bench-swap.toml", with_ids(SWAP_PROFILE, &format!("\"name:{KB1}\""))),
+        ("bench-layers.toml", with_ids(LAYERS_PROFILE, &format!("\"name:{KB2}\""))),
+        ("bench-laptop.toml", with_ids(LAPTOP_PROFILE, "\"name:keymapd-bench absent 3\"")),
+        ("bench-other.toml", with_ids(LAYERS_PROFILE, "\"0001:0004\"")),
+    ];
+    let extra: Vec<(String, String)> = (5..=count)
+        .map(|i| {
+            let ids = format!("\"name:keymapd-bench absent {i}\"");
+            (format!("bench-extra-{i:02}.toml"), with_ids(LAYERS_PROFILE, &ids))
+        })
+        .collect();
+    files.truncate(count);
+    for (name, text) in files.iter().map(|(n, t)| (n.to_string(), t.clone())).chain(extra) {
+        let path = dir.join(&name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------- measures
+
+struct Stats {
+    n: usize,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+    mean: f64,
+}
+
+fn stats(samples: &mut [f64]) -> Stats {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    let q = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+    Stats {
+        n,
+        p50: q(0.50),
+        p90: q(0.90),
+        p99: q(0.99),
+        max: samples[n - 1],
+        mean: samples.iter().sum::<f64>() / n as f64,
+    }
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+struct Contender<'a> {
+    name: &'static str,
+    input: &'a Synthetic,
+    output: Output,
+    pid: u32,
+    /// Latency from write to the kernel's stamp on the output, and to our read returning.
+    stamped: Vec<f64>,
+    received: Vec<f64>,
+}
+
+impl Contender<'_> {
+    /// One event through the contender, timed.
+    fn one(&mut self, code: u16, value: i32) -> Result<(), String> {
+        let stray = self.output.drain()?;
+        if stray > 0 {
+            return Err(format!("{}: {stray} unexpected events on the output", self.name));
+        }
+        let t0 = evio::now();
+        self.input.key(code, value)?;
+        let e = self
+            .output
+            .expect(swap(code), value, Duration::from_secs(5))
+            .map_err(|e| format!("{}: {e}", self.name))?;
+        let t2 = evio::now();
+        self.stamped.push(micros(evio::stamp(&e).saturating_sub(t0)));
+        self.received.push(micros(t2 - t0));
+        Ok(())
+    }
+    /// Taps a key until it comes through (the contender has grabbed its keyboard).
+    fn wait_through(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            self.input.key(F24, 1)?;
+            self.input.key(F24, 0)?;
+            if self.output.expect(F24, 0, Duration::from_millis(300)).is_ok() {
+                std::thread::sleep(Duration::from_millis(50));
+                self.output.drain()?;
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{}: nothing typed on its keyboard came through in 15 s", self.name));
+            }
+        }
+    }
+}
+
+/// Sleeps until CLOCK_MONOTONIC reaches `t`.
+fn sleep_until(t: Duration) {
+    let ts =
+        libc::timespec { tv_sec: t.as_secs() as libc::time_t, tv_nsec: t.subsec_nanos() as libc::c_long };
+    // SAFETY: a valid timespec; EINTR just ends the sleep early.
+    unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut()) };
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Interleaved latency: for every press, both contenders in a random order, down then up.
+fn latency(o: &Opts, cs: &mut [Contender<'_>; 2]) -> Result<bool, String> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let gap = |rng: &mut Rng| Duration::from_micros(o.gap_us / 2 + rng.next() % (o.gap_us + 1));
+    for i in 0..o.presses {
+        let code = KEYS[i % KEYS.len()];
+        let first = (rng.next() & 1) as usize;
+        for c in [first, 1 - first] {
+            cs[c].one(code, 1)?;
+            std::thread::sleep(gap(&mut rng));
+            cs[c].one(code, 0)?;
+            std::thread::sleep(gap(&mut rng));
+        }
+    }
+    let mut lines = Vec::new();
+    for c in cs.iter_mut() {
+        let s = stats(&mut c.stamped);
+        let r = stats(&mut c.received);
+        report(&format!(
+            "latency {:<7} n={} p50={:.0}us p90={:.0}us p99={:.0}us max={:.0}us mean={:.0}us (to the bench's read: p50={:.0}us p99={:.0}us)",
+            c.name, s.n, s.p50, s.p90, s.p99, s.max, s.mean, r.p50, r.p99
+        ));
+        lines.push(s);
+    }
+    let (k, f) = (&lines[0], &lines[1]);
+    let (r50, r90, r99) = (k.p50 / f.p50, k.p90 / f.p90, k.p99 / f.p99);
+    let ok = r50 <= 1.10 && r99 <= 1.25;
+    report(&format!(
+        "latency ratio keymapd/floor p50={r50:.3} (target <=1.10 {}) p90={r90:.3} p99={r99:.3} (target <=1.25 {}) {}",
+        verdict(r50 <= 1.10),
+        verdict(r99 <= 1.25),
+        verdict(ok)
+    ));
+    Ok(ok)
+}
+
+/// The flood: `o.flood` events at `o.rate` Hz, one frame each, then the output compared exactly.
+fn flood(o: &Opts, c: &mut Contender<'_>) -> Result<bool, String> {
+    c.output.drain()?;
+    let expected: Vec<(u16, i32)> =
+        (0..o.flood).map(|i| (swap(KEYS[(i / 2) % KEYS.len()]), if i % 2 == 0 { 1 } else { 0 })).collect();
+    let fd = c.output.fd.try_clone().map_err(|e| e.to_string())?;
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut out = Output { fd, buf: vec![evio::ev(0, 0, 0); 512], pending: VecDeque::new() };
+        let mut got: Vec<(u16, i32)> = Vec::with_capacity(200_000);
+        let mut dropped = 0;
+        let _ = tx.send(());
+        loop {
+            match out.next(Duration::from_secs(5)) {
+                Ok(Some(e)) if e.type_ == EV_KEY && e.code == F24 => {
+                    if e.value == 0 {
+                        break;
+                    }
+                }
+                Ok(Some(e)) if e.type_ == EV_KEY => got.push((e.code, e.value)),
+                Ok(Some(e)) if e.type_ == EV_SYN && e.code == SYN_DROPPED => dropped += 1,
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        (got, dropped)
+    });
+    let _ = rx.recv();
+    let cpu0 = cpu_time(c.pid);
+    let period = Duration::from_nanos(1_000_000_000 / o.rate);
+    let start = evio::now() + Duration::from_millis(10);
+    let mut late = 0u64;
+    for (i, &(_, value)) in expected.iter().enumerate() {
+        let t = start + period * i as u32;
+        if evio::now() > t + period {
+            late += 1;
+        }
+        sleep_until(t);
+        c.input.key(KEYS[(i / 2) % KEYS.len()], value)?;
+    }
+    let end = evio::now();
+    c.input.key(F24, 1)?;
+    c.input.key(F24, 0)?;
+    let (got, reader_dropped) = reader.join().map_err(|_| "the flood reader panicked")?;
+    let cpu = cpu_time(c.pid) - cpu0;
+    let secs = (end - start).as_secs_f64();
+    let matched = got.iter().zip(&expected).take_while(|(a, b)| a == b).count();
+    let ok = got == expected && reader_dropped == 0;
+    let mut line = format!(
+        "flood {:<7} sent={} at {:.0}/s (late={late}) received={} in order={} dropped={} cpu={:.1}% of a core",
+        c.name,
+        expected.len(),
+        expected.len() as f64 / secs,
+        got.len(),
+        matched,
+        expected.len().saturating_sub(got.len()),
+        100.0 * cpu.as_secs_f64() / secs,
+    );
+    if reader_dropped > 0 {
+        let _ = write!(
+            line,
+            " (the bench's own reader overflowed {reader_dropped} times: not the contender's fault)"
+        );
+    }
+    if matched < expected.len() {
+        let _ = write!(
+            line,
+            " first difference at #{matched}: got {:?}, expected {:?}",
+            got.get(matched),
+            expected.get(matched)
+        );
+    }
+    report(&format!("{line} {}", verdict(ok)));
+    Ok(ok)
+}
+
+fn run(o: &Opts) -> Result<bool, String> {
+    std::fs::create_dir_all(&o.work).map_err(|e| format!("{}: {e}", o.work.display()))?;
+    let config = o.work.join("profiles");
+    let _ = std::fs::remove_dir_all(&config);
+    write_profiles(&config, 4)?;
+    let notify = Notify::bind(o.work.join("notify.sock"))?;
+    let mut ok = true;
+
+    let kb1 = Synthetic::new(KB1, 1)?;
+    let kb2 = Synthetic::new(KB2, 2)?;
+    let kbf = Synthetic::new(KBF, 3)?;
+    // Let udev finish with the new devices before anything looks at them.
+    let _ = Command::new("udevadm").args(["settle", "--timeout=10"]).status();
+
+    // Startup, 4 profiles: a few starts; the last one stays up for the rest.
+    let mut starts = Vec::new();
+    let mut daemon = None;
+    for n in 0..o.starts {
+        let (d, t) = start_keymapd(o, &notify, &config, n)?;
+        starts.push(millis(t));
+        if n + 1 < o.starts {
+            d.stop()?;
+        } else {
+            daemon = Some(d);
+        }
+    }
+    let daemon = daemon.expect("at least one start");
+    let mut floor = start_floor(o)?;
+    let floor_pid = floor.id();
+    let guard = scopeguard(&mut floor);
+
+    let mut cs = [
+        Contender {
+            name: "keymapd",
+            input: &kb1,
+            output: Output::open(KEYMAPD_OUTPUT)?,
+            pid: daemon.pid(),
+            stamped: Vec::new(),
+            received: Vec::new(),
+        },
+        Contender {
+            name: "floor",
+            input: &kbf,
+            output: Output::open(FLOOR_OUTPUT)?,
+            pid: floor_pid,
+            stamped: Vec::new(),
+            received: Vec::new(),
+        },
+    ];
+    cs[0].wait_through()?;
+    cs[1].wait_through()?;
+    // The second keyboard is keymapd's too (bench-layers.toml): make sure it is grabbed.
+    kb2.key(30, 1)?;
+    kb2.key(30, 0)?;
+    cs[0].output.expect(30, 0, Duration::from_secs(5)).map_err(|e| format!("keyboard 2: {e}"))?;
+    std::thread::sleep(Duration::from_millis(100));
+    cs[0].output.drain()?;
+    let mut s = starts.clone();
+    report(&format!(
+        "startup keymapd profiles=4 keyboards=2 to READY: median={:.1}ms min={:.1}ms max={:.1}ms over {} starts",
+        median(&mut s),
+        s[0],
+        s[s.len() - 1],
+        s.len()
+    ));
+
+    // Idle: nothing typed for idle_s seconds.
+    std::thread::sleep(Duration::from_secs(1));
+    let pids = [(cs[0].name, cs[0].pid), (cs[1].name, cs[1].pid)];
+    let before: Vec<u64> = pids.iter().map(|&(_, p)| ctxt_switches(p)).collect::<Result<_, _>>()?;
+    std::thread::sleep(Duration::from_secs(o.idle_s));
+    for (i, &(name, pid)) in pids.iter().enumerate() {
+        let woke = ctxt_switches(pid)? - before[i];
+        let target =
+            if name == "keymapd" { format!(" (target 0 {})", verdict(woke == 0)) } else { String::new() };
+        report(&format!(
+            "idle {name:<7} wakeups={woke} over {} s, {} threads{target}",
+            o.idle_s,
+            threads(pid)
+        ));
+        if name == "keymapd" {
+            ok &= woke == 0;
+        }
+    }
+    let mem = |pid: u32| (status_kib(pid, "VmRSS:"), status_kib(pid, "VmHWM:"), status_kib(pid, "RssAnon:"));
+    let (rss, hwm, anon) = mem(cs[0].pid);
+    let (frss, _, fanon) = mem(cs[1].pid);
+    report(&format!(
+        "memory keymapd VmRSS={:.2}MiB (anon {:.2}MiB) VmHWM={:.2}MiB with 2 keyboards, 4 profiles (target <4MiB {}); floor VmRSS={:.2}MiB (anon {:.2}MiB)",
+        rss as f64 / 1024.0,
+        anon as f64 / 1024.0,
+        hwm as f64 / 1024.0,
+        verdict(rss < 4096),
+        frss as f64 / 1024.0,
+        fanon as f64 / 1024.0
+    ));
+    ok &= rss < 4096;
+
+    // Latency, interleaved press by press.
+    ok &= latency(o, &mut cs)?;
+    let (rss2, hwm2, _) = mem(cs[0].pid);
+    report(&format!(
+        "memory keymapd after {} presses: VmRSS={:.2}MiB VmHWM={:.2}MiB",
+        o.presses,
+        rss2 as f64 / 1024.0,
+        hwm2 as f64 / 1024.0
+    ));
+
+    // Flood, each contender in turn.
+    if o.flood > 0 {
+        for c in cs.iter_mut() {
+            let r = flood(o, c)?;
+            if c.name == "keymapd" {
+                ok &= r;
+            }
+        }
+        let (rss3, hwm3, _) = mem(cs[0].pid);
+        report(&format!(
+            "memory keymapd after the flood: VmRSS={:.2}MiB VmHWM={:.2}MiB",
+            rss3 as f64 / 1024.0,
+            hwm3 as f64 / 1024.0
+        ));
+    }
+    drop(cs);
+
+    // Reload: ten profiles, SIGHUP → RELOADING=1 … READY=1.
+    if o.reloads > 0 {
+        write_profiles(&config, 10)?;
+        // The profile watcher reloads by itself after the writes: let that settle first.
+        let _ = notify.wait_for("READY=1", Duration::from_secs(3));
+        notify.drain(Duration::from_millis(500));
+        let mut times = Vec::new();
+        for _ in 0..o.reloads {
+            let t0 = evio::now();
+            daemon.signal(libc::SIGHUP);
+            notify.wait_for("RELOADING=1", Duration::from_secs(10))?;
+            let t1 = notify.wait_for("READY=1", Duration::from_secs(10))?;
+            times.push(millis(t1 - t0));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let m = median(&mut times);
+        report(&format!(
+            "reload keymapd profiles=10 SIGHUP to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} reloads",
+            times[0],
+            times[times.len() - 1],
+            times.len()
+        ));
+    }
+    daemon.stop()?;
+
+    // Startup with the ten profiles.
+    let mut s10 = Vec::new();
+    for n in 0..o.starts {
+        let (d, t) = start_keymapd(o, &notify, &config, 100 + n)?;
+        s10.push(millis(t));
+        d.stop()?;
+    }
+    let m = median(&mut s10);
+    report(&format!(
+        "startup keymapd profiles=10 keyboards=2 to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} starts",
+        s10[0],
+        s10[s10.len() - 1],
+        s10.len()
+    ));
+    drop(guard);
+    Ok(ok)
+}
+
+/// Kills the floor when dropped.
+struct KillOnDrop<'a>(&'a mut Child);
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+fn scopeguard(c: &mut Child) -> KillOnDrop<'_> {
+    KillOnDrop(c)
+}
