@@ -1,0 +1,121 @@
+#!/bin/bash
+# Runs inside the systemd test-bed VM as keymapd-vmtest.service: checks the keymapd service
+# that packaging/install-debian.sh installed, then runs the service scenarios with
+# keymapd-testbed, and powers off. Reports with the test bed's markers (@@KEYMAPD-…).
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+SCENARIOS=/usr/local/share/keymapd-vmtest/scenarios
+PASSED=0
+FAILED=0
+
+# check NAME COMMAND...: one verdict (NAME is one word); the command's output is shown when it
+# fails, and its first lines when it passes.
+check() {
+	local name=$1 out
+	shift
+	echo "@@KEYMAPD-BEGIN $name"
+	if out=$("$@" 2>&1); then
+		PASSED=$((PASSED + 1))
+		[ -n "$out" ] && printf '    %s\n' "$out" | head -n 5
+		echo "@@KEYMAPD-SCENARIO $name PASS"
+	else
+		FAILED=$((FAILED + 1))
+		printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'
+		echo "@@KEYMAPD-SCENARIO $name FAIL $(printf '%s\n' "$out" | tail -n 1 | cut -c1-200)"
+	fi
+}
+
+finish() {
+	echo "@@KEYMAPD-DONE $PASSED $FAILED"
+	sync
+	systemctl poweroff --no-block
+	exit 0
+}
+trap finish EXIT
+
+booted() {
+	local state
+	state=$(timeout 120 systemctl is-system-running --wait 2>&1)
+	echo "system state: $state"
+	case $state in
+		running) ;;
+		degraded) systemctl --failed --no-legend --plain | sed 's/^/failed unit: /' ;;
+		*) return 1 ;;
+	esac
+	systemctl is-active --quiet multi-user.target
+}
+
+service_active() {
+
+	for _ in $(seq 1 60); do
+		systemctl is-active --quiet keymapd.service && break
+		sleep 0.5
+	done
+	systemctl show keymapd.service -p ActiveState -p SubState -p Type -p MainPID -p NRestarts
+	systemctl is-active --quiet keymapd.service || { journalctl -u keymapd --no-pager -o cat | tail -n 30; return 1; }
+	# Type=notify: it got READY=1 (StatusText/notify), not merely forked.
+	[ "$(systemctl show -P Type keymapd.service)" = notify ]
+}
+
+# The main process: user keymapd, groups input and uinput, no capability, no way to get one.
+unprivileged() {
+	local pid st uid gid want_uid input uinput
+	pid=$(systemctl show -P MainPID keymapd.service)
+	if [ -z "$pid" ] || [ "$pid" = 0 ]; then echo "no MainPID"; return 1; fi
+	st=$(cat "/proc/$pid/status") || return 1
+	printf '%s\n' "$st" | grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):'
+	want_uid=$(id -u keymapd) || return 1
+	input=$(getent group input | cut -d: -f3)
+	uinput=$(getent group uinput | cut -d: -f3)
+	uid=$(printf '%s\n' "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')
+	gid=$(printf '%s\n' "$st" | awk '/^Gid:/ {print $2}')
+	[ "$uid" = "$want_uid $want_uid $want_uid $want_uid" ] || { echo "uid is $uid, want $want_uid"; return 1; }
+	[ "$gid" = "$(id -g keymapd)" ] || { echo "gid is $gid"; return 1; }
+	printf '%s\n' "$st" | grep -Eq "^Groups:.*\\b$input\\b" || { echo "not in group input ($input)"; return 1; }
+	printf '%s\n' "$st" | grep -Eq "^Groups:.*\\b$uinput\\b" || { echo "not in group uinput ($uinput)"; return 1; }
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		printf '%s\n' "$st" | grep -Eq "^$c:[[:space:]]*0+$" || { echo "$c is not empty"; return 1; }
+	done
+	printf '%s\n' "$st" | grep -Eq '^NoNewPrivs:[[:space:]]*1$' || { echo "NoNewPrivs is off"; return 1; }
+	printf '%s\n' "$st" | grep -Eq '^Seccomp:[[:space:]]*2$' || { echo "no seccomp filter"; return 1; }
+}
+
+uinput_ready() {
+	[ -d /sys/module/uinput ] || { echo "uinput module not loaded"; return 1; }
+	systemctl is-active --quiet systemd-modules-load.service || { echo "systemd-modules-load failed"; return 1; }
+	stat -c '%U:%G %a %n' /dev/uinput
+	[ "$(stat -c '%U:%G %a' /dev/uinput)" = "root:uinput 660" ]
+}
+
+virtual_keyboard() {
+	grep -A4 'N: Name="keymapd virtual keyboard"' /proc/bus/input/devices || { echo "no virtual keyboard"; return 1; }
+	journalctl -u keymapd --no-pager -o cat | grep -m1 'created'
+}
+
+security_score() {
+	local out score
+	out=$(systemd-analyze security keymapd.service 2>&1) || { echo "$out" | tail -n 5; return 1; }
+	score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for keymapd.service: \([0-9.]*\).*/\1/p')
+	echo "exposure on the running system: $score"
+	awk -v s="$score" 'BEGIN { exit !(s != "" && s < 2.0) }'
+}
+
+journal_clean() {
+	local bad
+	bad=$(journalctl -u keymapd --no-pager -o cat | grep -Ei 'panicked|permission denied|operation not permitted|cannot open|failed to' || true)
+	[ -z "$bad" ] || { printf '%s\n' "$bad"; return 1; }
+}
+
+check boot-multi-user booted
+check service-active-notify service_active
+check service-unprivileged unprivileged
+check uinput-modules-load-udev uinput_ready
+check service-virtual-keyboard virtual_keyboard
+check service-security-score security_score
+
+# The scenarios: keyboards plugged in while the service runs, remapping, reload, stop.
+keymapd-testbed run "$SCENARIOS" | sed -u '/^@@KEYMAPD-DONE/d' | tee /run/keymapd-testbed.log
+PASSED=$((PASSED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* PASS' /run/keymapd-testbed.log)))
+FAILED=$((FAILED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* FAIL' /run/keymapd-testbed.log)))
+
+check service-journal-clean journal_clean
