@@ -40,6 +40,8 @@ pub struct Scenario {
     repeats: bool,
     env: Vec<(String, String)>,
     last_run: Option<RunResult>,
+    /// `daemon attach`: the virtual keyboard belongs to a keymapd someone else runs.
+    external: bool,
 }
 
 type R<T = ()> = Result<T, String>;
@@ -65,6 +67,7 @@ impl Scenario {
             repeats: false,
             env: Vec::new(),
             last_run: None,
+            external: false,
         })
     }
 
@@ -216,6 +219,7 @@ impl Scenario {
                 };
                 if needs_attach {
                     match self.daemon.as_mut().map(|d| d.poll_exit()) {
+                        None if self.external => {}
                         None => return Err("no daemon virtual keyboard (no `daemon start` yet?)".into()),
                         Some(Some(s)) => {
                             return Err(format!(
@@ -324,6 +328,15 @@ impl Scenario {
                 Ok(())
             }
             Cmd::DaemonSignal(sig, _) => self.daemon()?.signal(*sig),
+            Cmd::DaemonAttach { ms } => {
+                self.external = true;
+                self.virt = None;
+                self.attach_virtual(Duration::from_millis(*ms))?;
+                for d in self.devs.values_mut() {
+                    d.node_reader.flush();
+                }
+                Ok(())
+            }
             Cmd::DaemonExpectExit { code, ms } => {
                 let d = self.daemon()?;
                 match d.wait_exit(Duration::from_millis(*ms)) {

@@ -77,6 +77,8 @@ pub enum Cmd {
     DaemonExpectNoLog(String),
     DaemonExpectNotify { text: String, ms: u64 },
     DaemonExpectRunning,
+    /// Use the virtual keyboard of a keymapd this scenario did not start (a system service).
+    DaemonAttach { ms: u64 },
     DaemonStop { ms: u64 },
     Expect { target: Target, events: Vec<KeyEv> },
     ExpectNone { target: Target, ms: u64 },
@@ -412,6 +414,10 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
                 "expect-running" => {
                     no_more(a, 2)?;
                     Cmd::DaemonExpectRunning
+                }
+                "attach" => {
+                    no_more(a, 3)?;
+                    Cmd::DaemonAttach { ms: opt_ms(a, 2, 5000)? }
                 }
                 "stop" => {
                     no_more(a, 3)?;
