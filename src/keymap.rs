@@ -93,6 +93,14 @@ impl std::fmt::Debug for Mods {
     }
 }
 
+/// Index of a nested action in [`Keymap::action`] (the tap of `overload(…)`, the branches of
+/// `timeout(…)`), so that [`Action`] stays small and `Copy`.
+pub type ActionId = u16;
+/// Index of a compiled macro in [`Keymap::macro_ops`].
+pub type MacroId = u16;
+/// Index of a `command(…)` text in [`Keymap::command`].
+pub type CommandId = u16;
+
 /// What a key does when pressed, resolved in the active layers at press time.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Action {
@@ -103,20 +111,161 @@ pub enum Action {
     Modifier { key: Key, layer: LayerId },
     /// Activate a layer while held: `layer(nav)`; a modifier layer also holds its modifiers.
     Layer(LayerId),
+    /// `layerm(nav, macro)`: the macro, then `layer(nav)`.
+    LayerM(LayerId, MacroId),
+    /// `oneshot(nav)`: active while held; if tapped, active for the next key.
+    Oneshot(LayerId),
+    /// `oneshotm(nav, macro)`: the macro, then `oneshot(nav)`.
+    OneshotM(LayerId, MacroId),
+    /// `oneshotk(nav, key)`: `oneshot(nav)` that also holds `key` while physically held.
+    OneshotK(LayerId, Mods, Key),
+    /// `toggle(nav)`: flips the layer on or off on press.
+    Toggle(LayerId),
+    /// `togglem(nav, macro)`: the macro, then `toggle(nav)`.
+    ToggleM(LayerId, MacroId),
+    /// `swap(nav)`: replaces the layer the binding was found in by `nav`.
+    Swap(LayerId),
+    /// `swapm(nav, macro)`: `swap(nav)`, then the macro.
+    SwapM(LayerId, MacroId),
+    /// `clear()`: deactivates toggled and oneshot layers.
+    Clear,
+    /// `clearm(macro)`: `clear()`, then the macro.
+    ClearM(MacroId),
+    /// `setlayout(name)`: makes a `:layout` layer (or `main`: none) the current layout.
+    SetLayout(LayerId),
+    /// `overload(layer, tap)`: the layer while held; `tap` if released with no key in between.
+    Overload { layer: LayerId, tap: ActionId },
+    /// `overloadt(layer, tap, ms)` / `overloadt2(…)` (`interrupt`): the layer once held `ms`,
+    /// else `tap`; other keys wait. `interrupt`: another key's tap inside resolves as the layer.
+    OverloadT { layer: LayerId, tap: ActionId, ms: u16, interrupt: bool },
+    /// `overloadi(fast, slow, ms)`: `fast` if a plain key was typed less than `ms` ago, else `slow`.
+    OverloadI { fast: ActionId, slow: ActionId, ms: u16 },
+    /// `timeout(tap, ms, hold)`: `hold` once held alone `ms`, else `tap`.
+    Timeout { tap: ActionId, ms: u16, hold: ActionId },
+    /// `macro(…)` (and multi-step sequences): played with the `[global]` repeat timing.
+    Macro(MacroId),
+    /// `macro2(timeout, repeat, macro)`: a macro with its own repeat timing (`timeout` 0: none).
+    Macro2 { id: MacroId, timeout: u16, repeat: u16 },
+    /// `repeat()`: does the last key or macro again.
+    Repeat,
+    /// `command(…)`: asks the daemon to run a shell command (only with `allow_commands`).
+    Command(CommandId),
     /// Do nothing (`noop`).
     Noop,
+}
+
+/// One step of a compiled macro. A macro is replayed by the engine with a cursor; a `Delay`
+/// becomes a deadline, never a sleep.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum MacroOp {
+    /// Hold exactly these modifiers (plus those of the active layers) from here on.
+    Mods(Mods),
+    Down(Key),
+    Up(Key),
+    /// Wait this many milliseconds.
+    Delay(u16),
+}
+
+/// What kind of section a layer is.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum LayerKind {
+    /// `[nav]`, `["nav:C-S"]`, the built-in modifier layers.
+    Normal,
+    /// `["dvorak:layout"]`: at most one is current, chosen by `setlayout()` / `default_layout`.
+    Layout,
+    /// `["control+alt"]`: active by itself whenever all its constituents are.
+    Composite(Vec<LayerId>),
+}
+
+/// At most this many keys in one chord (`j+k+l`).
+pub const MAX_CHORD_KEYS: usize = 8;
+
+/// A chord binding (`"j+k" = "esc"`): all `keys` struck within `chord_timeout` of each other.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct Chord {
+    keys: [Key; MAX_CHORD_KEYS],
+    len: u8,
+    pub action: Action,
+}
+
+impl Chord {
+    /// A chord of 2..=[`MAX_CHORD_KEYS`] distinct keys.
+    pub fn new(keys: &[Key], action: Action) -> Option<Chord> {
+        if keys.len() < 2 || keys.len() > MAX_CHORD_KEYS {
+            return None;
+        }
+        let mut k = [Key::ESC; MAX_CHORD_KEYS];
+        k[..keys.len()].copy_from_slice(keys);
+        Some(Chord { keys: k, len: keys.len() as u8, action })
+    }
+    pub fn keys(&self) -> &[Key] {
+        &self.keys[..self.len as usize]
+    }
+    pub fn contains(&self, key: Key) -> bool {
+        self.keys().contains(&key)
+    }
+}
+
+/// The `[global]` settings, as the engine uses them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Settings {
+    /// `overload_tap_timeout` (ms, 0: off): an `overload()` held this long does not tap.
+    pub overload_tap_timeout: u32,
+    /// `oneshot_timeout` (ms, 0: off): a pending oneshot layer expires after this long.
+    pub oneshot_timeout: u32,
+    /// `chord_timeout` (ms): the longest gap between the keys of a chord.
+    pub chord_timeout: u32,
+    /// `chord_hold_timeout` (ms): how long a complete chord must be held before it acts.
+    pub chord_hold_timeout: u32,
+    /// `macro_timeout` (ms): from a held macro key to its first repetition (0: no repetition).
+    pub macro_timeout: u32,
+    /// `macro_repeat_timeout` (ms): between repetitions.
+    pub macro_repeat_timeout: u32,
+    /// `macro_sequence_timeout` (µs, as in keyd): between the key events a macro emits.
+    pub macro_sequence_timeout_us: u32,
+    /// `disable_modifier_guard`: let a lone tap of a held meta/alt through unguarded.
+    pub disable_modifier_guard: bool,
+    /// `default_layout`: the layout current at start ([`MAIN`]: none).
+    pub default_layout: LayerId,
+    /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user).
+    pub allow_commands: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            overload_tap_timeout: 0,
+            oneshot_timeout: 0,
+            chord_timeout: 50,
+            chord_hold_timeout: 0,
+            macro_timeout: 600,
+            macro_repeat_timeout: 50,
+            macro_sequence_timeout_us: 0,
+            disable_modifier_guard: false,
+            default_layout: MAIN,
+            allow_commands: false,
+        }
+    }
 }
 
 /// One keyd section: a name, the modifiers it holds while active, and its bindings.
 pub struct Layer {
     pub name: String,
     pub mods: Mods,
+    pub kind: LayerKind,
     map: Box<[Option<Action>]>,
+    chords: Vec<Chord>,
 }
 
 impl Layer {
     fn new(name: &str, mods: Mods) -> Layer {
-        Layer { name: name.to_owned(), mods, map: vec![None; KEY_CNT].into_boxed_slice() }
+        Layer {
+            name: name.to_owned(),
+            mods,
+            kind: LayerKind::Normal,
+            map: vec![None; KEY_CNT].into_boxed_slice(),
+            chords: Vec::new(),
+        }
     }
     /// The binding of `key` in this layer, if any.
     #[inline]
@@ -126,6 +275,17 @@ impl Layer {
     /// Every binding in key order.
     pub fn bindings(&self) -> impl Iterator<Item = (Key, Action)> + '_ {
         self.map.iter().enumerate().filter_map(|(i, a)| Some((Key::new(i as u16)?, (*a)?)))
+    }
+    /// The chords bound in this layer.
+    pub fn chords(&self) -> &[Chord] {
+        &self.chords
+    }
+    /// The layers a composite layer is made of (empty for other kinds).
+    pub fn constituents(&self) -> &[LayerId] {
+        match &self.kind {
+            LayerKind::Composite(c) => c,
+            _ => &[],
+        }
     }
 }
 
@@ -141,6 +301,12 @@ pub const BUILTIN_LAYERS: [(&str, Mods); 5] = [
 /// A complete keymap: `main`, the built-in modifier layers, and the profile's own layers.
 pub struct Keymap {
     layers: Vec<Layer>,
+    /// The composite layers, for the lookup that gives them precedence.
+    composites: Vec<LayerId>,
+    actions: Vec<Action>,
+    macros: Vec<Box<[MacroOp]>>,
+    commands: Vec<String>,
+    pub settings: Settings,
 }
 
 impl Default for Keymap {
@@ -154,7 +320,14 @@ impl Keymap {
     pub fn new() -> Keymap {
         let mut layers = vec![Layer::new("main", Mods::NONE)];
         layers.extend(BUILTIN_LAYERS.iter().map(|&(n, m)| Layer::new(n, m)));
-        Keymap { layers }
+        Keymap {
+            layers,
+            composites: Vec::new(),
+            actions: Vec::new(),
+            macros: Vec::new(),
+            commands: Vec::new(),
+            settings: Settings::default(),
+        }
     }
 
     pub fn layer_id(&self, name: &str) -> Option<LayerId> {
@@ -184,6 +357,65 @@ impl Keymap {
 
     pub fn set(&mut self, layer: LayerId, key: Key, action: Action) {
         self.layers[layer as usize].map[key.index()] = Some(action);
+    }
+
+    /// Makes a layer a layout or a composite (of existing layers).
+    pub fn set_kind(&mut self, layer: LayerId, kind: LayerKind) {
+        if matches!(kind, LayerKind::Composite(_)) && !self.composites.contains(&layer) {
+            self.composites.push(layer);
+        }
+        self.layers[layer as usize].kind = kind;
+    }
+
+    /// The composite layers.
+    pub fn composites(&self) -> &[LayerId] {
+        &self.composites
+    }
+
+    /// Adds a chord binding to a layer.
+    pub fn add_chord(&mut self, layer: LayerId, chord: Chord) {
+        self.layers[layer as usize].chords.push(chord);
+    }
+
+    /// Whether any layer binds a chord.
+    pub fn has_chords(&self) -> bool {
+        self.layers.iter().any(|l| !l.chords.is_empty())
+    }
+
+    /// Stores a nested action; `None` when the table is full (65536 entries).
+    pub fn add_action(&mut self, action: Action) -> Option<ActionId> {
+        let id = ActionId::try_from(self.actions.len()).ok()?;
+        self.actions.push(action);
+        Some(id)
+    }
+
+    #[inline]
+    pub fn action(&self, id: ActionId) -> Action {
+        self.actions[id as usize]
+    }
+
+    /// Stores a compiled macro; `None` when the table is full.
+    pub fn add_macro(&mut self, ops: Vec<MacroOp>) -> Option<MacroId> {
+        let id = MacroId::try_from(self.macros.len()).ok()?;
+        self.macros.push(ops.into_boxed_slice());
+        Some(id)
+    }
+
+    #[inline]
+    pub fn macro_ops(&self, id: MacroId) -> &[MacroOp] {
+        &self.macros[id as usize]
+    }
+
+    /// Stores a command text; `None` when the table is full.
+    pub fn add_command(&mut self, cmd: &str) -> Option<CommandId> {
+        let id = CommandId::try_from(self.commands.len()).ok()?;
+        self.commands.push(cmd.to_owned());
+        Some(id)
+    }
+
+    #[inline]
+    pub fn command(&self, id: CommandId) -> &str {
+        &self.commands[id as usize]
     }
 
     /// The built-in modifier layer a modifier key activates (`leftmeta` → `meta`).

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::{Engine, KeyEvent, KeyValue, Time};
+use crate::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
 use crate::keymap::Keymap;
 use crate::keys::Key;
 use crate::profile::expr::unknown_key;
@@ -64,10 +64,39 @@ pub fn parse(text: &str) -> Result<Vec<Step>, ScriptError> {
     Ok(steps)
 }
 
-/// Runs a script through a fresh engine from time zero; returns every output event in order.
-pub fn run(keymap: Arc<Keymap>, steps: &[Step]) -> Vec<KeyEvent> {
+/// One thing the engine emitted: a key event, or a command for the daemon to run.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Output {
+    Key(KeyEvent),
+    /// Printed as `command <text>`.
+    Command(String),
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Output::Key(e) => write!(f, "{e}"),
+            Output::Command(c) => write!(f, "command {c}"),
+        }
+    }
+}
+
+/// Collects everything the engine emits, in order.
+struct Collect(Vec<Output>);
+
+impl Sink for Collect {
+    fn key(&mut self, event: KeyEvent) {
+        self.0.push(Output::Key(event));
+    }
+    fn command(&mut self, cmd: &str) {
+        self.0.push(Output::Command(cmd.to_owned()));
+    }
+}
+
+/// Runs a script through a fresh engine from time zero; returns every output in order.
+pub fn run(keymap: Arc<Keymap>, steps: &[Step]) -> Vec<Output> {
     let mut engine = Engine::new(keymap);
-    let mut out = Vec::new();
+    let mut out = Collect(Vec::new());
     let mut now: Time = Duration::ZERO;
     let mut deadline = None;
     for step in steps {
@@ -86,10 +115,10 @@ pub fn run(keymap: Arc<Keymap>, steps: &[Step]) -> Vec<KeyEvent> {
             }
         }
     }
-    out
+    out.0
 }
 
-/// Formats output events one per line, as `keymapd test` prints them.
-pub fn format(events: &[KeyEvent]) -> String {
+/// Formats outputs one per line, as `keymapd test` prints them.
+pub fn format(events: &[Output]) -> String {
     events.iter().map(|e| format!("{e}\n")).collect()
 }

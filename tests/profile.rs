@@ -21,8 +21,14 @@ fn malformed_profiles_give_exact_messages() {
             "t.toml:3:12: error: `capslock`: unknown key `escc` in `C-escc`; did you mean `esc`?",
         ),
         (
-            "ids = [\"*\"]\n[main]\ncapslock = \"overload(control, esc)\"\n",
-            "t.toml:3:12: error: `capslock`: not supported yet: overload(control, esc)",
+            "ids = [\"*\"]\n[main]\ncapslock = \"overload(control)\"\n",
+            "t.toml:3:12: error: `capslock`: `overload` takes a layer and the tap action: \
+             `overload(control, esc)`; got `overload(control)`",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\nf1 = \"command(reboot)\"\n",
+            "t.toml:3:6: error: `f1`: `command(reboot)`: command() is off by default: it runs a shell command \
+             as the daemon's user; enable it with `allow_commands = true` in [global]",
         ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"frob(x)\"\n",
@@ -56,9 +62,38 @@ fn malformed_profiles_give_exact_messages() {
             "ids = [\"*\"]\n[\"nav:X\"]\n",
             "t.toml:2:2: error: bad modifiers `X` in section [nav:X]; use letters C, M, A, S, G joined by `-`",
         ),
-        ("ids = [\"*\"]\n[\"control+alt\"]\n", "t.toml:2:2: error: not supported yet: composite layer [control+alt]"),
-        ("ids = [\"*\"]\n[global]\n", "t.toml:2:2: error: not supported yet: section [global]"),
-        ("ids = [\"*\"]\n[main]\n\"j+k\" = \"esc\"\n", "t.toml:3:1: error: not supported yet: chord `j+k`"),
+        (
+            "ids = [\"*\"]\n[\"control+nav\"]\n",
+            "t.toml:2:2: error: composite layer [control+nav] names unknown layer `nav`",
+        ),
+        (
+            "ids = [\"*\"]\n[global]\nchord_timout = 10\n",
+            "t.toml:3:1: error: unknown setting `chord_timout` in [global]; the settings are: overload_tap_timeout, \
+             oneshot_timeout, chord_timeout, chord_hold_timeout, macro_timeout, macro_repeat_timeout, \
+             macro_sequence_timeout, disable_modifier_guard, default_layout, allow_commands",
+        ),
+        (
+            "ids = [\"*\"]\n[global]\nchord_timeout = -1\n",
+            "t.toml:3:17: error: `chord_timeout` must be a whole number from 0 to 65535",
+        ),
+        (
+            "ids = [\"*\"]\n[global]\ndefault_layout = \"nav\"\n[nav]\n",
+            "t.toml:3:18: error: `default_layout`: `nav` is not a layout; declare it as [\"nav:layout\"]",
+        ),
+        ("ids = [\"*\"]\n[main]\n\"j+j\" = \"esc\"\n", "t.toml:3:1: error: chord `j+j` names `j` twice"),
+        (
+            "ids = [\"*\"]\n[main]\n\"j+kk\" = \"esc\"\n",
+            "t.toml:3:1: error: in chord `j+kk`: unknown key `kk`; did you mean `k`?",
+        ),
+        (
+            "ids = [\"*\"]\n[aliases]\nleftalt = 3\n",
+            "t.toml:3:11: error: the alias for `leftalt` must be a name (letters, digits, `_`, `-`), e.g. \
+             `leftalt = \"meta\"`",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\nf1 = \"layer(dvorak)\"\n[\"dvorak:layout\"]\n",
+            "t.toml:3:6: error: `f1`: `dvorak` is a layout; switch to it with `setlayout(dvorak)`",
+        ),
         ("ids = [\"-*\"]\n", "t.toml:1:7: error: `ids` only excludes devices; add what it claims, e.g. `\"*\"`"),
         ("ids = []\n", "t.toml:1:7: error: `ids` is empty: this profile would claim no device"),
         (
@@ -86,6 +121,10 @@ fn valid_profiles_parse() {
         "ids = [\"046d:c52b\", \"name:AT Translated Set 2 keyboard\", \"-046d:c077\"]\n[main]\nleftcontrol = \"leftmeta\"\nleftmeta = \"leftcontrol\"\nrightalt = \"rightmeta\"\nrightmeta = \"rightalt\"\ncapslock = \"layer(control)\"\n",
         "ids = [\"usb:kb\"]\n[main]\ncapslock = \"layer(nav)\"\n[\"nav:C-S\"]\nh = \"left\"\n[shift]\nesc = \"grave\"\n",
         "ids = [\"laptop:kb\"]\n[main]\nkpenter = \"!\"\nleftctrl = \"escape\"\n",
+        "ids = [\"*\"]\n[global]\nchord_timeout = 30\noverload_tap_timeout = \"200\"\ndisable_modifier_guard = 1\n\
+         default_layout = \"dvorak\"\nallow_commands = true\n[\"dvorak:layout\"]\ns = \"o\"\n[\"control+alt\"]\n\
+         h = \"left\"\n[aliases]\nleftalt = \"meta\"\n[main]\nmeta = \"oneshot(meta)\"\n\"j+k\" = \"esc\"\n\
+         f1 = \"command(echo hi)\"\n",
     ];
     for text in ok {
         assert_eq!(errors(text), Vec::<String>::new(), "for profile:\n{text}");

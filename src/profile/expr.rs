@@ -1,56 +1,176 @@
 //! keyd's action expressions (`leftmeta`, `C-a`, `layer(nav)`, …) → [`Action`].
 //! Pure string handling against a keymap's layer names; errors are plain messages the caller positions.
 
-use crate::keymap::{Action, Keymap, Mods};
+use crate::keymap::{Action, Keymap, LayerId, LayerKind, MacroId, MacroOp, Mods, MAIN};
 use crate::keys::{self, Key};
 
-/// keyd actions that parse but are not implemented yet: a clear error instead of a silent no-op.
-const NOT_YET: &[&str] = &[
-    "overload",
-    "overloadt",
-    "overloadt2",
-    "overloadi",
-    "lettermod",
-    "timeout",
-    "oneshot",
-    "oneshotm",
-    "oneshotk",
-    "toggle",
-    "togglem",
-    "swap",
-    "swapm",
-    "clear",
-    "clearm",
-    "layerm",
-    "setlayout",
-    "macro",
-    "macro2",
-    "repeat",
-    "command",
-];
+/// Parses one action expression. `keymap` provides the layer names `layer(…)` may refer to, the
+/// `[global]` settings (`allow_commands`), and stores nested actions, macros and commands.
+pub fn parse_action(expr: &str, keymap: &mut Keymap) -> Result<Action, String> {
+    parse_in(expr.trim(), keymap, None)
+}
 
-/// Parses one action expression. `keymap` provides the layer names `layer(…)` may refer to.
-pub fn parse_action(expr: &str, keymap: &Keymap) -> Result<Action, String> {
-    let s = expr.trim();
+/// The tap-hold actions: they wait for time or other keys, so they cannot be the tap (or a
+/// branch) of another one.
+const TAP_HOLD: &[&str] = &["overload", "overloadt", "overloadt2", "overloadi", "lettermod", "timeout"];
+
+/// `within`: the tap-hold action this expression is the tap or a branch of, if any.
+fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>) -> Result<Action, String> {
     if s.is_empty() {
         return Err("empty action; write a key (`esc`), a key with modifiers (`C-a`) or `layer(name)`".into());
     }
     if s == "noop" {
         return Ok(Action::Noop);
     }
-    if let Some((name, args)) = call(s) {
-        return match name {
-            "layer" => {
-                let layer = args.trim();
-                keymap.layer_id(layer).map(Action::Layer).ok_or_else(|| unknown_layer(layer, keymap))
-            }
-            n if NOT_YET.contains(&n) => Err(format!("not supported yet: {s}")),
-            n => Err(format!("unknown action `{n}(…)` in `{s}`")),
-        };
+    let Some((name, raw)) = call(s) else {
+        if s.contains(char::is_whitespace) {
+            return Err(format!("cannot read `{s}`; to type several keys write `macro({s})`"));
+        }
+        if !s.is_ascii() {
+            return Err(format!("`{s}`: {UNICODE}"));
+        }
+        let (mods, key) = parse_key_sequence(s)?;
+        return Ok(keymap.key_action(mods, key));
+    };
+    if let Some(outer) = within {
+        if TAP_HOLD.contains(&name) && outer != "overloadi" {
+            return Err(format!(
+                "`{name}(…)` cannot be nested in `{outer}(…)`: both decide between tap and hold; \
+                 use a key, a layer or a macro there"
+            ));
+        }
     }
-    let (mods, key) = parse_key_sequence(s)?;
-    Ok(keymap.key_action(mods, key))
+    let args = split_args(raw);
+    let want = |n: usize, usage: &str| -> Result<(), String> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!("`{name}` takes {usage}; got `{s}`"))
+        }
+    };
+    let nested = |keymap: &mut Keymap, text: &str| -> Result<u16, String> {
+        let a = parse_in(text, keymap, Some(name))?;
+        keymap.add_action(a).ok_or_else(|| "too many nested actions in one profile".to_owned())
+    };
+    Ok(match name {
+        "layer" => {
+            want(1, "one layer: `layer(nav)`")?;
+            Action::Layer(layer_arg(args[0], keymap)?)
+        }
+        "layerm" => {
+            want(2, "a layer and a macro: `layerm(nav, macro(…))`")?;
+            Action::LayerM(layer_arg(args[0], keymap)?, macro_arg(args[1], keymap)?)
+        }
+        "oneshot" => {
+            want(1, "one layer: `oneshot(shift)`")?;
+            Action::Oneshot(layer_arg(args[0], keymap)?)
+        }
+        "oneshotm" => {
+            want(2, "a layer and a macro: `oneshotm(shift, macro(…))`")?;
+            Action::OneshotM(layer_arg(args[0], keymap)?, macro_arg(args[1], keymap)?)
+        }
+        "oneshotk" => {
+            want(2, "a layer and a key: `oneshotk(nav, esc)`")?;
+            let layer = layer_arg(args[0], keymap)?;
+            let (mods, key) = parse_key_sequence(args[1])?;
+            Action::OneshotK(layer, mods, key)
+        }
+        "toggle" => {
+            want(1, "one layer: `toggle(nav)`")?;
+            Action::Toggle(layer_arg(args[0], keymap)?)
+        }
+        "togglem" => {
+            want(2, "a layer and a macro: `togglem(nav, macro(…))`")?;
+            Action::ToggleM(layer_arg(args[0], keymap)?, macro_arg(args[1], keymap)?)
+        }
+        // keyd's older two-argument `swap(layer, macro)` is `swapm`.
+        "swap" if args.len() == 2 => Action::SwapM(layer_arg(args[0], keymap)?, macro_arg(args[1], keymap)?),
+        "swap" => {
+            want(1, "one layer: `swap(nav)`")?;
+            Action::Swap(layer_arg(args[0], keymap)?)
+        }
+        "swapm" => {
+            want(2, "a layer and a macro: `swapm(nav, macro(…))`")?;
+            Action::SwapM(layer_arg(args[0], keymap)?, macro_arg(args[1], keymap)?)
+        }
+        "clear" => {
+            want(0, "no arguments: `clear()`")?;
+            Action::Clear
+        }
+        "clearm" => {
+            want(1, "a macro: `clearm(macro(…))`")?;
+            Action::ClearM(macro_arg(args[0], keymap)?)
+        }
+        "setlayout" => {
+            want(1, "one layout: `setlayout(dvorak)`")?;
+            Action::SetLayout(layout_arg(args[0], keymap)?)
+        }
+        "overload" => {
+            want(2, "a layer and the tap action: `overload(control, esc)`")?;
+            let layer = layer_arg(args[0], keymap)?;
+            Action::Overload { layer, tap: nested(keymap, args[1])? }
+        }
+        "overloadt" | "overloadt2" => {
+            want(3, "a layer, the tap action and a timeout in ms: `overloadt(control, esc, 200)`")?;
+            let layer = layer_arg(args[0], keymap)?;
+            let tap = nested(keymap, args[1])?;
+            Action::OverloadT { layer, tap, ms: ms_arg(args[2], s)?, interrupt: name == "overloadt2" }
+        }
+        "overloadi" => {
+            want(3, "two actions and an idle time in ms: `overloadi(a, overloadt2(shift, a, 200), 150)`")?;
+            let fast = nested(keymap, args[0])?;
+            let slow = nested(keymap, args[1])?;
+            Action::OverloadI { fast, slow, ms: ms_arg(args[2], s)? }
+        }
+        "lettermod" => {
+            want(4, "a layer, a key, an idle time and a hold time in ms: `lettermod(shift, a, 150, 200)`")?;
+            let layer = layer_arg(args[0], keymap)?;
+            let (mods, key) = parse_key_sequence(args[1])?;
+            let idle = ms_arg(args[2], s)?;
+            let hold = ms_arg(args[3], s)?;
+            let key = keymap.key_action(mods, key);
+            let full = "too many nested actions in one profile";
+            let tap = keymap.add_action(key).ok_or(full)?;
+            let slow = Action::OverloadT { layer, tap, ms: hold, interrupt: true };
+            let slow = keymap.add_action(slow).ok_or(full)?;
+            Action::OverloadI { fast: tap, slow, ms: idle }
+        }
+        "timeout" => {
+            want(3, "an action, a time in ms and an action: `timeout(a, 500, layer(control))`")?;
+            let tap = nested(keymap, args[0])?;
+            let t = ms_arg(args[1], s)?;
+            Action::Timeout { tap, ms: t, hold: nested(keymap, args[2])? }
+        }
+        "macro" => Action::Macro(store_macro(keymap, macro_ops(raw, s)?)?),
+        "macro2" => {
+            want(3, "a timeout, a repeat time (ms) and a macro: `macro2(400, 50, macro(…))`")?;
+            let timeout = ms_arg(args[0], s)?;
+            let repeat = ms_arg(args[1], s)?;
+            Action::Macro2 { id: macro_arg(args[2], keymap)?, timeout, repeat }
+        }
+        "repeat" => {
+            want(0, "no arguments: `repeat()`")?;
+            Action::Repeat
+        }
+        "command" => {
+            if !keymap.settings.allow_commands {
+                return Err(format!(
+                    "`{s}`: command() is off by default: it runs a shell command as the daemon's user; \
+                     enable it with `allow_commands = true` in [global]"
+                ));
+            }
+            let cmd = raw.trim();
+            if cmd.is_empty() {
+                return Err("`command()` needs a shell command: `command(brightnessctl s +10%)`".into());
+            }
+            Action::Command(keymap.add_command(cmd).ok_or("too many commands in one profile")?)
+        }
+        n => return Err(format!("unknown action `{n}(…)` in `{s}`")),
+    })
 }
+
+const UNICODE: &str = "only keys and ASCII text can be typed; keyd types other characters through its \
+                       XKB compose file, which keymapd does not support";
 
 /// Splits `name(args)` into its parts, if `s` has that form.
 fn call(s: &str) -> Option<(&str, &str)> {
@@ -61,6 +181,117 @@ fn call(s: &str) -> Option<(&str, &str)> {
     }
     let args = s[open + 1..].strip_suffix(')')?;
     Some((name, args))
+}
+
+/// Splits arguments at the commas outside parentheses; `()` has none.
+fn split_args(raw: &str) -> Vec<&str> {
+    if raw.trim().is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in raw.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(raw[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(raw[start..].trim());
+    out
+}
+
+fn ms_arg(text: &str, expr: &str) -> Result<u16, String> {
+    text.parse::<u16>()
+        .map_err(|_| format!("bad time `{text}` in `{expr}`; write whole milliseconds from 0 to 65535"))
+}
+
+/// A layer that keys can activate: not `main`, not a layout, not a composite.
+fn layer_arg(name: &str, keymap: &Keymap) -> Result<LayerId, String> {
+    let id = keymap.layer_id(name).ok_or_else(|| unknown_layer(name, keymap))?;
+    match &keymap.layer(id).kind {
+        _ if id == MAIN => Err("`main` is always active; name another layer".into()),
+        LayerKind::Layout => Err(format!("`{name}` is a layout; switch to it with `setlayout({name})`")),
+        LayerKind::Composite(_) => Err(format!(
+            "`{name}` is a composite layer: it is active whenever all of its layers are, and cannot be \
+             activated itself"
+        )),
+        LayerKind::Normal => Ok(id),
+    }
+}
+
+/// A `:layout` layer, or `main` (no layout).
+fn layout_arg(name: &str, keymap: &Keymap) -> Result<LayerId, String> {
+    let id = keymap.layer_id(name).ok_or_else(|| unknown_layer(name, keymap))?;
+    if id == MAIN || keymap.layer(id).kind == LayerKind::Layout {
+        Ok(id)
+    } else {
+        Err(format!("`{name}` is not a layout; declare it as [\"{name}:layout\"]"))
+    }
+}
+
+/// A macro argument: `macro(…)`, or a key sequence (`C-a`) or character (`!`).
+fn macro_arg(text: &str, keymap: &mut Keymap) -> Result<MacroId, String> {
+    let ops = match call(text) {
+        Some(("macro", inner)) => macro_ops(inner, text)?,
+        _ => macro_ops(text, text).map_err(|_| {
+            format!("expected a macro here (`macro(…)` or a key such as `C-a`), not `{text}`")
+        })?,
+    };
+    store_macro(keymap, ops)
+}
+
+fn store_macro(keymap: &mut Keymap, ops: Vec<MacroOp>) -> Result<MacroId, String> {
+    keymap.add_macro(ops).ok_or_else(|| "too many macros in one profile".to_owned())
+}
+
+/// Compiles the inside of `macro(…)`: space-separated tokens, each a key sequence (`C-a`), a
+/// group pressed together (`leftcontrol+leftmeta`), a delay (`50ms`) or ASCII text (`Hello`).
+pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
+    let mut ops = Vec::new();
+    let tap = |ops: &mut Vec<MacroOp>, mods: Mods, key: Key| {
+        ops.extend([MacroOp::Mods(mods), MacroOp::Down(key), MacroOp::Up(key), MacroOp::Mods(Mods::NONE)]);
+    };
+    for token in inner.split_whitespace() {
+        if let Some(n) =
+            token.strip_suffix("ms").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let d = n
+                .parse::<u16>()
+                .map_err(|_| format!("delay `{token}` in `{expr}` is too long; at most 65535ms"))?;
+            ops.push(MacroOp::Delay(d));
+        } else if let Ok((mods, key)) = parse_key_sequence(token) {
+            tap(&mut ops, mods, key);
+        } else if token.len() > 1
+            && token.contains('+')
+            && token.split('+').all(|k| Key::from_name(k).is_some())
+        {
+            let group: Vec<Key> = token.split('+').filter_map(Key::from_name).collect();
+            ops.push(MacroOp::Mods(Mods::NONE));
+            ops.extend(group.iter().map(|&k| MacroOp::Down(k)));
+            ops.extend(group.iter().rev().map(|&k| MacroOp::Up(k)));
+        } else {
+            for c in token.chars() {
+                let name = c.to_string();
+                let (mods, key) = if let Some(k) = Key::from_name(&name) {
+                    (Mods::NONE, k)
+                } else if let Some(k) = keys::shifted(&name) {
+                    (Mods::SHIFT, k)
+                } else {
+                    return Err(format!("`{c}` in `{expr}`: {UNICODE}"));
+                };
+                tap(&mut ops, mods, key);
+            }
+        }
+    }
+    if ops.is_empty() {
+        return Err(format!("empty macro `{expr}`"));
+    }
+    Ok(ops)
 }
 
 /// A key with optional keyd modifier prefixes: `a`, `C-a`, `M-S-t`, `!` (shift+1), `A` (shift+a).
@@ -110,46 +341,134 @@ mod tests {
     fn km() -> Keymap {
         let mut k = Keymap::new();
         k.add_layer("nav", Mods::NONE);
+        let dv = k.add_layer("dvorak", Mods::NONE);
+        k.set_kind(dv, LayerKind::Layout);
         k
     }
 
     #[test]
     fn keys_and_sequences() {
-        let k = km();
-        assert_eq!(parse_action("esc", &k), Ok(Action::Key { mods: Mods::NONE, key: Key::ESC }));
-        assert_eq!(parse_action("C-a", &k), Ok(Action::Key { mods: Mods::CONTROL, key: Key::A }));
+        let mut k = km();
+        assert_eq!(parse_action("esc", &mut k), Ok(Action::Key { mods: Mods::NONE, key: Key::ESC }));
+        assert_eq!(parse_action("C-a", &mut k), Ok(Action::Key { mods: Mods::CONTROL, key: Key::A }));
         assert_eq!(
-            parse_action("M-S-a", &k),
+            parse_action("M-S-a", &mut k),
             Ok(Action::Key { mods: Mods::META.union(Mods::SHIFT), key: Key::A })
         );
         let meta = k.layer_id("meta").unwrap();
-        assert_eq!(parse_action("leftmeta", &k), Ok(Action::Modifier { key: Key::LEFTMETA, layer: meta }));
-        assert_eq!(parse_action(" noop ", &k), Ok(Action::Noop));
+        assert_eq!(
+            parse_action("leftmeta", &mut k),
+            Ok(Action::Modifier { key: Key::LEFTMETA, layer: meta })
+        );
+        assert_eq!(parse_action(" noop ", &mut k), Ok(Action::Noop));
     }
 
     #[test]
     fn layers() {
-        let k = km();
-        assert_eq!(parse_action("layer(nav)", &k), Ok(Action::Layer(k.layer_id("nav").unwrap())));
-        assert_eq!(parse_action("layer(control)", &k), Ok(Action::Layer(1)));
+        let mut k = km();
+        let nav = k.layer_id("nav").unwrap();
+        assert_eq!(parse_action("layer(nav)", &mut k), Ok(Action::Layer(nav)));
+        assert_eq!(parse_action("layer(control)", &mut k), Ok(Action::Layer(1)));
         assert_eq!(
-            parse_action("layer(navv)", &k),
-            Err("unknown layer `navv`; the layers are: control, shift, meta, alt, altgr, nav".into())
+            parse_action("layer(navv)", &mut k),
+            Err("unknown layer `navv`; the layers are: control, shift, meta, alt, altgr, nav, dvorak".into())
+        );
+        assert_eq!(parse_action("toggle(nav)", &mut k), Ok(Action::Toggle(nav)));
+        assert_eq!(parse_action("oneshot( nav )", &mut k), Ok(Action::Oneshot(nav)));
+        assert_eq!(parse_action("clear()", &mut k), Ok(Action::Clear));
+        assert_eq!(parse_action("setlayout(dvorak)", &mut k), Ok(Action::SetLayout(7)));
+        assert_eq!(parse_action("setlayout(main)", &mut k), Ok(Action::SetLayout(0)));
+        assert_eq!(
+            parse_action("layer(dvorak)", &mut k),
+            Err("`dvorak` is a layout; switch to it with `setlayout(dvorak)`".into())
+        );
+        assert_eq!(
+            parse_action("setlayout(nav)", &mut k),
+            Err("`nav` is not a layout; declare it as [\"nav:layout\"]".into())
+        );
+        assert_eq!(
+            parse_action("toggle()", &mut k),
+            Err("`toggle` takes one layer: `toggle(nav)`; got `toggle()`".into())
         );
     }
 
     #[test]
-    fn errors() {
-        let k = km();
+    fn tap_hold_and_nesting() {
+        let mut k = km();
+        let Ok(Action::Overload { layer: 1, tap }) = parse_action("overload(control, esc)", &mut k) else {
+            panic!()
+        };
+        assert_eq!(k.action(tap), Action::Key { mods: Mods::NONE, key: Key::ESC });
+        assert!(matches!(
+            parse_action("overloadt2(control, esc, 200)", &mut k),
+            Ok(Action::OverloadT { layer: 1, ms: 200, interrupt: true, .. })
+        ));
+        assert!(matches!(
+            parse_action("lettermod(shift, a, 150, 200)", &mut k),
+            Ok(Action::OverloadI { ms: 150, .. })
+        ));
         assert_eq!(
-            parse_action("overload(control, esc)", &k),
-            Err("not supported yet: overload(control, esc)".into())
+            parse_action("overload(control, timeout(a, 1, b))", &mut k),
+            Err("`timeout(…)` cannot be nested in `overload(…)`: both decide between tap and hold; use a key, \
+                 a layer or a macro there"
+                .into())
         );
         assert_eq!(
-            parse_action("frobnicate(x)", &k),
+            parse_action("overloadt(control, esc, 70000)", &mut k),
+            Err("bad time `70000` in `overloadt(control, esc, 70000)`; write whole milliseconds from 0 to 65535".into())
+        );
+    }
+
+    #[test]
+    fn macros() {
+        use crate::keymap::Mods as M;
+        use MacroOp::*;
+        let none = M::NONE;
+        assert_eq!(
+            macro_ops("C-a 50ms Hi", "m").unwrap(),
+            vec![
+                Mods(M::CONTROL),
+                Down(Key::A),
+                Up(Key::A),
+                Mods(none),
+                Delay(50),
+                Mods(M::SHIFT),
+                Down(Key::H),
+                Up(Key::H),
+                Mods(none),
+                Mods(none),
+                Down(Key::I),
+                Up(Key::I),
+                Mods(none)
+            ]
+        );
+        assert_eq!(
+            macro_ops("leftcontrol+leftmeta", "m").unwrap(),
+            vec![Mods(none), Down(Key::LEFTCTRL), Down(Key::LEFTMETA), Up(Key::LEFTMETA), Up(Key::LEFTCTRL)]
+        );
+        assert!(macro_ops("é", "macro(é)")
+            .unwrap_err()
+            .starts_with("`é` in `macro(é)`: only keys and ASCII text"));
+        let mut k = km();
+        assert!(matches!(
+            parse_action("macro2(400, 50, left)", &mut k),
+            Ok(Action::Macro2 { timeout: 400, repeat: 50, .. })
+        ));
+        assert!(matches!(parse_action("swap(nav, A-tab)", &mut k), Ok(Action::SwapM(6, _))));
+    }
+
+    #[test]
+    fn errors() {
+        let mut k = km();
+        assert_eq!(
+            parse_action("frobnicate(x)", &mut k),
             Err("unknown action `frobnicate(…)` in `frobnicate(x)`".into())
         );
-        assert!(parse_action("", &k).unwrap_err().starts_with("empty action"));
-        assert_eq!(parse_action("X-a", &k), Err("unknown key `X-a`".into()));
+        assert!(parse_action("", &mut k).unwrap_err().starts_with("empty action"));
+        assert_eq!(parse_action("X-a", &mut k), Err("unknown key `X-a`".into()));
+        assert!(parse_action("command(true)", &mut k).unwrap_err().contains("allow_commands = true"));
+        k.settings.allow_commands = true;
+        assert_eq!(parse_action("command(echo hi)", &mut k), Ok(Action::Command(0)));
+        assert_eq!(k.command(0), "echo hi");
     }
 }

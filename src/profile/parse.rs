@@ -10,14 +10,40 @@ use toml::Spanned;
 
 use super::expr;
 use super::{Diagnostic, IdSelector, Profile, ProfileSet, Severity};
-use crate::keymap::{Keymap, LayerId, Mods};
+use crate::keymap::{Chord, Keymap, LayerId, LayerKind, Mods, Settings, MAIN};
 use crate::keys::Key;
 
 /// Profiles larger than this are refused (a keyboard's profile is a few KiB).
 pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
 
-/// Sections whose names are reserved for keyd features that are not implemented yet.
-const NOT_YET_SECTIONS: &[&str] = &["global", "aliases"];
+/// The `[global]` settings keymapd accepts (keyd's, plus `allow_commands`).
+const SETTINGS: &[&str] = &[
+    "overload_tap_timeout",
+    "oneshot_timeout",
+    "chord_timeout",
+    "chord_hold_timeout",
+    "macro_timeout",
+    "macro_repeat_timeout",
+    "macro_sequence_timeout",
+    "disable_modifier_guard",
+    "default_layout",
+    "allow_commands",
+];
+
+/// keyd settings that have no meaning here: accepted with a warning.
+const IGNORED_SETTINGS: &[&str] = &["layer_indicator"];
+
+/// Left-hand names that stand for several keys unless `[aliases]` says otherwise (keyd's).
+const DEFAULT_ALIASES: &[(&str, Key)] = &[
+    ("control", Key::LEFTCTRL),
+    ("control", Key::RIGHTCTRL),
+    ("shift", Key::LEFTSHIFT),
+    ("shift", Key::RIGHTSHIFT),
+    ("meta", Key::LEFTMETA),
+    ("meta", Key::RIGHTMETA),
+    ("alt", Key::LEFTALT),
+    ("altgr", Key::RIGHTALT),
+];
 
 /// Collects diagnostics for one file, turning byte offsets into line:col.
 struct Diags<'a> {
@@ -51,10 +77,21 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// A section header: `main`, `nav`, `nav:C`.
+/// A section header: `main`, `nav`, `nav:C`, `dvorak:layout`, `control+alt`.
 struct Section<'t> {
     name: &'t str,
     mods: Mods,
+    kind: SectionKind<'t>,
+}
+
+enum SectionKind<'t> {
+    Normal,
+    Layout,
+    Composite(Vec<&'t str>),
+}
+
+fn valid_layer_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn parse_section_name(raw: &str) -> Result<Section<'_>, String> {
@@ -63,35 +100,46 @@ fn parse_section_name(raw: &str) -> Result<Section<'_>, String> {
         None => (raw, None),
     };
     if name.contains('+') {
-        return Err(format!("not supported yet: composite layer [{raw}]"));
+        let parts: Vec<&str> = name.split('+').collect();
+        if suffix.is_some() {
+            return Err(format!("composite layer [{raw}] cannot carry modifiers or be a layout"));
+        }
+        if parts.len() < 2 || !parts.iter().all(|p| valid_layer_name(p)) {
+            return Err(format!(
+                "bad composite layer name `{raw}`; join layer names with `+` (`control+alt`)"
+            ));
+        }
+        return Ok(Section { name, mods: Mods::NONE, kind: SectionKind::Composite(parts) });
     }
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !valid_layer_name(name) {
         return Err(format!(
             "bad section name `{raw}`; a layer name uses letters, digits, `_` and `-`, optionally \
-             followed by `:` and modifiers (`nav:C-S`)"
+             followed by `:` and modifiers (`nav:C-S`) or `:layout`"
         ));
     }
     let mut mods = Mods::NONE;
+    let mut kind = SectionKind::Normal;
     if let Some(suffix) = suffix {
         if suffix == "layout" {
-            return Err(format!("not supported yet: layout [{raw}]"));
-        }
-        for part in suffix.split('-') {
-            let mut chars = part.chars();
-            match (chars.next().and_then(Mods::from_letter), chars.next()) {
-                (Some(m), None) => mods = mods.union(m),
-                _ => {
-                    return Err(format!(
-                        "bad modifiers `{suffix}` in section [{raw}]; use letters C, M, A, S, G joined by `-`"
-                    ))
+            kind = SectionKind::Layout;
+        } else {
+            for part in suffix.split('-') {
+                let mut chars = part.chars();
+                match (chars.next().and_then(Mods::from_letter), chars.next()) {
+                    (Some(m), None) => mods = mods.union(m),
+                    _ => {
+                        return Err(format!(
+                            "bad modifiers `{suffix}` in section [{raw}]; use letters C, M, A, S, G joined by `-`"
+                        ))
+                    }
                 }
             }
         }
     }
-    if name == "main" && !mods.is_empty() {
-        return Err("[main] cannot carry modifiers".into());
+    if name == "main" && (!mods.is_empty() || matches!(kind, SectionKind::Layout)) {
+        return Err("[main] cannot carry modifiers or be a layout".into());
     }
-    Ok(Section { name, mods })
+    Ok(Section { name, mods, kind })
 }
 
 /// Parses and validates one profile. Returns the profile and its warnings, or every error found.
@@ -109,9 +157,13 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
 
     let mut ids: Option<Vec<IdSelector>> = None;
     let mut sections: Vec<(&Spanned<std::borrow::Cow<str>>, &DeTable)> = Vec::new();
+    let mut global: Option<&DeTable> = None;
+    let mut aliases: Option<&DeTable> = None;
     for (key, value) in root.get_ref().iter() {
         match (key.get_ref().ref_str(), value.get_ref()) {
             ("ids", v) => ids = parse_ids(&mut d, value.span().start, v),
+            ("global", DeValue::Table(t)) => global = Some(t),
+            ("aliases", DeValue::Table(t)) => aliases = Some(t),
             (_, DeValue::Table(t)) => sections.push((key, t)),
             (k, _) => d.error(
                 key.span().start,
@@ -123,6 +175,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     // First pass: declare every layer, so `layer(x)` may name a section defined further down.
     let mut keymap = Keymap::new();
     let mut layer_of = Vec::with_capacity(sections.len());
+    let mut composites: Vec<(LayerId, usize, Vec<&str>)> = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (key, _) in &sections {
         let raw: &str = key.get_ref();
@@ -135,11 +188,6 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
                 continue;
             }
         };
-        if NOT_YET_SECTIONS.contains(&section.name) {
-            d.error(offset, format!("not supported yet: section [{}]", section.name));
-            layer_of.push(None);
-            continue;
-        }
         if let Some(&prev) = seen.get(section.name) {
             let (l, c) = line_col(text, prev);
             d.error(offset, format!("layer `{}` is defined twice (also at {l}:{c})", section.name));
@@ -156,13 +204,59 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
             layer_of.push(None);
             continue;
         }
-        layer_of.push(Some(keymap.add_layer(section.name, section.mods)));
+        let id = keymap.add_layer(section.name, section.mods);
+        match section.kind {
+            SectionKind::Normal => {}
+            SectionKind::Layout if builtin.is_some() => {
+                d.error(
+                    offset,
+                    format!("[{}] is a built-in modifier layer; it cannot be a layout", section.name),
+                );
+                layer_of.push(None);
+                continue;
+            }
+            SectionKind::Layout => keymap.set_kind(id, LayerKind::Layout),
+            SectionKind::Composite(parts) => composites.push((id, offset, parts)),
+        }
+        layer_of.push(Some(id));
     }
+    // Composite layers name layers declared anywhere in the file.
+    for (id, offset, parts) in composites {
+        let mut ids = Vec::new();
+        for part in parts {
+            match keymap.layer_id(part) {
+                Some(l) if l != MAIN && keymap.layer(l).kind == LayerKind::Normal => ids.push(l),
+                Some(_) => d.error(
+                    offset,
+                    format!("`{part}` cannot be part of a composite layer; use plain or modifier layers"),
+                ),
+                None => d.error(
+                    offset,
+                    format!("composite layer [{}] names unknown layer `{part}`", keymap.layer(id).name),
+                ),
+            }
+        }
+        keymap.set_kind(id, LayerKind::Composite(ids));
+    }
+
+    if let Some(t) = global {
+        keymap.settings = parse_global(&mut d, &keymap, t);
+    }
+    let aliases = parse_aliases(&mut d, aliases);
 
     // Second pass: bindings.
     for ((_, table), layer) in sections.iter().zip(&layer_of) {
         let Some(layer) = *layer else { continue };
-        parse_bindings(&mut d, &mut keymap, layer, table);
+        parse_bindings(&mut d, &mut keymap, &aliases, layer, table);
+    }
+    // An alias that is a key name makes its keys that key, where [main] does not bind them.
+    for (key, name) in &aliases.user {
+        if let Some(target) = Key::from_name(name) {
+            if keymap.layer(MAIN).get(*key).is_none() {
+                let a = keymap.key_action(Mods::NONE, target);
+                keymap.set(MAIN, *key, a);
+            }
+        }
     }
 
     let ids = match ids {
@@ -214,31 +308,127 @@ fn parse_ids(d: &mut Diags, offset: usize, value: &DeValue) -> Option<Vec<IdSele
     Some(ids)
 }
 
-fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, layer: LayerId, table: &DeTable) {
-    let mut bound: HashMap<Key, (usize, &str)> = HashMap::new();
+/// Which keys each left-hand name stands for.
+struct Aliases {
+    /// Every key that has an alias, with it (keyd's defaults, then `[aliases]`).
+    of: Vec<(Key, String)>,
+    /// The `[aliases]` entries.
+    user: Vec<(Key, String)>,
+}
+
+impl Aliases {
+    /// The keys a left-hand name binds: those aliased to it, else the key of that name.
+    fn resolve(&self, name: &str) -> Option<Vec<Key>> {
+        let keys: Vec<Key> = self.of.iter().filter(|(_, n)| n == name).map(|(k, _)| *k).collect();
+        if !keys.is_empty() {
+            return Some(keys);
+        }
+        Key::from_name(name).map(|k| vec![k])
+    }
+}
+
+fn parse_aliases(d: &mut Diags, table: Option<&DeTable>) -> Aliases {
+    let mut of: Vec<(Key, String)> = DEFAULT_ALIASES.iter().map(|&(n, k)| (k, n.to_owned())).collect();
+    let mut user = Vec::new();
+    for (key, value) in table.into_iter().flat_map(|t| t.iter()) {
+        let name: &str = key.get_ref();
+        let Some(k) = Key::from_name(name) else {
+            d.error(key.span().start, expr::unknown_key(name, None));
+            continue;
+        };
+        let alias = match value.get_ref() {
+            DeValue::String(s) if valid_layer_name(s) => s.to_string(),
+            _ => {
+                d.error(
+                    value.span().start,
+                    format!("the alias for `{name}` must be a name (letters, digits, `_`, `-`), e.g. `{name} = \"meta\"`"),
+                );
+                continue;
+            }
+        };
+        // A key has one alias at a time: the new one replaces the default.
+        of.retain(|(key, _)| *key != k);
+        of.push((k, alias.clone()));
+        user.push((k, alias));
+    }
+    Aliases { of, user }
+}
+
+fn parse_global(d: &mut Diags, keymap: &Keymap, table: &DeTable) -> Settings {
+    let mut s = Settings::default();
+    for (key, value) in table.iter() {
+        let name: &str = key.get_ref();
+        let at = value.span().start;
+        let v = value.get_ref();
+        let number = |max: u32| -> Result<u32, String> {
+            let n = match v {
+                DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
+                DeValue::String(t) => t.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            match n {
+                Some(n) if (0..=i64::from(max)).contains(&n) => Ok(n as u32),
+                _ => Err(format!("`{name}` must be a whole number from 0 to {max}")),
+            }
+        };
+        let flag = || -> Result<bool, String> {
+            match v {
+                DeValue::Boolean(b) => Ok(*b),
+                DeValue::Integer(i) if i.as_str() == "0" => Ok(false),
+                DeValue::Integer(i) if i.as_str() == "1" => Ok(true),
+                _ => Err(format!("`{name}` must be `true` or `false`")),
+            }
+        };
+        let r = match name {
+            "overload_tap_timeout" => number(65535).map(|n| s.overload_tap_timeout = n),
+            "oneshot_timeout" => number(65535).map(|n| s.oneshot_timeout = n),
+            "chord_timeout" => number(65535).map(|n| s.chord_timeout = n),
+            "chord_hold_timeout" => number(65535).map(|n| s.chord_hold_timeout = n),
+            "macro_timeout" => number(65535).map(|n| s.macro_timeout = n),
+            "macro_repeat_timeout" => number(65535).map(|n| s.macro_repeat_timeout = n),
+            "macro_sequence_timeout" => number(1_000_000).map(|n| s.macro_sequence_timeout_us = n),
+            "disable_modifier_guard" => flag().map(|b| s.disable_modifier_guard = b),
+            "allow_commands" => flag().map(|b| s.allow_commands = b),
+            "default_layout" => match v {
+                DeValue::String(l) => match keymap.layer_id(l) {
+                    Some(id) if id == MAIN || keymap.layer(id).kind == LayerKind::Layout => {
+                        s.default_layout = id;
+                        Ok(())
+                    }
+                    Some(_) => Err(format!(
+                        "`default_layout`: `{l}` is not a layout; declare it as [\"{l}:layout\"]"
+                    )),
+                    None => Err(format!("`default_layout`: no layout named `{l}`")),
+                },
+                _ => Err("`default_layout` must be the name of a layout, e.g. `default_layout = \"dvorak\"`"
+                    .into()),
+            },
+            n if IGNORED_SETTINGS.contains(&n) => {
+                d.at(
+                    key.span().start,
+                    Severity::Warning,
+                    format!("`{n}` is not supported by keymapd and is ignored"),
+                );
+                Ok(())
+            }
+            n => Err(format!("unknown setting `{n}` in [global]; the settings are: {}", SETTINGS.join(", "))),
+        };
+        if let Err(msg) = r {
+            let at = if SETTINGS.contains(&name) { at } else { key.span().start };
+            d.error(at, msg);
+        }
+    }
+    s
+}
+
+fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: LayerId, table: &DeTable) {
+    // Per key: where it was bound, by which name, and whether that name was its own (an alias
+    // for several keys yields to a binding of one of them, wherever it is written).
+    let mut bound: HashMap<Key, (usize, &str, bool)> = HashMap::new();
+    let mut chords: Vec<(Vec<Key>, usize, &str)> = Vec::new();
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
         let at = key.span().start;
-        if name.contains('+') && name.len() > 1 {
-            d.error(at, format!("not supported yet: chord `{name}`"));
-            continue;
-        }
-        let Some(k) = Key::from_name(name) else {
-            d.error(at, expr::unknown_key(name, None));
-            continue;
-        };
-        if let Some(&(prev, prev_name)) = bound.get(&k) {
-            let (l, c) = line_col(d.text, prev);
-            d.error(
-                at,
-                format!(
-                    "key `{name}` is bound twice in [{}] (also at {l}:{c} as `{prev_name}`)",
-                    keymap.layer(layer).name
-                ),
-            );
-            continue;
-        }
-        bound.insert(k, (at, name));
         let DeValue::String(expr_text) = value.get_ref() else {
             d.error(
                 value.span().start,
@@ -246,8 +436,86 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, layer: LayerId, table: &De
             );
             continue;
         };
+        if name.contains('+') && name.len() > 1 {
+            let mut keys = Vec::new();
+            for part in name.split('+').map(str::trim) {
+                match aliases.resolve(part).filter(|k| k.len() == 1) {
+                    Some(k) if !keys.contains(&k[0]) => keys.push(k[0]),
+                    Some(_) => {
+                        d.error(at, format!("chord `{name}` names `{part}` twice"));
+                        keys.clear();
+                        break;
+                    }
+                    None => {
+                        d.error(at, format!("in chord `{name}`: {}", expr::unknown_key(part, None)));
+                        keys.clear();
+                        break;
+                    }
+                }
+            }
+            if keys.is_empty() {
+                continue;
+            }
+            let mut sorted = keys.clone();
+            sorted.sort_by_key(|k| k.code());
+            if let Some((_, prev, prev_name)) = chords.iter().find(|(k, _, _)| *k == sorted) {
+                let (l, c) = line_col(d.text, *prev);
+                d.error(
+                    at,
+                    format!(
+                        "chord `{name}` is bound twice in [{}] (also at {l}:{c} as `{prev_name}`)",
+                        keymap.layer(layer).name
+                    ),
+                );
+                continue;
+            }
+            chords.push((sorted, at, name));
+            match expr::parse_action(expr_text, keymap) {
+                Ok(action) => match Chord::new(&keys, action) {
+                    Some(c) => keymap.add_chord(layer, c),
+                    None => {
+                        d.error(at, format!("chord `{name}` has {} keys; a chord has 2 to 8", keys.len()))
+                    }
+                },
+                Err(msg) => d.error(value.span().start, format!("`{name}`: {msg}")),
+            }
+            continue;
+        }
+        let Some(keys) = aliases.resolve(name) else {
+            d.error(at, expr::unknown_key(name, None));
+            continue;
+        };
+        let own = keys.len() == 1;
+        let mut targets = Vec::new();
+        let mut twice = false;
+        for &k in &keys {
+            match bound.get(&k) {
+                Some(&(prev, prev_name, prev_own)) if prev_own == own => {
+                    let (l, c) = line_col(d.text, prev);
+                    d.error(
+                        at,
+                        format!(
+                            "key `{name}` is bound twice in [{}] (also at {l}:{c} as `{prev_name}`)",
+                            keymap.layer(layer).name
+                        ),
+                    );
+                    twice = true;
+                    break;
+                }
+                Some(&(_, _, true)) => {} // the key's own binding wins over an alias
+                _ => targets.push(k),
+            }
+        }
+        if twice {
+            continue;
+        }
         match expr::parse_action(expr_text, keymap) {
-            Ok(action) => keymap.set(layer, k, action),
+            Ok(action) => {
+                for k in targets {
+                    bound.insert(k, (at, name, own));
+                    keymap.set(layer, k, action);
+                }
+            }
             Err(msg) => d.error(value.span().start, format!("`{name}`: {msg}")),
         }
     }
