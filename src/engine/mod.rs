@@ -699,19 +699,27 @@ impl Engine {
     /// (`inhibit_guard`), control is tapped around the release.
     fn set_mods(&mut self, target: Mods, inhibit_guard: bool, out: &mut impl Sink) {
         let guard = !inhibit_guard && !self.keymap.settings.disable_modifier_guard;
-        for key in self.mods.minus(target).keys() {
-            let guarded = matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
-            if guard
-                && guarded
-                && self.last_output == Some(key)
-                && self.out[key.index()] == 1
-                && self.out[Key::LEFTCTRL.index()] == 0
-            {
-                self.out_press(Key::LEFTCTRL, out);
-                self.out_release(key, out);
-                self.out_release(Key::LEFTCTRL, out);
-            } else {
-                self.out_release(key, out);
+        let released = self.mods.minus(target);
+        // With control among them, meta and alt go first, while that control still covers them.
+        let guarded_first = released.contains(Mods::CONTROL);
+        for pass in [true, false] {
+            for key in released.keys() {
+                let guarded = matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
+                if guarded_first && guarded != pass || !guarded_first && !pass {
+                    continue;
+                }
+                if guard
+                    && guarded
+                    && self.last_output == Some(key)
+                    && self.out[key.index()] == 1
+                    && self.out[Key::LEFTCTRL.index()] == 0
+                {
+                    self.out_press(Key::LEFTCTRL, out);
+                    self.out_release(key, out);
+                    self.out_release(Key::LEFTCTRL, out);
+                } else {
+                    self.out_release(key, out);
+                }
             }
         }
         for key in target.minus(self.mods).keys() {

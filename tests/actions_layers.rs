@@ -1,0 +1,287 @@
+//! keyd's layer actions with injected time: `layerm`, `oneshot` (+`m`, `k`), `toggle` (+`m`),
+//! `swap` (+`m`), `clear` (+`m`), composite layers, layouts and `setlayout`.
+
+mod common;
+use common::sim;
+
+const P: &str = r#"
+ids = ["*"]
+[global]
+oneshot_timeout = 500
+[main]
+leftshift = "oneshot(shift)"
+leftcontrol = "oneshot(control)"
+capslock = "oneshot(nav)"
+f1 = "layerm(nav, C-x)"
+f2 = "toggle(nav)"
+f3 = "togglem(nav, macro(t g))"
+f4 = "toggle(control)"
+f5 = "oneshotm(nav, macro(o s))"
+f6 = "oneshotk(nav, esc)"
+f7 = "clear()"
+f8 = "clearm(macro(c l))"
+f9 = "layer(nav)"
+f10 = "toggle(sym)"
+[nav]
+h = "left"
+l = "right"
+s = "swap(sym)"
+m = "swapm(sym, macro(s w))"
+[sym]
+h = "!"
+[control]
+leftcontrol = "toggle(control)"
+"#;
+
+#[test]
+fn layerm_plays_its_macro_then_holds_the_layer() {
+    assert_eq!(
+        sim(P, "f1 down, h down, h up, f1 up, h down, h up"),
+        "leftcontrol down, x down, x up, leftcontrol up, left down, left up, h down, h up"
+    );
+}
+
+#[test]
+fn oneshot_tapped_applies_to_the_next_key_only() {
+    assert_eq!(
+        sim(P, "leftshift down, leftshift up, a down, a up, b down, b up"),
+        "leftshift down, a down, a up, leftshift up, b down, b up"
+    );
+    // A oneshot plain layer.
+    assert_eq!(
+        sim(P, "capslock down, capslock up, h down, h up, h down, h up"),
+        "left down, left up, h down, h up"
+    );
+}
+
+#[test]
+fn oneshot_held_acts_as_a_layer() {
+    // Interrupted by a key while held: a plain layer, gone with the release.
+    assert_eq!(
+        sim(P, "leftshift down, a down, a up, b down, b up, leftshift up, c down, c up"),
+        "leftshift down, a down, a up, b down, b up, leftshift up, c down, c up"
+    );
+    assert_eq!(
+        sim(P, "capslock down, h down, h up, capslock up, h down, h up"),
+        "left down, left up, h down, h up"
+    );
+}
+
+#[test]
+fn oneshots_stack() {
+    assert_eq!(
+        sim(P, "leftshift down, leftshift up, leftcontrol down, leftcontrol up, a down, a up"),
+        "leftshift down, leftcontrol down, a down, a up, leftcontrol up, leftshift up"
+    );
+}
+
+#[test]
+fn oneshot_timeout_at_the_boundary() {
+    // Released at 0: expires at 500. A key at 499 ms still gets it, at 500 ms it does not.
+    assert_eq!(
+        sim(P, "leftshift down, leftshift up, 499ms, a down, a up"),
+        "leftshift down, a down, a up, leftshift up"
+    );
+    assert_eq!(
+        sim(P, "leftshift down, leftshift up, 500ms, a down, a up"),
+        "leftshift down, leftshift up, a down, a up"
+    );
+    // The timer runs from the release, not the press.
+    assert_eq!(
+        sim(P, "leftshift down, 300ms, leftshift up, 499ms, a down, a up"),
+        "leftshift down, a down, a up, leftshift up"
+    );
+}
+
+#[test]
+fn oneshot_then_a_layer_key_keeps_the_oneshot() {
+    // oneshot(shift), then nav held: h in nav is shift+left.
+    assert_eq!(
+        sim(P, "leftshift down, leftshift up, f9 down, h down, h up, f9 up"),
+        "leftshift down, left down, left up, leftshift up"
+    );
+}
+
+#[test]
+fn double_tap_of_a_oneshot_toggles_through_its_layer() {
+    // keyd's example 3: tapping control once is oneshot, twice toggles it, a third tap clears.
+    assert_eq!(
+        sim(
+            P,
+            "leftcontrol down, leftcontrol up, leftcontrol down, leftcontrol up, a down, a up, b down, b up"
+        ),
+        "leftcontrol down, a down, a up, b down, b up"
+    );
+    assert_eq!(
+        sim(
+            P,
+            "leftcontrol down, leftcontrol up, leftcontrol down, leftcontrol up, leftcontrol down, leftcontrol up, \
+             a down, a up"
+        ),
+        "leftcontrol down, leftcontrol up, a down, a up"
+    );
+}
+
+#[test]
+fn oneshotm_plays_its_macro_first() {
+    assert_eq!(
+        sim(P, "f5 down, f5 up, h down, h up, h down, h up"),
+        "o down, o up, s down, s up, left down, left up, h down, h up"
+    );
+}
+
+#[test]
+fn oneshotk_holds_its_key_while_held_and_leaves_the_layer_for_one_key() {
+    assert_eq!(
+        sim(P, "f6 down, f6 up, h down, h up, h down, h up"),
+        "esc down, esc up, left down, left up, h down, h up"
+    );
+    // Used while held: a plain layer key that also holds esc.
+    assert_eq!(
+        sim(P, "f6 down, h down, h up, f6 up, h down, h up"),
+        "esc down, left down, left up, esc up, h down, h up"
+    );
+}
+
+#[test]
+fn toggle_flips_a_layer() {
+    assert_eq!(
+        sim(P, "f2 down, f2 up, h down, h up, l down, l up, f2 down, f2 up, h down, h up"),
+        "left down, left up, right down, right up, h down, h up"
+    );
+    // A toggled modifier layer holds its modifier until toggled off.
+    assert_eq!(
+        sim(P, "f4 down, f4 up, a down, a up, f4 down, f4 up, a down, a up"),
+        "leftcontrol down, a down, a up, leftcontrol up, a down, a up"
+    );
+}
+
+#[test]
+fn toggle_clears_pending_oneshots() {
+    assert_eq!(
+        sim(P, "leftshift down, leftshift up, f2 down, f2 up, h down, h up"),
+        "leftshift down, leftshift up, left down, left up"
+    );
+}
+
+#[test]
+fn togglem_plays_its_macro_then_toggles() {
+    assert_eq!(sim(P, "f3 down, f3 up, h down, h up"), "t down, t up, g down, g up, left down, left up");
+}
+
+#[test]
+fn swap_in_a_held_layer_replaces_it_until_the_key_goes_up() {
+    assert_eq!(
+        sim(P, "f9 down, s down, s up, h down, h up, f9 up, h down, h up"),
+        "leftshift down, 1 down, 1 up, leftshift up, h down, h up"
+    );
+}
+
+#[test]
+fn swap_in_a_toggled_layer_toggles_the_new_one() {
+    assert_eq!(
+        sim(P, "f2 down, f2 up, s down, s up, h down, h up, f10 down, f10 up, h down, h up"),
+        "leftshift down, 1 down, 1 up, leftshift up, h down, h up"
+    );
+}
+
+#[test]
+fn swap_in_a_oneshot_layer_keeps_it_oneshot() {
+    assert_eq!(
+        sim(P, "capslock down, capslock up, s down, s up, h down, h up, h down, h up"),
+        "leftshift down, 1 down, 1 up, leftshift up, h down, h up"
+    );
+}
+
+#[test]
+fn swapm_swaps_then_plays_its_macro() {
+    assert_eq!(
+        sim(P, "f9 down, m down, m up, h down, h up, f9 up"),
+        "s down, s up, w down, w up, leftshift down, 1 down, 1 up, leftshift up"
+    );
+}
+
+#[test]
+fn clear_ends_toggled_and_oneshot_layers_but_not_held_ones() {
+    assert_eq!(
+        sim(P, "f2 down, f2 up, leftshift down, leftshift up, f7 down, f7 up, h down, h up"),
+        "leftshift down, leftshift up, h down, h up"
+    );
+    assert_eq!(sim(P, "f9 down, f7 down, f7 up, h down, h up, f9 up"), "left down, left up");
+    assert_eq!(
+        sim(P, "f4 down, f4 up, f8 down, f8 up, a down, a up"),
+        "leftcontrol down, leftcontrol up, c down, c up, l down, l up, a down, a up"
+    );
+}
+
+const COMPOSITE: &str = r#"
+ids = ["*"]
+[main]
+capslock = "layer(caps)"
+["caps:C"]
+j = "down"
+["control+alt"]
+h = "left"
+["caps+shift"]
+h = "home"
+"#;
+
+#[test]
+fn composite_layer_binds_when_all_of_its_layers_are_active() {
+    // control+alt+h: `left` without the modifiers of either layer.
+    assert_eq!(
+        sim(COMPOSITE, "leftcontrol down, leftalt down, h down, h up, leftalt up, leftcontrol up"),
+        "leftcontrol down, leftalt down, leftalt up, leftcontrol up, left down, left up, leftcontrol down, \
+         leftalt down, leftalt up, leftcontrol up"
+    );
+    // No binding in the composite: what was pressed, modifiers and all.
+    assert_eq!(
+        sim(COMPOSITE, "leftcontrol down, leftalt down, f1 down, f1 up, leftalt up, leftcontrol up"),
+        "leftcontrol down, leftalt down, f1 down, f1 up, leftalt up, leftcontrol up"
+    );
+    // One constituent alone: the composite is not active.
+    assert_eq!(
+        sim(COMPOSITE, "leftalt down, h down, h up, leftalt up"),
+        "leftalt down, h down, h up, leftalt up"
+    );
+    // A custom modifier layer with a built-in one.
+    assert_eq!(
+        sim(COMPOSITE, "capslock down, leftshift down, h down, h up, leftshift up, capslock up"),
+        "leftcontrol down, leftshift down, leftcontrol up, leftshift up, home down, home up, leftcontrol down, \
+         leftshift down, leftshift up, leftcontrol up"
+    );
+}
+
+const LAYOUT: &str = r#"
+ids = ["*"]
+[global]
+default_layout = "dvorak"
+[main]
+f1 = "setlayout(main)"
+f2 = "setlayout(dvorak)"
+f3 = "toggle(nav)"
+["dvorak:layout"]
+s = "o"
+d = "e"
+[nav]
+s = "left"
+[shift]
+d = "x"
+"#;
+
+#[test]
+fn layouts_and_setlayout() {
+    assert_eq!(sim(LAYOUT, "s down, s up"), "o down, o up");
+    assert_eq!(
+        sim(LAYOUT, "f1 down, f1 up, s down, s up, f2 down, f2 up, s down, s up"),
+        "s down, s up, o down, o up"
+    );
+    // A layer binding occludes the layout; the layout's keys keep active modifiers.
+    assert_eq!(sim(LAYOUT, "f3 down, f3 up, s down, s up, d down, d up"), "left down, left up, e down, e up");
+    assert_eq!(
+        sim(LAYOUT, "leftshift down, s down, s up, leftshift up"),
+        "leftshift down, o down, o up, leftshift up"
+    );
+    // setlayout clears toggled layers, as keyd does.
+    assert_eq!(sim(LAYOUT, "f3 down, f3 up, f2 down, f2 up, s down, s up"), "o down, o up");
+}
