@@ -16,6 +16,8 @@
 #   KEYMAPD_VM_PROFILE   release | debug                         default: release
 #   KEYMAPD_VM_SMP, KEYMAPD_VM_MEM (MiB, default 2048), KEYMAPD_VM_APPEND, KEYMAPD_VM_NO_BUILD=1
 #   KEYMAPD_VM_MIRROR    Debian mirror for debootstrap           default: debootstrap's
+#   KEYMAPD_VM_UNIT_DROPIN  lines for a drop-in of keymapd.service in the VM, to try a sandbox
+#                        setting, e.g. $'[Service]\nPrivateUsers=yes' (see packaging/README.md)
 #
 # Prints PASS/FAIL per check and closes with `systemd-vm: N passed, M failed`; exit 1 on any
 # failure, including a VM that does not boot.
@@ -155,6 +157,11 @@ systemctl --root="$TREE" enable keymapd-vmtest.service >/dev/null 2>&1 || fail_r
 # Only the serial console's output matters; nothing logs in; no timers fire.
 systemctl --root="$TREE" mask serial-getty@ttyS0.service getty@tty1.service console-getty.service \
 	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
+if [ -n "${KEYMAPD_VM_UNIT_DROPIN:-}" ]; then
+	mkdir -p "$TREE/etc/systemd/system/keymapd.service.d"
+	printf '%s\n' "$KEYMAPD_VM_UNIT_DROPIN" >"$TREE/etc/systemd/system/keymapd.service.d/90-testbed.conf"
+	log "keymapd.service drop-in: $(printf '%s' "$KEYMAPD_VM_UNIT_DROPIN" | tr '\n' ' ')"
+fi
 echo keymapd-vm >"$TREE/etc/hostname"
 # A fixed machine id: not a first boot (no presets applied over the enabled units).
 echo 6b65796d617064766d0000000000cafe >"$TREE/etc/machine-id"
