@@ -12,6 +12,7 @@
 #   KEYMAPD_VM_SMP      virtual CPUs        (default: 2)
 #   KEYMAPD_VM_MEM      memory in MiB       (default: 1024)
 #   KEYMAPD_VM_APPEND   extra kernel command-line arguments
+#   KEYMAPD_VM_TRACE=1  the driver prints every scenario line with its duration
 #   KEYMAPD_VM_NO_BUILD=1  use the binaries already in target/ (no cargo build)
 #
 # Exit status: 0 when every selected scenario passed; 1 otherwise (including a
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 case "${1:-}" in -h | --help) usage ;; esac

@@ -189,6 +189,8 @@ build_initramfs() {
 boot_and_report() {
 	local append started ended rc=0
 	append="console=ttyS0 quiet loglevel=3 panic=-1 oops=panic ${KEYMAPD_VM_APPEND:-}"
+	# Kernel arguments with `=` and no dot reach /init (and the driver) as environment.
+	[ "${KEYMAPD_VM_TRACE:-0}" = 0 ] || append="$append KEYMAPD_TESTBED_TRACE=1"
 	started=$(date +%s.%N)
 	set +e
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \

@@ -104,6 +104,8 @@ pub struct Daemon {
     log_cursor: usize,
     pub status: Option<ExitStatus>,
     pub argv: String,
+    /// `dev::coarse_now()` just before it was started.
+    pub started: (i64, i64),
 }
 
 impl Daemon {
@@ -147,8 +149,9 @@ impl Daemon {
             args.join(" "),
             user.map(|u| format!(" (as {})", u.name)).unwrap_or_default()
         );
+        let started = crate::dev::coarse_now();
         let child = cmd.spawn().map_err(|e| format!("cannot start `{argv}`: {e}"))?;
-        Ok(Daemon { child, log, sock, notes: VecDeque::new(), log_cursor: 0, status: None, argv })
+        Ok(Daemon { child, log, sock, notes: VecDeque::new(), log_cursor: 0, status: None, argv, started })
     }
 
     pub fn pid(&self) -> i32 {

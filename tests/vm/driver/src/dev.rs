@@ -288,6 +288,7 @@ impl Synthetic {
             cvt(unsafe { libc::ioctl(fd, UI_DEV_CREATE as _) })?;
             Ok(())
         };
+        let since = coarse_now();
         setup().map_err(|e| format!("uinput setup of {}: {e}", spec.id))?;
 
         let mut name = [0u8; 64];
@@ -309,7 +310,7 @@ impl Synthetic {
             }
             std::thread::sleep(Duration::from_millis(5));
         };
-        wait_udev(&node, deadline);
+        wait_udev(&node, since, deadline);
         let node_fd = open_node(&node, false).map_err(|e| format!("open {}: {e}", node.display()))?;
         let dup = uinput.try_clone().map_err(|e| format!("dup: {e}"))?;
         Ok(Synthetic {
@@ -349,14 +350,33 @@ pub fn event_node_of(sys: &str) -> Option<PathBuf> {
     None
 }
 
-/// Waits (bounded) until udev has processed the node: its database entry
-/// exists, then `udevadm settle`.
-pub fn wait_udev(node: &Path, deadline: Instant) {
+/// The clock file timestamps are taken from (coarse wall clock).
+pub fn coarse_now() -> (i64, i64) {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: one valid timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) };
+    (ts.tv_sec, ts.tv_nsec)
+}
+
+/// Waits (bounded) until udev has processed the node: its database entry was
+/// written at or after `since` (a `coarse_now()` taken before the device was
+/// made, so a stale entry of an earlier device with the same number does
+/// not count). Falls back to `udevadm settle`. No-op without udevd.
+pub fn wait_udev(node: &Path, since: (i64, i64), deadline: Instant) {
+    use std::os::unix::fs::MetadataExt;
     if !Path::new("/run/udev/control").exists() {
         return;
     }
     if let Some(db) = udev_db_path(node) {
-        while !db.exists() && Instant::now() < deadline {
+        loop {
+            if let Ok(m) = std::fs::metadata(&db) {
+                if (m.mtime(), m.mtime_nsec()) >= since {
+                    return;
+                }
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
             std::thread::sleep(Duration::from_millis(5));
         }
     }
@@ -364,6 +384,29 @@ pub fn wait_udev(node: &Path, deadline: Instant) {
         .args(["settle", "--timeout=5"])
         .stdin(std::process::Stdio::null())
         .status();
+}
+
+/// udev's properties of a node, without running udevadm: the kernel's
+/// uevent variables plus the `E:` lines of udev's database entry. None if
+/// udev has no entry for it.
+pub fn udev_props(node: &Path) -> Option<Vec<(String, String)>> {
+    let db = std::fs::read_to_string(udev_db_path(node)?).ok()?;
+    let mut out = Vec::new();
+    let name = node.file_name()?.to_string_lossy().into_owned();
+    if let Ok(ue) = std::fs::read_to_string(format!("/sys/class/input/{name}/uevent")) {
+        for l in ue.lines() {
+            if let Some((k, v)) = l.split_once('=') {
+                let v = if k == "DEVNAME" { format!("/dev/{v}") } else { v.to_string() };
+                out.push((k.to_string(), v));
+            }
+        }
+    }
+    for l in db.lines() {
+        if let Some((k, v)) = l.strip_prefix("E:").and_then(|r| r.split_once('=')) {
+            out.push((k.to_string(), v.to_string()));
+        }
+    }
+    Some(out)
 }
 
 fn udev_db_path(node: &Path) -> Option<PathBuf> {

@@ -73,8 +73,14 @@ impl Scenario {
 
     /// Runs the steps; on failure returns `(reason, details)`.
     pub fn run(&mut self, steps: &[Step]) -> Result<(), (String, Vec<String>)> {
+        let trace = std::env::var_os("KEYMAPD_TESTBED_TRACE").is_some_and(|v| v != "0");
         for s in steps {
-            if let Err(e) = self.step(s) {
+            let t0 = Instant::now();
+            let res = self.step(s);
+            if trace {
+                println!("    {:>6} ms  line {}: {}", t0.elapsed().as_millis(), s.line, s.text);
+            }
+            if let Err(e) = res {
                 let mut details = vec![format!("failed at line {}: {}", s.line, s.text)];
                 details.extend(self.failure_details());
                 return Err((format!("{e} (line {})", s.line), details));
@@ -187,7 +193,8 @@ impl Scenario {
             let found = dev::find_by_name(VIRTUAL_NAME);
             if let Some((num, node)) = found.last().cloned() {
                 if node.exists() {
-                    dev::wait_udev(&node, deadline);
+                    let since = self.daemon.as_ref().map(|d| d.started).unwrap_or((0, 0));
+                    dev::wait_udev(&node, since, deadline);
                     match dev::open_node(&node, true).or_else(|_| dev::open_node(&node, false)) {
                         Ok(fd) => {
                             self.virt = Some(Virtual { num, node, reader: Reader::new(fd) });
@@ -606,18 +613,24 @@ impl Scenario {
         let path = self.resolve_node(n)?;
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
-            let out = Command::new("udevadm")
-                .args(["info", "--query=property", "--name"])
-                .arg(&path)
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
-                .map_err(|e| format!("udevadm info: {e}"))?;
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            let got = text
-                .lines()
-                .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-                .map(|s| s.to_string());
+            let props = match dev::udev_props(&path) {
+                Some(p) => p,
+                None => {
+                    let out = Command::new("udevadm")
+                        .args(["info", "--query=property", "--name"])
+                        .arg(&path)
+                        .stdin(Stdio::null())
+                        .stderr(Stdio::null())
+                        .output()
+                        .map_err(|e| format!("udevadm info: {e}"))?;
+                    String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .filter_map(|l| l.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                }
+            };
+            let got = props.into_iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
             let ok = match (value, &got) {
                 (None, None) => true,
                 (Some(w), Some(g)) => w == g,
