@@ -1,0 +1,162 @@
+//! Macros with injected time: delays are deadlines (other keys keep working), repetition of a
+//! held macro key (`macro_timeout`, `macro_repeat_timeout`, `macro2`), `macro_sequence_timeout`,
+//! `repeat()`, and `command()`.
+
+mod common;
+use common::sim;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keymapd::engine::{Engine, KeyEvent};
+use keymapd::keys::Key;
+
+const M: &str = r#"
+ids = ["*"]
+[global]
+macro_timeout = 300
+macro_repeat_timeout = 100
+[main]
+f1 = "macro(C-a 50ms hi)"
+f2 = "macro2(200, 40, x)"
+f3 = "macro2(0, 0, macro(y z))"
+f4 = "repeat()"
+f5 = "macro(a 100ms b 100ms c)"
+f7 = "macro(Hi)"
+capslock = "layer(control)"
+[control]
+f6 = "macro(hi)"
+"#;
+
+const CA_HI: &str = "leftcontrol down, a down, a up, leftcontrol up, h down, h up, i down, i up";
+
+#[test]
+fn a_macro_plays_its_steps_at_their_deadlines() {
+    assert_eq!(sim(M, "f1 down, f1 up, 49ms"), "leftcontrol down, a down, a up, leftcontrol up");
+    assert_eq!(sim(M, "f1 down, f1 up, 50ms"), CA_HI);
+    assert_eq!(sim(M, "f7 down, f7 up"), "leftshift down, h down, h up, leftshift up, i down, i up");
+}
+
+#[test]
+fn typing_goes_on_while_a_macro_waits() {
+    assert_eq!(
+        sim(M, "f1 down, f1 up, 10ms, z down, z up, 40ms"),
+        "leftcontrol down, a down, a up, leftcontrol up, z down, z up, h down, h up, i down, i up"
+    );
+    assert_eq!(
+        sim(M, "f5 down, f5 up, 150ms, z down, z up, 100ms"),
+        "a down, a up, b down, b up, z down, z up, c down, c up"
+    );
+    // A held key's modifiers apply to what the macro types meanwhile (as in keyd).
+    assert_eq!(
+        sim(M, "leftshift down, f3 down, f3 up, leftshift up"),
+        "leftshift down, y down, y up, z down, z up, leftshift up"
+    );
+}
+
+#[test]
+fn macros_started_while_one_plays_wait_their_turn() {
+    assert_eq!(
+        sim(M, "f5 down, f5 up, 10ms, f1 down, f1 up, 300ms"),
+        format!("a down, a up, b down, b up, c down, c up, {CA_HI}")
+    );
+    // At most 8 wait; more are dropped whole.
+    let steps = vec!["f5 down, f5 up"; 10].join(", ") + ", 5000ms";
+    assert_eq!(sim(M, &steps).matches("c down").count(), 8);
+}
+
+#[test]
+fn a_macro_in_a_modifier_layer_plays_without_that_modifier() {
+    assert_eq!(
+        sim(M, "capslock down, f6 down, f6 up, capslock up"),
+        "leftcontrol down, leftcontrol up, h down, h up, i down, i up, leftcontrol down, leftcontrol up"
+    );
+}
+
+#[test]
+fn a_held_macro_key_repeats_from_macro2_timing() {
+    let x = |n: usize| vec!["x down, x up"; n].join(", ");
+    assert_eq!(sim(M, "f2 down, 199ms, f2 up"), x(1));
+    assert_eq!(sim(M, "f2 down, 200ms, f2 up"), x(2));
+    assert_eq!(sim(M, "f2 down, 239ms, f2 up"), x(2));
+    assert_eq!(sim(M, "f2 down, 240ms, f2 up"), x(3));
+    assert_eq!(sim(M, "f2 down, 240ms, f2 up, 1000ms"), x(3));
+    // Any other key event stops the repetition.
+    assert_eq!(sim(M, "f2 down, 100ms, z down, z up, 500ms, f2 up"), format!("{}, z down, z up", x(1)));
+    // macro2 with timeout 0 never repeats.
+    assert_eq!(sim(M, "f3 down, 5000ms, f3 up"), "y down, y up, z down, z up");
+}
+
+#[test]
+fn global_macro_timing_counts_from_the_end_of_the_playback() {
+    // Played 0..50 ms; first repetition at 50 + 300, which ends at 400; the next at 400 + 100.
+    assert_eq!(sim(M, "f1 down, 349ms, f1 up, 500ms"), CA_HI);
+    assert_eq!(sim(M, "f1 down, 350ms, f1 up, 500ms"), format!("{CA_HI}, {CA_HI}"));
+    assert_eq!(sim(M, "f1 down, 499ms, f1 up, 500ms"), format!("{CA_HI}, {CA_HI}"));
+    assert_eq!(sim(M, "f1 down, 500ms, f1 up, 500ms"), format!("{CA_HI}, {CA_HI}, {CA_HI}"));
+}
+
+#[test]
+fn macro_sequence_timeout_spaces_every_key_event() {
+    let p = M.replace("macro_timeout = 300", "macro_timeout = 300\nmacro_sequence_timeout = 1000");
+    assert_eq!(sim(&p, "f3 down, f3 up"), "y down");
+    assert_eq!(sim(&p, "f3 down, f3 up, 2ms"), "y down, y up, z down");
+    assert_eq!(sim(&p, "f3 down, f3 up, 3ms"), "y down, y up, z down, z up");
+}
+
+#[test]
+fn repeat_does_the_last_key_or_macro_again() {
+    assert_eq!(sim(M, "f4 down, f4 up"), "");
+    assert_eq!(sim(M, "a down, a up, f4 down, f4 up"), "a down, a up, a down, a up");
+    // With the modifiers the key had.
+    assert_eq!(
+        sim(M, "leftshift down, a down, a up, leftshift up, f4 down, f4 up"),
+        "leftshift down, a down, a up, leftshift up, leftshift down, a down, a up, leftshift up"
+    );
+    assert_eq!(
+        sim(M, "f3 down, f3 up, f4 down, f4 up"),
+        "y down, y up, z down, z up, y down, y up, z down, z up"
+    );
+}
+
+#[test]
+fn commands_are_handed_to_the_sink_only_when_allowed() {
+    let p =
+        "ids = [\"*\"]\n[global]\nallow_commands = true\n[main]\nf1 = \"command(brightnessctl s +10%)\"\n\
+             leftshift = \"oneshot(shift)\"\n";
+    assert_eq!(sim(p, "f1 down, f1 up"), "command brightnessctl s +10%");
+    // A command uses up a pending oneshot, as a key would.
+    assert_eq!(
+        sim(p, "leftshift down, leftshift up, f1 down, f1 up, a down, a up"),
+        "leftshift down, command brightnessctl s +10%, leftshift up, a down, a up"
+    );
+    // A sink that does not run commands still compiles and ignores them.
+    let prof = common::profile(p);
+    let mut e = Engine::new(Arc::clone(&prof.keymap));
+    let mut out: Vec<KeyEvent> = Vec::new();
+    e.process(KeyEvent::down(Key::F1), Duration::ZERO, &mut out);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn tick_always_moves_past_now() {
+    let prof = common::profile(M);
+    let mut e = Engine::new(Arc::clone(&prof.keymap));
+    let mut out: Vec<KeyEvent> = Vec::new();
+    let mut now = Duration::ZERO;
+    let mut deadline = e.process(KeyEvent::down(Key::F1), now, &mut out);
+    let mut ticks = 0;
+    while let Some(t) = deadline.filter(|&t| t < Duration::from_secs(2)) {
+        assert!(t > now, "deadline {t:?} not after {now:?}");
+        now = t;
+        deadline = e.tick(now, &mut out);
+        assert!(deadline.is_none_or(|d| d > now));
+        ticks += 1;
+    }
+    assert!(ticks > 10, "a held macro key keeps repeating");
+    e.process(KeyEvent::up(Key::F1), now, &mut out);
+    assert_eq!(e.next_deadline().filter(|&d| d > now + Duration::from_millis(100)), None);
+    e.release_all(&mut out);
+    assert!(e.is_idle());
+    assert_eq!(e.next_deadline(), None);
+}
