@@ -64,10 +64,11 @@ ensure_tools() {
 	# shellcheck disable=SC2086
 	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >"$OUT/apt.log" 2>&1; then
 		log "apt-get install failed; running apt-get update first"
+		DEBIAN_FRONTEND=noninteractive apt-get update >>"$OUT/apt.log" 2>&1 || true
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get update >>"$OUT/apt.log" 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >>"$OUT/apt.log" 2>&1 ||
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >>"$OUT/apt.log" 2>&1; then
 			fail_run "apt-get install $missing failed (see ${OUT#"$ROOT"/}/apt.log): $(tail -n 3 "$OUT/apt.log" | tr '\n' ' ')"
+		fi
 	fi
 	missing="$(missing_tools)"
 	[ -z "$missing" ] || fail_run "still missing after apt-get install: $missing"

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the keymapd test-bed VM (copied into the initramfs by tests/vm/run.sh).
 # Brings up a minimal system (proc, sysfs, devtmpfs, evdev, uinput, udev),
 # runs keymapd-testbed over /scenarios and powers off. Everything the harness

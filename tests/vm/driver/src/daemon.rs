@@ -83,6 +83,70 @@ pub fn run_as(cmd: &mut Command, user: &User) {
     }
 }
 
+/// Makes this process the reaper of its orphaned descendants, so that
+/// `kill_descendants` finds what `run sh -c "… &"` left behind.
+pub fn become_subreaper() {
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+}
+
+fn parent_of(pid: i32) -> Option<(i32, String)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_string();
+    let mut f = rest.split_whitespace();
+    let state = f.next()?;
+    if state == "Z" {
+        return None;
+    }
+    Some((f.next()?.parse().ok()?, comm))
+}
+
+/// Kills (SIGKILL) every live process descending from this one and reaps
+/// them; prints what it killed. Processes this driver did not start (a
+/// system service) are never touched.
+pub fn kill_descendants() {
+    let me = std::process::id() as i32;
+    for _round in 0..3 {
+        let mut victims = Vec::new();
+        if let Ok(rd) = std::fs::read_dir("/proc") {
+            for e in rd.flatten() {
+                let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+                let Some((_, comm)) = parent_of(pid) else { continue };
+                let mut p = pid;
+                for _ in 0..64 {
+                    match parent_of(p) {
+                        Some((pp, _)) if pp == me => {
+                            victims.push((pid, comm.clone()));
+                            break;
+                        }
+                        Some((pp, _)) if pp > 1 => p = pp,
+                        _ => break,
+                    }
+                }
+            }
+        }
+        if victims.is_empty() {
+            break;
+        }
+        for (pid, comm) in &victims {
+            println!("    cleanup: killing leftover {comm} (pid {pid})");
+            // SAFETY: kill(2) on a descendant of ours.
+            unsafe { libc::kill(*pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        reap();
+    }
+    reap();
+}
+
+/// Reaps every exited child (orphans handed to us as subreaper).
+fn reap() {
+    let mut st = 0;
+    // SAFETY: waitpid with WNOHANG on any child.
+    while unsafe { libc::waitpid(-1, &mut st, libc::WNOHANG) } > 0 {}
+}
+
 /// Exit code as a shell would show it: the code, or 128 + the signal.
 pub fn status_code(s: &ExitStatus) -> i32 {
     s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))

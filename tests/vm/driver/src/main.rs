@@ -96,6 +96,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(|s| s.as_str()) {
         Some("run") => {
+            daemon::become_subreaper();
             let dir = args.get(1).unwrap_or_else(|| usage());
             let pattern = args.get(2).map(|s| s.as_str()).filter(|s| !s.is_empty());
             let list = match scenarios(Path::new(dir), pattern) {

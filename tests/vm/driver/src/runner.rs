@@ -40,6 +40,10 @@ pub struct Scenario {
     repeats: bool,
     env: Vec<(String, String)>,
     last_run: Option<RunResult>,
+    /// Process groups of `run` commands (they may leave background children).
+    run_groups: Vec<i32>,
+    /// Logs of daemons this scenario started (checked for panics at the end).
+    daemon_logs: Vec<PathBuf>,
     /// `daemon attach`: the virtual keyboard belongs to a keymapd someone else runs.
     external: bool,
 }
@@ -67,6 +71,8 @@ impl Scenario {
             repeats: false,
             env: Vec::new(),
             last_run: None,
+            run_groups: Vec::new(),
+            daemon_logs: Vec::new(),
             external: false,
         })
     }
@@ -117,12 +123,23 @@ impl Scenario {
         let mut problem = None;
         if let Some(mut d) = self.daemon.take() {
             d.stop(Duration::from_secs(3));
-            let log = d.log_text();
-            if let Some(l) = log.lines().find(|l| l.contains("panicked at")) {
+        }
+        // Whatever `run` left behind (`sh -c "… &"`), then any other keymapd.
+        for g in self.run_groups.drain(..) {
+            // SAFETY: kill(2) on a process group we created.
+            unsafe { libc::kill(-g, libc::SIGKILL) };
+        }
+        daemon::kill_descendants();
+        for log in &self.daemon_logs {
+            let text =
+                std::fs::read(log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            if let Some(l) = text.lines().find(|l| l.contains("panicked at")) {
+                let lines: Vec<&str> = text.lines().collect();
                 problem = Some((
                     format!("daemon panicked: {}", l.trim()),
-                    d.log_tail(40).into_iter().map(|l| format!("  | {l}")).collect(),
+                    lines[lines.len().saturating_sub(40)..].iter().map(|l| format!("  | {l}")).collect(),
                 ));
+                break;
             }
         }
         self.virt = None;
@@ -456,6 +473,7 @@ impl Scenario {
                     Some(u) => Some(daemon::lookup_user(u)?),
                     None => None,
                 };
+                self.last_run = None;
                 self.last_run = Some(self.run_cmd(&argv, user.as_ref(), *ms)?);
                 Ok(())
             }
@@ -525,7 +543,7 @@ impl Scenario {
         self.last_run.as_ref().ok_or_else(|| "no command run yet (use `run …` first)".to_string())
     }
 
-    fn run_cmd(&self, argv: &[String], user: Option<&daemon::User>, ms: u64) -> R<RunResult> {
+    fn run_cmd(&mut self, argv: &[String], user: Option<&daemon::User>, ms: u64) -> R<RunResult> {
         let n = self.dir.join("run.stdout");
         let e = self.dir.join("run.stderr");
         let fo = std::fs::File::create(&n).map_err(|x| x.to_string())?;
@@ -544,7 +562,12 @@ impl Scenario {
             daemon::run_as(&mut cmd, u);
         }
         let shown = argv.join(" ");
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
         let mut child = cmd.spawn().map_err(|x| format!("cannot run `{shown}`: {x}"))?;
+        self.run_groups.push(child.id() as i32);
         let deadline = Instant::now() + Duration::from_millis(ms);
         let status = loop {
             if let Some(s) = child.try_wait().map_err(|x| x.to_string())? {
