@@ -63,6 +63,8 @@ struct Daemon {
     monitor: Option<udev::MonitorSocket>,
     notes: mpsc::Receiver<notify::Result<notify::Event>>,
     buf: Box<[input_event; 64]>,
+    /// Grabbed keyboards with input to read (see `Daemon::pump`).
+    ready: Vec<usize>,
     exit: Option<Result<(), Error>>,
 }
 
@@ -153,6 +155,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
         monitor,
         notes,
         buf: Box::new([sys::new_event(0, 0, 0); 64]),
+        ready: Vec::with_capacity(16),
         exit: None,
     };
     for node in devices::enumerate() {
@@ -186,6 +189,9 @@ impl Daemon {
                 if self.exit.is_some() {
                     break;
                 }
+            }
+            if self.exit.is_none() {
+                self.pump();
             }
             if let Some(result) = self.exit.take() {
                 return result;
@@ -374,9 +380,11 @@ impl Daemon {
             self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node.syspath == syspath))
         {
             self.drop_slot(slot, Some("removed"));
+            if !self.kbs.iter().any(Option::is_some) {
+                log::info!("no claimed keyboard left");
+            }
         }
         self.known.retain(|k| k.node.syspath != syspath);
-        self.warn_if_idle_after_change();
     }
 
     fn warn_if_idle(&self) {
@@ -387,39 +395,69 @@ impl Daemon {
         }
     }
 
-    fn warn_if_idle_after_change(&self) {
-        if self.exit.is_none() && !self.kbs.iter().any(Option::is_some) && !self.set.profiles.is_empty() {
-            log::info!("no claimed keyboard left");
+    fn on_device(&mut self, slot: usize) {
+        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
+        if !kb.is_grabbed() {
+            self.try_grab(slot);
+        } else if !self.ready.contains(&slot) {
+            self.ready.push(slot);
         }
     }
 
-    fn on_device(&mut self, slot: usize) {
+    /// Feeds the input of every readable keyboard, frame by frame in timestamp order across
+    /// keyboards (a chord typed on two keyboards within one wakeup keeps its order), reading
+    /// each until it would block (the fds are edge-triggered).
+    fn pump(&mut self) {
+        let mut current: Option<usize> = None;
         loop {
-            let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
-            if !kb.is_grabbed() {
-                self.try_grab(slot);
+            let mut i = 0;
+            while i < self.ready.len() {
+                let slot = self.ready[i];
+                let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut).filter(|k| k.is_grabbed())
+                else {
+                    self.ready.swap_remove(i);
+                    continue;
+                };
+                if !kb.has_input() {
+                    match kb.fill() {
+                        Ok(0) => {
+                            self.ready.swap_remove(i);
+                            continue;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            self.ready.swap_remove(i);
+                            let why = if e.raw_os_error() == Some(libc::ENODEV) {
+                                "removed".to_owned()
+                            } else {
+                                format!("read error ({e}), dropped")
+                            };
+                            self.drop_slot(slot, Some(&why));
+                            continue;
+                        }
+                    }
+                }
+                i += 1;
+            }
+            if self.ready.is_empty() {
                 return;
             }
-            let n = match sys::read_events(kb.fd(), &mut self.buf[..]) {
-                Ok(0) => return,
-                Ok(n) => n,
-                Err(e) => {
-                    let why = if e.raw_os_error() == Some(libc::ENODEV) {
-                        "vanished".to_owned()
-                    } else {
-                        format!("read error ({e}), dropped")
-                    };
-                    self.drop_slot(slot, Some(&why));
-                    return;
+            // Finish the frame in progress; otherwise take the keyboard with the oldest event.
+            let slot = match current.filter(|s| self.ready.contains(s)) {
+                Some(s) => s,
+                None => {
+                    let kbs = &self.kbs;
+                    let time =
+                        |s: &usize| kbs[*s].as_ref().and_then(|k| k.next_time()).unwrap_or(Duration::MAX);
+                    match self.ready.iter().min_by_key(|s| time(s)) {
+                        Some(&s) => s,
+                        None => return,
+                    }
                 }
             };
-            let now = sys::monotonic_now();
-            for ev in &self.buf[..n] {
-                kb.feed(ev, now, &mut self.merger, &self.out);
-                if kb.panic {
-                    break;
-                }
-            }
+            let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { continue };
+            let frame_done = kb.feed_next(&mut self.merger, &self.out);
+            current = if frame_done { None } else { Some(slot) };
             if kb.panic {
                 self.panic_escape();
                 return;
@@ -447,6 +485,7 @@ impl Daemon {
         }) {
             log::warn!("reading LED state from the virtual keyboard: {e}");
         }
+        log::debug!("LEDs from the desktop: {:?}", self.leds);
         if changed {
             for kb in self.kbs.iter_mut().flatten().filter(|k| k.is_grabbed()) {
                 kb.set_leds(&self.leds);

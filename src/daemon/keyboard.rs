@@ -60,6 +60,12 @@ pub struct Keyboard {
     pub retry_at: Option<Time>,
     pub busy_tries: u32,
     pub frame: Frame,
+    /// Events read and not yet fed, `inbuf[in_pos..in_len]` (see `Daemon::pump`).
+    inbuf: Box<[input_event; 64]>,
+    in_pos: usize,
+    in_len: usize,
+    /// The engine's time of the last event fed: event timestamps, never going backwards.
+    last_time: Time,
     /// The panic chord is held.
     pub panic: bool,
     leds_warned: bool,
@@ -96,6 +102,10 @@ impl Keyboard {
             retry_at: None,
             busy_tries: 0,
             frame: Frame::new(),
+            inbuf: Box::new([sys::new_event(0, 0, 0); 64]),
+            in_pos: 0,
+            in_len: 0,
+            last_time: Duration::ZERO,
             panic: false,
             leds_warned: false,
         })
@@ -174,6 +184,8 @@ impl Keyboard {
             }
         }
         self.grabbed_at = Some(t0);
+        self.in_pos = 0;
+        self.in_len = 0;
         self.held.clear();
         self.scan = None;
         self.dropping = false;
@@ -206,8 +218,41 @@ impl Keyboard {
         self.keymap = keymap;
     }
 
+    /// Whether read events are waiting to be fed.
+    pub fn has_input(&self) -> bool {
+        self.in_pos < self.in_len
+    }
+
+    /// Reads the next batch of events (call when [`Keyboard::has_input`] is false); `Ok(0)`: none.
+    pub fn fill(&mut self) -> std::io::Result<usize> {
+        let n = sys::read_events(self.fd(), &mut self.inbuf[..])?;
+        self.in_pos = 0;
+        self.in_len = n;
+        Ok(n)
+    }
+
+    /// The timestamp of the next waiting event, for ordering frames across keyboards.
+    pub fn next_time(&self) -> Option<Duration> {
+        self.has_input().then(|| sys::event_time(&self.inbuf[self.in_pos]))
+    }
+
+    /// Feeds the next waiting event; returns true if it ended a frame (SYN_REPORT).
+    pub fn feed_next(&mut self, merger: &mut Merger, out: &VirtualKeyboard) -> bool {
+        if !self.has_input() {
+            return true;
+        }
+        let ev = self.inbuf[self.in_pos];
+        self.in_pos += 1;
+        // The engine runs on event timestamps (CLOCK_MONOTONIC, like the timerfd), so that a
+        // late wakeup does not stretch or shrink a hold; they never go backwards.
+        let t = if self.clock == libc::CLOCK_MONOTONIC { sys::event_time(&ev) } else { sys::monotonic_now() };
+        self.last_time = self.last_time.max(t);
+        self.feed(&ev, self.last_time, merger, out);
+        ev.type_ == EV_SYN && ev.code == SYN_REPORT
+    }
+
     /// One input event of a grabbed keyboard. Output goes out at the frame's SYN_REPORT.
-    pub fn feed(&mut self, ev: &input_event, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
+    fn feed(&mut self, ev: &input_event, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
         if let Some(t0) = self.grabbed_at {
             if keystate::before_grab(sys::event_time(ev), t0) {
                 return;
@@ -294,6 +339,7 @@ impl Keyboard {
             return;
         }
         evs[n] = sys::new_event(EV_SYN, SYN_REPORT, 0);
+        log::debug!("{}: LEDs {:?}", self.label, &leds);
         if let Err(e) = sys::write_events(self.fd(), &evs[..=n]) {
             if !self.leds_warned {
                 log::warn!("{}: cannot set its LEDs: {e}", self.label);
