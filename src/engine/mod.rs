@@ -312,6 +312,9 @@ impl Engine {
             self.handle(ev.key, down, now, false, out);
             return;
         }
+        if down && (self.held[ev.key.index()] != Held::No || self.queue.is_down(ev.key)) {
+            return; // a second press without a release: ignored, as below
+        }
         if !down && self.bypasses_queue(ev.key) {
             self.handle(ev.key, false, now, false, out);
             return;

@@ -69,6 +69,10 @@ impl Queue {
             e.down && e.key == key
         })
     }
+    /// Whether the last queued event of `key` is a press.
+    pub fn is_down(&self, key: Key) -> bool {
+        (0..self.len).rev().map(|i| self.get(i)).find(|e| e.key == key).is_some_and(|e| e.down)
+    }
     pub fn mark_no_chord(&mut self) {
         for i in 0..self.len {
             self.buf[(self.head + i) % QUEUE_CAP].no_chord = true;
