@@ -123,7 +123,7 @@ fn run(e: &mut Engine, d: &mut Desktop, ops: &[(usize, bool, u16)]) -> (Duration
     let mut now = Duration::ZERO;
     let mut deadline = e.next_deadline();
     let mut held = BTreeSet::new();
-    let mut advance =
+    let advance =
         |e: &mut Engine, d: &mut Desktop, deadline: &mut Option<Duration>, now: &mut Duration, to| {
             while let Some(t) = deadline.filter(|&t| t <= to) {
                 assert!(t >= *now, "deadline {t:?} in the past of {now:?}");
