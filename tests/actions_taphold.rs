@@ -91,15 +91,9 @@ fn overloadt_holds_other_keys_back_until_it_knows() {
 
 #[test]
 fn overloadt_at_the_queue_bound_resolves_as_hold_and_drops_nothing() {
-    let mut steps = String::from("a down");
-    let mut want = Vec::new();
-    for _ in 0..20 {
-        steps.push_str(", x down, x up");
-        want.push("x down, x up");
-    }
-    steps.push_str(", a up, h down, h up");
-    want.push("h down, h up");
-    assert_eq!(sim(P, &steps), want.join(", "));
+    let steps = format!("a down, {}, a up, h down, h up", vec!["x down, x up"; 20].join(", "));
+    let want = format!("{}, h down, h up", vec!["x down, x up"; 20].join(", "));
+    assert_eq!(sim(P, &steps), want);
 }
 
 #[test]
