@@ -61,7 +61,7 @@ fn macros_started_while_one_plays_wait_their_turn() {
         format!("a down, a up, b down, b up, c down, c up, {CA_HI}")
     );
     // At most 8 wait; more are dropped whole.
-    let steps = vec!["f5 down, f5 up"; 10].join(", ") + ", 5000ms";
+    let steps = ["f5 down, f5 up"; 10].join(", ") + ", 5000ms";
     assert_eq!(sim(M, &steps).matches("c down").count(), 8);
 }
 

@@ -91,8 +91,8 @@ fn overloadt_holds_other_keys_back_until_it_knows() {
 
 #[test]
 fn overloadt_at_the_queue_bound_resolves_as_hold_and_drops_nothing() {
-    let steps = format!("a down, {}, a up, h down, h up", vec!["x down, x up"; 20].join(", "));
-    let want = format!("{}, h down, h up", vec!["x down, x up"; 20].join(", "));
+    let steps = format!("a down, {}, a up, h down, h up", ["x down, x up"; 20].join(", "));
+    let want = format!("{}, h down, h up", ["x down, x up"; 20].join(", "));
     assert_eq!(sim(P, &steps), want);
 }
 
