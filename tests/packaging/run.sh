@@ -96,6 +96,8 @@ check "unit: devices closed but for char-input and /dev/uinput" \
 check "unit: no capabilities, AF_UNIX and AF_NETLINK only" \
     bash -c "grep -qx 'CapabilityBoundingSet=' '$UNIT_SRC' && grep -qx 'RestrictAddressFamilies=AF_UNIX AF_NETLINK' '$UNIT_SRC' && grep -qx 'IPAddressDeny=any' '$UNIT_SRC'"
 # PrivateNetwork=yes would cut the udev monitor off from systemd-udevd's events (systemd.exec(5)).
+check "unit: PrivateUsers=yes (verified in the systemd VM to keep device and udev access)" \
+    grep -qx 'PrivateUsers=yes' "$UNIT_SRC"
 check "unit: no PrivateNetwork (udev monitor), no PrivateDevices (keyboards)" \
     bash -c "! grep -q '^PrivateNetwork=yes' '$UNIT_SRC' && ! grep -q '^PrivateDevices=yes' '$UNIT_SRC'"
 

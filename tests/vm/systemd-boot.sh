@@ -67,6 +67,13 @@ mkdir -p "$OUT" "$CACHE"
 
 [ "$(id -u)" = 0 ] || fail_run "needs root (debootstrap and a root-owned tree for the VM)"
 ensure_tools
+# libinput's quirks tool, copied into the VM to check that the quirk matches the live device.
+QUIRKS_TOOL=/usr/libexec/libinput/libinput-quirks
+if [ ! -x "$QUIRKS_TOOL" ]; then
+	log "installing libinput-tools (for libinput-quirks)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libinput-tools >>"$OUT/apt.log" 2>&1 ||
+		fail_run "apt-get install libinput-tools failed (see ${OUT#"$ROOT"/}/apt.log)"
+fi
 if ! have debootstrap || ! have depmod; then
 	log "installing debootstrap kmod"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap kmod >"$OUT/apt.log" 2>&1 ||
@@ -157,6 +164,10 @@ systemctl --root="$TREE" enable keymapd-vmtest.service >/dev/null 2>&1 || fail_r
 # Only the serial console's output matters; nothing logs in; no timers fire.
 systemctl --root="$TREE" mask serial-getty@ttyS0.service getty@tty1.service console-getty.service \
 	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
+INITRD_ROOT="$TREE" copy_with_libs "$QUIRKS_TOOL" /usr/local/libexec/libinput-quirks
+for q in /usr/share/libinput/*.quirks; do
+	[ -e "$TREE$q" ] || cp "$q" "$TREE$q"
+done
 if [ -n "${KEYMAPD_VM_UNIT_DROPIN:-}" ]; then
 	mkdir -p "$TREE/etc/systemd/system/keymapd.service.d"
 	printf '%s\n' "$KEYMAPD_VM_UNIT_DROPIN" >"$TREE/etc/systemd/system/keymapd.service.d/90-testbed.conf"

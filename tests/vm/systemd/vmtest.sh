@@ -92,6 +92,18 @@ virtual_keyboard() {
 	journalctl -u keymapd --no-pager -o cat | grep -m1 'created'
 }
 
+# libinput (its own quirks matcher, with the data the install put in /usr/share/libinput) sees
+# the live virtual keyboard as internal: touchpad disable-while-typing keeps working.
+libinput_quirk() {
+	local ev out
+	ev=$(grep -A6 '^N: Name="keymapd virtual keyboard"' /proc/bus/input/devices |
+		sed -n 's/^H: Handlers=.*\b\(event[0-9]*\).*/\1/p' | head -n 1)
+	[ -n "$ev" ] || { echo "no event node for the virtual keyboard"; return 1; }
+	out=$(/usr/local/libexec/libinput-quirks list "/dev/input/$ev" 2>&1)
+	echo "/dev/input/$ev: $out"
+	printf '%s\n' "$out" | grep -qx 'AttrKeyboardIntegration=internal'
+}
+
 security_score() {
 	local out score
 	out=$(systemd-analyze security keymapd.service 2>&1) || { echo "$out" | tail -n 5; return 1; }
@@ -112,6 +124,7 @@ check service-unprivileged unprivileged
 check uinput-modules-load-udev uinput_ready
 check service-virtual-keyboard virtual_keyboard
 check service-security-score security_score
+check libinput-quirk-internal libinput_quirk
 
 # The scenarios: keyboards plugged in while the service runs, remapping, reload, stop.
 keymapd-testbed run "$SCENARIOS" | sed -u '/^@@KEYMAPD-DONE/d' | tee /run/keymapd-testbed.log
