@@ -182,3 +182,21 @@ fn modifier_guard() {
     let off = P.replace("[main]", "[global]\ndisable_modifier_guard = true\n[main]");
     assert_eq!(sim(&off, "leftmeta down, leftmeta up"), "leftmeta down, leftmeta up, esc down, esc up");
 }
+
+#[test]
+fn timeout_can_start_an_overload() {
+    // keyd's "simlayer": a layer key that still types (and repeats) its key when held alone.
+    let p =
+        "ids = [\"*\"]\n[main]\nbackspace = \"timeout(overload(shortcuts, backspace), 500, backspace)\"\n\
+             [shortcuts]\n1 = \"M-pageup\"\n";
+    assert_eq!(sim(p, "backspace down, 100ms, backspace up"), "backspace down, backspace up");
+    assert_eq!(sim(p, "backspace down, 499ms, backspace up"), "backspace down, backspace up");
+    assert_eq!(
+        sim(p, "backspace down, 500ms, backspace repeat, backspace up"),
+        "backspace down, backspace repeat, backspace up"
+    );
+    assert_eq!(
+        sim(p, "backspace down, 100ms, 1 down, 1 up, backspace up"),
+        "leftmeta down, pageup down, pageup up, leftmeta up"
+    );
+}

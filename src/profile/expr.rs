@@ -10,9 +10,15 @@ pub fn parse_action(expr: &str, keymap: &mut Keymap) -> Result<Action, String> {
     parse_in(expr.trim(), keymap, None)
 }
 
-/// The tap-hold actions: they wait for time or other keys, so they cannot be the tap (or a
-/// branch) of another one.
-const TAP_HOLD: &[&str] = &["overload", "overloadt", "overloadt2", "overloadi", "lettermod", "timeout"];
+/// Actions that may wait for time or other keys before they know what they are. A tap (of
+/// `overload()`) is over at once and a chord has no key of its own to wait on, so neither can be
+/// one of these; the branches of `overloadt()`, `timeout()` and `overloadi()` can.
+const WAITING: &[&str] = &["overloadt", "overloadt2", "overloadi", "lettermod", "timeout"];
+
+/// Parses the action of a chord binding (`"j+k" = "esc"`).
+pub fn parse_chord_action(expr: &str, keymap: &mut Keymap) -> Result<Action, String> {
+    parse_in(expr.trim(), keymap, Some("chord"))
+}
 
 /// `within`: the tap-hold action this expression is the tap or a branch of, if any.
 fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>) -> Result<Action, String> {
@@ -32,13 +38,18 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>) -> Result<Action
         let (mods, key) = parse_key_sequence(s)?;
         return Ok(keymap.key_action(mods, key));
     };
-    if let Some(outer) = within {
-        if TAP_HOLD.contains(&name) && outer != "overloadi" {
+    match within {
+        Some("chord") if WAITING.contains(&name) => return Err(format!(
+            "a chord cannot do `{name}(…)`: it waits on a key of its own; use `overload(…)`, a layer, a key \
+                 or a macro"
+        )),
+        Some("overload") if WAITING.contains(&name) => {
             return Err(format!(
-                "`{name}(…)` cannot be nested in `{outer}(…)`: both decide between tap and hold; \
-                 use a key, a layer or a macro there"
-            ));
+                "`{name}(…)` cannot be the tap of `overload(…)`: it waits, and a tap is over at once; use a \
+                 key, a layer action or a macro there"
+            ))
         }
+        _ => {}
     }
     let args = split_args(raw);
     let want = |n: usize, usage: &str| -> Result<(), String> {
@@ -308,13 +319,25 @@ pub fn parse_key_sequence(s: &str) -> Result<(Mods, Key), String> {
             None => break,
         }
     }
-    if let Some(key) = Key::from_name(rest) {
+    if let Some(key) = Key::from_name(rest).or_else(|| modifier_name(rest)) {
         return Ok((mods, key));
     }
     if let Some(key) = keys::shifted(rest) {
         return Ok((mods.union(Mods::SHIFT), key));
     }
     Err(unknown_key(rest, if rest == s { None } else { Some(s) }))
+}
+
+/// keyd's short names for the left modifiers (and AltGr) on the right-hand side: `alt`, `meta`…
+fn modifier_name(name: &str) -> Option<Key> {
+    Some(match name {
+        "control" => Key::LEFTCTRL,
+        "shift" => Key::LEFTSHIFT,
+        "alt" => Key::LEFTALT,
+        "meta" => Key::LEFTMETA,
+        "altgr" => Key::RIGHTALT,
+        _ => return None,
+    })
 }
 
 /// "unknown key `leftctl`; did you mean `leftctrl`?", naming the whole expression when it differs.
@@ -409,10 +432,16 @@ mod tests {
         ));
         assert_eq!(
             parse_action("overload(control, timeout(a, 1, b))", &mut k),
-            Err("`timeout(…)` cannot be nested in `overload(…)`: both decide between tap and hold; use a key, \
-                 a layer or a macro there"
+            Err("`timeout(…)` cannot be the tap of `overload(…)`: it waits, and a tap is over at once; use a \
+                 key, a layer action or a macro there"
                 .into())
         );
+        // keyd's simlayer: an overload as the first branch of a timeout.
+        assert!(parse_action("timeout(overload(nav, backspace), 500, backspace)", &mut k).is_ok());
+        assert!(parse_chord_action("overloadt(nav, a, 1)", &mut k)
+            .unwrap_err()
+            .starts_with("a chord cannot"));
+        assert_eq!(parse_action("alt", &mut k), Ok(Action::Modifier { key: Key::LEFTALT, layer: 4 }));
         assert_eq!(
             parse_action("overloadt(control, esc, 70000)", &mut k),
             Err("bad time `70000` in `overloadt(control, esc, 70000)`; write whole milliseconds from 0 to 65535".into())

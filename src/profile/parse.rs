@@ -470,7 +470,7 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
                 continue;
             }
             chords.push((sorted, at, name));
-            match expr::parse_action(expr_text, keymap) {
+            match expr::parse_chord_action(expr_text, keymap) {
                 Ok(action) => match Chord::new(&keys, action) {
                     Some(c) => keymap.add_chord(layer, c),
                     None => {
