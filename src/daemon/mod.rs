@@ -69,13 +69,15 @@ fn explain_open(path: &Path, e: &io::Error) -> String {
             format!("{p} does not exist: load the uinput module (`modprobe uinput`; to load it at boot, add `uinput` to /etc/modules-load.d/keymapd.conf)")
         }
         io::ErrorKind::PermissionDenied if is_uinput => format!(
-            "{p}: permission denied: keymapd needs read-write access to {p}: run it as root (the systemd unit does), \
-             or install keymapd's udev rules (the project's udev-rules/ directory, into /etc/udev/rules.d/) which give \
-             the `uinput` group access, and add your user to the `uinput` and `input` groups"
+            "{p}: permission denied: keymapd needs read-write access to {p}: run it as root, or as a member \
+             of the `uinput` group (and `input` for the keyboards) with keymapd's udev rule installed \
+             (udev-rules/70-keymapd.rules into /etc/udev/rules.d/, then `udevadm control --reload && \
+             udevadm trigger`), which gives group `uinput` access to {p}"
         ),
         io::ErrorKind::PermissionDenied => format!(
             "{p}: permission denied: reading keyboards needs root or membership in the `input` group \
-             (`usermod -aG input USER`, then log in again; keymapd's udev rules in udev-rules/ set the group)"
+             (`usermod -aG input USER`, then log in again); keymapd's udev rule \
+             (udev-rules/70-keymapd.rules) gives group `input` access to keyboards"
         ),
         io::ErrorKind::NotFound => format!("{p}: no such device (it was unplugged?)"),
         _ => format!("{p}: {e}"),
