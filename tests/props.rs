@@ -81,6 +81,9 @@ const TARGETS: &[&str] = &[
 /// Keys of `C-…` sequences; modifier keys too (`S-leftshift` holds shift twice over).
 const SEQ_KEYS: &[&str] = &["a", "t", "x", "tab", "1", "leftshift", "leftcontrol", "rightalt", "!"];
 const MOD_LETTERS: &[&str] = &["C", "M", "A", "S", "G"];
+/// Left-hand names that are not keys: keyd's default aliases, and `hyper`, which an `[aliases]`
+/// section (added when it is used) gives to capslock.
+const ALIASES: &[&str] = &["shift", "meta", "control", "hyper"];
 
 /// Sections a profile may have besides `[main]`: built-in modifier layers and user layers
 /// (header, name used in `layer(…)`).
@@ -95,48 +98,192 @@ const SECTIONS: &[(&str, &str)] = &[
     ("\"l3:M-S\"", "l3"),
     ("\"l4:G\"", "l4"),
 ];
+/// Extra sections, added with bindings or when referred to: a composite and a layout.
+const COMPOSITE: &str = "\"l1+shift\"";
+const LAYOUT: &str = "\"dv:layout\"";
+/// Tokens of `macro(…)`: keys, sequences, a group pressed together, delays, text.
+const MACRO_TOKENS: &[&str] = &["a", "C-b", "M-S-t", "leftcontrol+b", "0ms", "10ms", "hi", "!", "leftshift"];
+const MS: &[&str] = &["0", "1", "10", "50", "200", "1000"];
 
-fn action() -> impl Strategy<Value = String> {
+fn layer_name() -> impl Strategy<Value = &'static str> {
+    select(SECTIONS).prop_map(|(_, name)| name)
+}
+
+fn macro_expr() -> BoxedStrategy<String> {
+    prop::collection::vec(select(MACRO_TOKENS), 1..5).prop_map(|t| format!("macro({})", t.join(" "))).boxed()
+}
+
+/// Actions that are not tap-hold: they may be the tap or a branch of one. With `latching`,
+/// also those that stay in effect after their key is up (oneshot, toggle, swap).
+fn simple_action(latching: bool) -> BoxedStrategy<String> {
     let seq = (prop::collection::vec(select(MOD_LETTERS), 1..=3), select(SEQ_KEYS))
         .prop_map(|(mods, key)| format!("{}-{key}", mods.join("-")));
+    let plain = prop_oneof![
+        8 => select(TARGETS).prop_map(str::to_owned),
+        6 => seq,
+        6 => layer_name().prop_map(|l| format!("layer({l})")),
+        2 => Just("noop".to_owned()),
+        3 => macro_expr(),
+        1 => (select(MS), select(MS), macro_expr()).prop_map(|(t, r, m)| format!("macro2({t}, {r}, {m})")),
+        1 => Just("repeat()".to_owned()),
+        1 => Just("clear()".to_owned()),
+        1 => macro_expr().prop_map(|m| format!("clearm({m})")),
+        1 => (layer_name(), macro_expr()).prop_map(|(l, m)| format!("layerm({l}, {m})")),
+        1 => select(&["setlayout(dv)", "setlayout(main)"][..]).prop_map(str::to_owned),
+        1 => Just("command(true)".to_owned()),
+    ];
+    if !latching {
+        return plain.boxed();
+    }
     prop_oneof![
-        4 => select(TARGETS).prop_map(str::to_owned),
-        3 => seq,
-        3 => select(SECTIONS).prop_map(|(_, name)| format!("layer({name})")),
-        1 => Just("noop".to_owned()),
+        10 => plain,
+        1 => layer_name().prop_map(|l| format!("oneshot({l})")),
+        1 => (layer_name(), macro_expr()).prop_map(|(l, m)| format!("oneshotm({l}, {m})")),
+        1 => (layer_name(), select(TARGETS)).prop_map(|(l, k)| format!("oneshotk({l}, {k})")),
+        1 => layer_name().prop_map(|l| format!("toggle({l})")),
+        1 => (layer_name(), macro_expr()).prop_map(|(l, m)| format!("togglem({l}, {m})")),
+        1 => layer_name().prop_map(|l| format!("swap({l})")),
+        1 => (layer_name(), macro_expr()).prop_map(|(l, m)| format!("swapm({l}, {m})")),
     ]
+    .boxed()
 }
 
-fn bindings(max: usize) -> impl Strategy<Value = BTreeMap<&'static str, String>> {
-    prop::collection::btree_map(select(PHYS), action(), 0..max)
+/// Any action: a simple one, or a tap-hold one whose tap and branches are simple.
+fn action(latching: bool) -> BoxedStrategy<String> {
+    let s = || simple_action(latching);
+    prop_oneof![
+        12 => s(),
+        2 => (layer_name(), s()).prop_map(|(l, t)| format!("overload({l}, {t})")),
+        1 => (layer_name(), s(), select(MS)).prop_map(|(l, t, ms)| format!("overloadt({l}, {t}, {ms})")),
+        1 => (layer_name(), s(), select(MS)).prop_map(|(l, t, ms)| format!("overloadt2({l}, {t}, {ms})")),
+        1 => (s(), layer_name(), s(), select(MS), select(MS))
+            .prop_map(|(f, l, t, a, b)| format!("overloadi({f}, overloadt2({l}, {t}, {a}), {b})")),
+        1 => (layer_name(), select(SEQ_KEYS), select(MS), select(MS))
+            .prop_map(|(l, k, a, b)| format!("lettermod({l}, {k}, {a}, {b})")),
+        1 => (s(), select(MS), s()).prop_map(|(t, ms, h)| format!("timeout({t}, {ms}, {h})")),
+    ]
+    .boxed()
 }
 
-/// A profile as TOML text: `[main]`, some other sections, and an empty section for every user
-/// layer referred to but not given (so that every generated profile is valid).
-fn profile() -> impl Strategy<Value = String> {
-    (bindings(8), prop::collection::btree_map(0..SECTIONS.len(), bindings(5), 0..4)).prop_map(
-        |(main, mut others)| {
+type Bindings = BTreeMap<String, String>;
+
+/// Bindings of single keys (or aliases) and, in `[main]`, two-key chords.
+fn bindings(max: usize, latching: bool) -> impl Strategy<Value = Bindings> {
+    let name = prop_oneof![8 => select(PHYS), 1 => select(ALIASES)].prop_map(str::to_owned);
+    prop::collection::btree_map(name, action(latching), 0..max).prop_map(|mut b| {
+        // A user alias of one key and that key in one section: "bound twice".
+        if b.contains_key("capslock") {
+            b.remove("hyper");
+        }
+        b
+    })
+}
+
+fn chords(latching: bool) -> impl Strategy<Value = Bindings> {
+    let n = PHYS.len();
+    let pair = (0..n, 1..n).prop_map(move |(a, d)| {
+        let (a, b) = (a.min((a + d) % n), a.max((a + d) % n));
+        format!("{}+{}", PHYS[a], PHYS[b])
+    });
+    prop::collection::btree_map(pair, action(latching), 0..3)
+}
+
+fn global() -> impl Strategy<Value = Vec<String>> {
+    let settings = [
+        ("oneshot_timeout", &["0", "300"][..]),
+        ("overload_tap_timeout", &["0", "200"]),
+        ("chord_timeout", &["50", "10"]),
+        ("chord_hold_timeout", &["0", "30"]),
+        ("macro_timeout", &["600", "100", "0"]),
+        ("macro_repeat_timeout", &["50", "10", "0"]),
+        ("macro_sequence_timeout", &["0", "1000"]),
+        ("disable_modifier_guard", &["false", "true"]),
+    ];
+    prop::collection::btree_map(0..settings.len(), any::<prop::sample::Index>(), 0..4).prop_map(move |m| {
+        m.into_iter()
+            .map(|(i, v)| {
+                let (name, values) = settings[i];
+                format!("{name} = {}", values[v.index(values.len())])
+            })
+            .collect()
+    })
+}
+
+/// A profile as TOML text: `[main]`, some other sections, chords, `[global]` settings, and
+/// whatever makes the references valid (an empty section for each layer referred to but not
+/// given, the layout, `[aliases]`, `allow_commands`). `latching` allows oneshots, toggles and
+/// swaps, after which a key may stay down with no physical key held.
+fn profile_with(latching: bool) -> impl Strategy<Value = String> {
+    (
+        bindings(8, latching),
+        chords(latching),
+        prop::collection::btree_map(0..SECTIONS.len() + 2, bindings(5, latching), 0..4),
+        global(),
+        any::<bool>(),
+    )
+        .prop_map(|(main, chords, mut others, mut global, default_layout)| {
+            let actions: Vec<String> = main
+                .values()
+                .chain(chords.values())
+                .chain(others.values().flat_map(|b| b.values()))
+                .cloned()
+                .collect();
+            let refers = |name: &str| {
+                let (a, b) = (format!("({name})"), format!("({name},"));
+                actions.iter().any(|t| t.contains(&a) || t.contains(&b))
+            };
             for (i, (_, name)) in SECTIONS.iter().enumerate() {
-                let call = format!("layer({name})");
-                let used = main.values().chain(others.values().flat_map(|b| b.values())).any(|a| *a == call);
-                if used {
+                if refers(name) {
                     others.entry(i).or_default();
                 }
             }
-            let mut text = String::from("ids = [\"*\"]\n\n[main]\n");
-            let render = |text: &mut String, b: &BTreeMap<&str, String>| {
+            let composite = SECTIONS.len();
+            let layout = SECTIONS.len() + 1;
+            if others.contains_key(&composite) {
+                others.entry(5).or_default(); // the composite's `l1`
+            }
+            if refers("dv") || default_layout {
+                others.entry(layout).or_default();
+            }
+            if default_layout {
+                global.push("default_layout = \"dv\"".to_owned());
+            }
+            if actions.iter().any(|a| a.contains("command(")) {
+                global.push("allow_commands = true".to_owned());
+            }
+            let mut text = String::from("ids = [\"*\"]\n");
+            if !global.is_empty() {
+                text.push_str(&format!("\n[global]\n{}\n", global.join("\n")));
+            }
+            let uses_hyper = main.contains_key("hyper") || others.values().any(|b| b.contains_key("hyper"));
+            if uses_hyper {
+                text.push_str("\n[aliases]\ncapslock = \"hyper\"\n");
+            }
+            let render = |text: &mut String, b: &Bindings| {
                 for (k, a) in b {
-                    text.push_str(&format!("{k} = \"{a}\"\n"));
+                    text.push_str(&format!("\"{k}\" = \"{a}\"\n"));
                 }
             };
+            text.push_str("\n[main]\n");
             render(&mut text, &main);
+            render(&mut text, &chords);
             for (i, b) in &others {
-                text.push_str(&format!("\n[{}]\n", SECTIONS[*i].0));
+                let header = match *i {
+                    i if i == composite => COMPOSITE,
+                    i if i == layout => LAYOUT,
+                    i => SECTIONS[i].0,
+                };
+                text.push_str(&format!("\n[{header}]\n"));
                 render(&mut text, b);
             }
             text
-        },
-    )
+        })
+}
+
+/// A profile of any kind: half of them without latching actions (so that the end-of-session
+/// check "nothing is down once every key is up and the timers have run" applies to them).
+fn profile() -> impl Strategy<Value = String> {
+    any::<bool>().prop_flat_map(profile_with)
 }
 
 fn parse(text: &str) -> Arc<Keymap> {
@@ -193,9 +340,16 @@ impl std::fmt::Debug for Case {
     }
 }
 
+/// A session; its profiles are all settling ones, or all of any kind.
 fn case(max_ops: usize) -> impl Strategy<Value = Case> {
-    (prop::collection::vec(profile(), 1..4), 1..=4usize, prop::collection::vec(op(), 0..max_ops))
-        .prop_map(|(profiles, devices, ops)| Case { profiles, devices, ops })
+    any::<bool>().prop_flat_map(move |latching| {
+        (
+            prop::collection::vec(profile_with(latching), 1..4),
+            1..=4usize,
+            prop::collection::vec(op(), 0..max_ops),
+        )
+            .prop_map(|(profiles, devices, ops)| Case { profiles, devices, ops })
+    })
 }
 
 fn keymaps(case: &Case) -> Vec<Arc<Keymap>> {
