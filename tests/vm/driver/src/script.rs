@@ -744,6 +744,24 @@ mod tests {
         }
     }
 
+    /// Every scenario in the repository parses (no VM needed for typos).
+    #[test]
+    fn repository_scenarios_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).expect("tests/vm/scenarios") {
+            let p = e.expect("dir entry").path();
+            if p.extension().is_some_and(|x| x == "scn") {
+                let src = std::fs::read_to_string(&p).expect("read scenario");
+                if let Err(e) = parse(&src) {
+                    panic!("{}: {e}", p.display());
+                }
+                n += 1;
+            }
+        }
+        assert!(n > 0, "no scenarios in {}", dir.display());
+    }
+
     #[test]
     fn errors_name_the_line() {
         let e = parse("keyboard kb\n\ntap kb nosuchkey\n").unwrap_err();
