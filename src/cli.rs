@@ -65,6 +65,19 @@ Output: one line per output event, e.g. `leftmeta down`.")]
         #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
         config: PathBuf,
     },
+    /// Convert keyd configs (`/etc/keyd/*.conf`) to profiles: TOML on stdout, or files in DIR.
+    #[command(after_help = "\
+What cannot be converted is commented out in the output with the reason, and listed on stderr as
+`FILE:LINE: note: …`. `include` lines are resolved next to the config, then in /usr/share/keyd.
+Example: keymapd import-keyd -o /etc/keymapd /etc/keyd/*.conf && keymapd check")]
+    ImportKeyd {
+        /// keyd config files.
+        #[arg(value_name = "FILE.conf", required = true)]
+        files: Vec<PathBuf>,
+        /// Write `NAME.toml` for each `NAME.conf` into this directory (existing files are kept).
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Print shell completions to standard output.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
@@ -91,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Test { profile: Some(p), script: Some(s), .. } => test_script(&p, &s),
         Command::Test { config, .. } => daemon_result(daemon::live_test(&config)),
         Command::List { config } => daemon_result(daemon::list(&config)),
+        Command::ImportKeyd { files, out } => import_keyd(&files, out.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
@@ -199,5 +213,69 @@ fn read_script(path: &Path) -> std::io::Result<(String, String)> {
         Ok(("<stdin>".to_owned(), text))
     } else {
         Ok((path.display().to_string(), std::fs::read_to_string(path)?))
+    }
+}
+
+/// `keymapd import-keyd`: exit 0 when every config converted (notes may be printed), else 1.
+fn import_keyd(files: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
+    let mut ok = true;
+    let mut stdout = std::io::stdout().lock();
+    for file in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{}: error: cannot read: {e}", file.display());
+                ok = false;
+                continue;
+            }
+        };
+        let near = file.parent().unwrap_or(Path::new(".")).to_owned();
+        let resolve = |name: &str| -> Option<String> {
+            [near.clone(), PathBuf::from("/usr/share/keyd")]
+                .iter()
+                .find_map(|dir| std::fs::read_to_string(dir.join(name)).ok())
+        };
+        let converted = match crate::import_keyd::convert(file, &text, &resolve) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{}: error: {e}", file.display());
+                ok = false;
+                continue;
+            }
+        };
+        for n in &converted.notes {
+            match n.line {
+                0 => eprintln!("{}: note: {}", file.display(), n.message),
+                l => eprintln!("{}:{l}: note: {}", file.display(), n.message),
+            }
+        }
+        match out_dir {
+            Some(dir) => {
+                let target = dir.join(format!("{}.toml", converted.name));
+                let written = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&target)
+                    .and_then(|mut f| f.write_all(converted.toml.as_bytes()));
+                match written {
+                    Ok(()) => eprintln!("wrote {}", target.display()),
+                    Err(e) => {
+                        eprintln!("{}: error: cannot write: {e}", target.display());
+                        ok = false;
+                    }
+                }
+            }
+            None => {
+                if files.len() > 1 {
+                    let _ = writeln!(stdout, "# ==> {}.toml <==", converted.name);
+                }
+                let _ = stdout.write_all(converted.toml.as_bytes());
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod daemon;
 pub mod engine;
+pub mod import_keyd;
 pub mod keymap;
 pub mod keys;
 pub mod merger;

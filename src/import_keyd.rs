@@ -1,0 +1,355 @@
+//! `keymapd import-keyd`: a keyd config (`/etc/keyd/*.conf`) becomes a keymapd profile (TOML).
+//! Pure text translation checked by the profile parser; the caller reads files and writes results.
+//!
+//! What does not convert is commented out in the output with the reason, and listed as a note:
+//! keyd's unicode characters (they need keyd's compose file), mouse ids (`m:…`), settings keymapd
+//! lacks (`layer_indicator`), and anything the profile parser refuses.
+
+use std::path::Path;
+
+use crate::profile::{Profile, Severity};
+
+/// One converted config.
+pub struct Converted {
+    /// The profile's name: the config's file stem (`default` for `default.conf`).
+    pub name: String,
+    /// The profile text.
+    pub toml: String,
+    /// What did not convert, or converts with a difference worth knowing.
+    pub notes: Vec<Note>,
+}
+
+/// A remark about line `line` of the keyd config (0: the whole file).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Note {
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum Kind {
+    /// Comments and blank lines.
+    Text,
+    /// `ids = [`: cannot be left out.
+    IdsHead,
+    Id,
+    Header,
+    Entry,
+}
+
+/// One output line: its text, the keyd line it came from, and what it is.
+struct Out {
+    text: String,
+    src: usize,
+    kind: Kind,
+    section: usize,
+    /// Commented out, with the reason.
+    disabled: Option<String>,
+}
+
+/// A keyd section: its header as first written, and its entries (later ones replace earlier
+/// ones of the same key, as in keyd).
+struct Section {
+    header: String,
+    line: usize,
+    entries: Vec<(String, String, usize)>,
+}
+
+/// Converts one keyd config. `include` returns the text of an `include`d file, if found.
+pub fn convert(
+    path: &Path,
+    text: &str,
+    include: &dyn Fn(&str) -> Option<String>,
+) -> Result<Converted, String> {
+    let name = path.file_stem().map_or_else(|| "profile".to_owned(), |s| s.to_string_lossy().into_owned());
+    let mut notes = Vec::new();
+    let mut ids: Vec<(String, usize)> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut current: Option<usize> = None; // None: before any section, or in [ids]
+    let mut in_ids = false;
+
+    // Expand includes in place (keyd: not recursive); included lines carry the include's line.
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(file) = line.strip_prefix("include ") {
+            match include(file.trim()) {
+                Some(t) => lines.extend(t.lines().map(|l| (l.trim().to_owned(), i + 1))),
+                None => notes.push(Note {
+                    line: i + 1,
+                    message: format!(
+                        "cannot convert `{line}`: `{}` not found next to the config or in /usr/share/keyd",
+                        file.trim()
+                    ),
+                }),
+            }
+        } else {
+            lines.push((line.to_owned(), i + 1));
+        }
+    }
+
+    for (line, n) in lines {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(h) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let h = h.trim();
+            in_ids = h == "ids";
+            if in_ids {
+                current = None;
+                continue;
+            }
+            let layer = h.split(':').next().unwrap_or(h);
+            current = Some(match sections.iter().position(|s| s.header.split(':').next() == Some(layer)) {
+                Some(i) => i,
+                None => {
+                    sections.push(Section { header: h.to_owned(), line: n, entries: Vec::new() });
+                    sections.len() - 1
+                }
+            });
+            continue;
+        }
+        if in_ids {
+            ids.push((line, n));
+            continue;
+        }
+        let Some(sec) = current else {
+            notes.push(Note { line: n, message: format!("cannot convert `{line}`: outside any section") });
+            continue;
+        };
+        // Split at the first `=` after the first character, so that `= = x` binds `=`.
+        let Some(eq) = line.get(1..).and_then(|l| l.find('=')).map(|i| i + 1) else {
+            notes
+                .push(Note { line: n, message: format!("cannot convert `{line}`: expected `key = action`") });
+            continue;
+        };
+        let (lhs, rhs) = (line[..eq].trim().to_owned(), line[eq + 1..].trim().to_owned());
+        let entries = &mut sections[sec].entries;
+        entries.retain(|(k, _, _)| *k != lhs);
+        entries.push((lhs, rhs, n));
+    }
+
+    let uses_commands = sections.iter().any(|s| {
+        s.header != "global"
+            && s.header != "aliases"
+            && s.entries.iter().any(|(_, v, _)| v.contains("command("))
+    });
+    if uses_commands {
+        notes.push(Note {
+            line: 0,
+            message: "command() is enabled (`allow_commands = true`): keymapd runs commands as its own \
+                      unprivileged user, not as root like keyd"
+                .into(),
+        });
+    }
+
+    let mut out: Vec<Out> = Vec::new();
+    let push = |out: &mut Vec<Out>, text: String, src: usize, kind: Kind, section: usize| {
+        out.push(Out { text, src, kind, section, disabled: None });
+    };
+    push(
+        &mut out,
+        format!("# Converted from {} by `keymapd import-keyd`.", path.display()),
+        0,
+        Kind::Text,
+        0,
+    );
+    push(&mut out, "ids = [".into(), 0, Kind::IdsHead, 0);
+    for (id, n) in &ids {
+        let id = id.strip_prefix("k:").map(str::to_owned).unwrap_or_else(|| id.replacen("-k:", "-", 1));
+        if id.starts_with("m:") || id.starts_with("-m:") {
+            notes.push(Note {
+                line: *n,
+                message: format!("cannot convert id `{id}`: keymapd never claims mice"),
+            });
+            continue;
+        }
+        push(&mut out, format!("    {},", string(&id)), *n, Kind::Id, 0);
+    }
+    push(&mut out, "]".into(), 0, Kind::Text, 0);
+
+    // [global] first (commands need their opt-in before the bindings are read), then the rest.
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| sections[i].header != "global");
+    let has_global = sections.iter().any(|s| s.header == "global");
+    if uses_commands && !has_global {
+        push(&mut out, String::new(), 0, Kind::Text, 0);
+        push(&mut out, "[global]".into(), 0, Kind::Header, usize::MAX);
+        push(&mut out, "allow_commands = true".into(), 0, Kind::Entry, usize::MAX);
+    }
+    for i in order {
+        let s = &sections[i];
+        push(&mut out, String::new(), 0, Kind::Text, i + 1);
+        push(&mut out, format!("[{}]", key(&s.header)), s.line, Kind::Header, i + 1);
+        let global = s.header == "global";
+        if global && uses_commands {
+            push(&mut out, "allow_commands = true".into(), s.line, Kind::Entry, i + 1);
+        }
+        for (k, v, n) in &s.entries {
+            if global && k == "layer_indicator" {
+                notes.push(Note {
+                    line: *n,
+                    message: "cannot convert `layer_indicator`: keymapd does not drive LEDs".into(),
+                });
+                continue;
+            }
+            let value = if global && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+                v.trim_start_matches('0').parse::<u64>().unwrap_or(0).to_string()
+            } else {
+                string(v)
+            };
+            push(&mut out, format!("{} = {value}", key(k)), *n, Kind::Entry, i + 1);
+        }
+    }
+
+    // Let the profile parser judge; comment out what it refuses, until it accepts the rest.
+    let file = format!("{name}.toml");
+    for _ in 0..64 {
+        let toml = render(&out);
+        let diags = match Profile::parse(Path::new(&file), &toml) {
+            Ok((_, warnings)) => warnings,
+            Err(diags) => diags,
+        };
+        let mut changed = false;
+        let mut fatal = None;
+        for d in &diags {
+            let Some(i) = out_index(&out, d.line) else {
+                fatal.get_or_insert_with(|| d.message.clone());
+                continue;
+            };
+            let (kind, section, src) = (out[i].kind, out[i].section, out[i].src);
+            match kind {
+                Kind::Header => {
+                    for o in out.iter_mut().filter(|o| o.section == section && o.disabled.is_none()) {
+                        o.disabled = Some(d.message.clone());
+                    }
+                    notes.push(Note { line: src, message: format!("cannot convert section: {}", d.message) });
+                    changed = true;
+                }
+                Kind::Entry | Kind::Id if out[i].disabled.is_none() => {
+                    out[i].disabled = Some(d.message.clone());
+                    notes.push(Note { line: src, message: format!("cannot convert: {}", d.message) });
+                    changed = true;
+                }
+                _ if d.severity == Severity::Warning => {
+                    notes.push(Note { line: src, message: d.message.clone() });
+                }
+                _ => {
+                    fatal.get_or_insert_with(|| d.message.clone());
+                }
+            }
+        }
+        if let Some(msg) = fatal {
+            return Err(format!("cannot convert: {msg}"));
+        }
+        if !changed {
+            notes.sort_by_key(|n| n.line);
+            notes.dedup();
+            return Ok(Converted { name, toml, notes });
+        }
+    }
+    Err("cannot convert: the profile keeps failing to parse".into())
+}
+
+/// The output line a diagnostic's 1-based line falls on, counting the comments that disabled
+/// lines add.
+fn out_index(out: &[Out], line: usize) -> Option<usize> {
+    let mut n = 0;
+    for (i, o) in out.iter().enumerate() {
+        n += if o.disabled.is_some() { 2 } else { 1 };
+        if n >= line && line > 0 {
+            return Some(i);
+        }
+    }
+    None
+}
+
+fn render(out: &[Out]) -> String {
+    let mut s = String::new();
+    for o in out {
+        match &o.disabled {
+            Some(why) => {
+                s.push_str(&format!("# keymapd cannot convert this: {}\n", why.replace('\n', " ")));
+                s.push_str(&format!("# {}\n", o.text));
+            }
+            None => {
+                s.push_str(&o.text);
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+/// A TOML key: bare when it can be, else quoted.
+fn key(k: &str) -> String {
+    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        k.to_owned()
+    } else {
+        string(k)
+    }
+}
+
+/// A TOML basic string.
+fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(text: &str) -> Converted {
+        convert(Path::new("/etc/keyd/default.conf"), text, &|_| None).unwrap()
+    }
+
+    #[test]
+    fn basic() {
+        let c = conv(
+            "[ids]\n*\n-046d:c077\n\n[main]\ncapslock = overload(control, esc)\n; = \"\n[nav:C]\nh = left\n",
+        );
+        assert_eq!(
+            c.toml,
+            "# Converted from /etc/keyd/default.conf by `keymapd import-keyd`.\nids = [\n    \"*\",\n    \
+             \"-046d:c077\",\n]\n\n[main]\ncapslock = \"overload(control, esc)\"\n\";\" = \"\\\"\"\n\n\
+             [\"nav:C\"]\nh = \"left\"\n"
+        );
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn what_does_not_convert_is_commented_and_noted() {
+        let c = conv("[ids]\n*\nm:046d:c077\n[global]\nlayer_indicator = 1\n[main]\na = ä\nb = c\n");
+        assert!(
+            c.toml.contains("# keymapd cannot convert this: `a`: `ä`: only keys and ASCII text"),
+            "{}",
+            c.toml
+        );
+        assert!(c.toml.contains("\nb = \"c\"\n"));
+        let lines: Vec<usize> = c.notes.iter().map(|n| n.line).collect();
+        assert_eq!(lines, [3, 5, 7], "{:?}", c.notes);
+    }
+
+    #[test]
+    fn repeated_sections_merge_and_later_bindings_win() {
+        let c = conv("[ids]\n*\n[main]\na = b\n[nav]\nh = left\n[main]\na = c\nx = y\n");
+        assert!(c.toml.contains("[main]\na = \"c\"\nx = \"y\"\n"), "{}", c.toml);
+    }
+
+    #[test]
+    fn commands_opt_in_with_a_note() {
+        let c = conv("[ids]\n*\n[main]\nf1 = command(echo hi)\n");
+        assert!(c.toml.contains("[global]\nallow_commands = true\n"), "{}", c.toml);
+        assert_eq!(c.notes.len(), 1);
+    }
+}

@@ -1,0 +1,144 @@
+//! `keymapd import-keyd`: keyd configs (tests/keyd-examples, written in keyd's syntax) convert to
+//! profiles `keymapd check` accepts, say what they cannot convert, and behave as in keyd.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use keymapd::import_keyd::convert;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn keymapd(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keymapd")).args(args).current_dir(root()).output().expect("keymapd runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/keyd-examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Converts an example through the library (includes resolved next to it).
+fn converted(name: &str) -> keymapd::import_keyd::Converted {
+    let path = root().join("tests/keyd-examples").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dir = path.parent().unwrap().to_owned();
+    convert(&path, &text, &|f| std::fs::read_to_string(dir.join(f)).ok()).unwrap()
+}
+
+#[test]
+fn every_example_converts_into_a_profile_check_accepts() {
+    let out = std::env::temp_dir().join(format!("keymapd-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let files = examples();
+    assert!(files.len() >= 10, "{files:?}");
+    let mut args = vec!["import-keyd", "-o", out.to_str().unwrap()];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    let r = keymapd(&args);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    for f in &files {
+        let toml = out.join(f.with_extension("toml").file_name().unwrap());
+        let r = keymapd(&["check", toml.to_str().unwrap()]);
+        assert!(r.status.success(), "{}: {}", toml.display(), text(&r.stderr));
+        assert_eq!(text(&r.stderr), "", "{} converts with warnings", f.display());
+    }
+    // Existing files are kept.
+    let r = keymapd(&["import-keyd", "-o", out.to_str().unwrap(), files[0].to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(text(&r.stderr).contains("error: cannot write"), "{}", text(&r.stderr));
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn what_cannot_be_converted_is_said() {
+    let r = keymapd(&["import-keyd", "tests/keyd-examples/everything.conf"]);
+    assert!(r.status.success());
+    assert_eq!(
+        text(&r.stderr),
+        "tests/keyd-examples/everything.conf: note: command() is enabled (`allow_commands = true`): keymapd \
+         runs commands as its own unprivileged user, not as root like keyd\n\
+         tests/keyd-examples/everything.conf:4: note: cannot convert id `m:046d:c077`: keymapd never claims mice\n\
+         tests/keyd-examples/everything.conf:16: note: cannot convert `layer_indicator`: keymapd does not drive LEDs\n\
+         tests/keyd-examples/everything.conf:44: note: cannot convert: `insert`: `✓`: only keys and ASCII text can \
+         be typed; keyd types other characters through its XKB compose file, which keymapd does not support\n"
+    );
+    let toml = text(&r.stdout);
+    assert!(toml.contains("# keymapd cannot convert this: `insert`"), "{toml}");
+    // The include was inlined.
+    assert!(toml.contains("[nav]\nh = \"left\"\nl = \"right\"\nj = \"down\""), "{toml}");
+}
+
+#[test]
+fn a_small_config_converts_exactly() {
+    let c = converted("capslock-esc.conf");
+    assert_eq!(c.name, "capslock-esc");
+    assert!(c.notes.is_empty());
+    let toml = c.toml.split_once('\n').unwrap().1; // after the "Converted from" line
+    assert_eq!(
+        toml,
+        "ids = [\n    \"*\",\n]\n\n[main]\ncapslock = \"overload(control, esc)\"\nesc = \"capslock\"\n"
+    );
+}
+
+#[test]
+fn converted_profiles_behave_as_in_keyd() {
+    let vim = converted("vim-arrows.conf").toml;
+    assert_eq!(
+        common::sim(&vim, "capslock down, capslock up"),
+        "leftcontrol down, leftcontrol up, esc down, esc up"
+    );
+    assert_eq!(
+        common::sim(&vim, "capslock down, c down, c up, space down, space up, j down, j up, capslock up"),
+        "leftcontrol down, c down, c up, leftcontrol up, down down, down up, leftcontrol down, leftcontrol up"
+    );
+    let sim = converted("simlayer.conf").toml;
+    assert_eq!(common::sim(&sim, "delete down, 50ms, delete up"), "delete down, delete up");
+    assert_eq!(
+        common::sim(&sim, "delete down, 1 down, 1 up, delete up"),
+        "leftmeta down, pageup down, pageup up, leftmeta up"
+    );
+    let carousel = converted("carousel.conf").toml;
+    assert_eq!(
+        common::sim(
+            &carousel,
+            "space down, 150ms, q down, q up, rightshift down, rightshift up, q down, q up, space up"
+        ),
+        "1 down, 1 up, leftshift down, leftshift up, f1 down, f1 up"
+    );
+    let mac = converted("mac-like.conf").toml;
+    assert_eq!(
+        common::sim(&mac, "leftalt down, c down, c up, leftalt up"),
+        "leftcontrol down, insert down, insert up, leftcontrol up"
+    );
+    let chromebook = converted("chromebook.conf").toml;
+    assert_eq!(
+        common::sim(
+            &chromebook,
+            "leftcontrol down, leftalt down, f2 down, f2 up, leftalt up, leftcontrol up"
+        ),
+        "leftcontrol down, leftalt down, f2 down, f2 up, leftalt up, leftcontrol up"
+    );
+    assert_eq!(common::sim(&chromebook, "f8 down, f8 up"), "mute down, mute up");
+}
+
+#[test]
+fn a_config_without_ids_fails() {
+    let e = convert(Path::new("x.conf"), "[main]\na = b\n", &|_| None).err().unwrap();
+    assert_eq!(e, "cannot convert: `ids` is empty: this profile would claim no device");
+    let r = keymapd(&["import-keyd", "/nonexistent/keyd.conf"]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(text(&r.stderr).starts_with("/nonexistent/keyd.conf: error: cannot read"));
+}
