@@ -133,6 +133,8 @@ kernel_package() {
 copy_with_libs() {
 	local src="$1" dst="$2" lib
 	install -D -m 0755 "$src" "$INITRD_ROOT$dst"
+	# Debug info only slows the boot down (symbols stay, for backtraces).
+	if have strip; then strip --strip-debug "$INITRD_ROOT$dst" 2>/dev/null || true; fi
 	while IFS= read -r lib; do
 		[ -n "$lib" ] || continue
 		[ -e "$INITRD_ROOT$lib" ] && continue
