@@ -10,7 +10,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
 use notify::Watcher;
 use sd_notify::NotifyState;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::merger::Merger;
@@ -65,6 +65,8 @@ struct Daemon {
     buf: Box<[input_event; 64]>,
     /// Grabbed keyboards with input to read (see `Daemon::pump`).
     ready: Vec<usize>,
+    /// Running `command(…)` children, reaped on SIGCHLD.
+    children: Vec<(String, std::process::Child)>,
     exit: Option<Result<(), Error>>,
 }
 
@@ -87,7 +89,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
     let poll = Poll::new().map_err(Error::io("creating the event loop"))?;
     let reg = poll.registry();
     let mut signals =
-        Signals::new([SIGTERM, SIGINT, SIGHUP]).map_err(Error::io("installing signal handlers"))?;
+        Signals::new([SIGTERM, SIGINT, SIGHUP, SIGCHLD]).map_err(Error::io("installing signal handlers"))?;
     reg.register(&mut signals, SIGNALS, Interest::READABLE).map_err(Error::io("watching signals"))?;
     let timer = TimerFd::new().map_err(Error::io("creating a timerfd"))?;
     reg.register(&mut SourceFd(&timer.raw_fd()), TIMER, Interest::READABLE)
@@ -156,6 +158,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
         notes,
         buf: Box::new([sys::new_event(0, 0, 0); 64]),
         ready: Vec::with_capacity(16),
+        children: Vec::new(),
         exit: None,
     };
     for node in devices::enumerate() {
@@ -192,6 +195,7 @@ impl Daemon {
             }
             if self.exit.is_none() {
                 self.pump();
+                self.run_commands();
             }
             if let Some(result) = self.exit.take() {
                 return result;
@@ -208,6 +212,7 @@ impl Daemon {
                     self.debounce = None;
                     self.reload("SIGHUP");
                 }
+                SIGCHLD => self.reap_commands(),
                 _ => {
                     log::info!("signal {sig}: releasing every key, ungrabbing, exiting");
                     notify_systemd(&[NotifyState::Stopping]);
@@ -217,6 +222,39 @@ impl Daemon {
                 }
             }
         }
+    }
+
+    /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
+    /// daemon's user, without waiting for them; SIGCHLD reaps them.
+    fn run_commands(&mut self) {
+        for kb in self.kbs.iter_mut().flatten() {
+            let Some(cmds) = kb.frame.take_commands() else { continue };
+            for cmd in cmds {
+                log::info!("command from {}: {cmd}", kb.label);
+                match std::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(&cmd)
+                    .stdin(std::process::Stdio::null())
+                    .spawn()
+                {
+                    Ok(child) => self.children.push((cmd, child)),
+                    Err(e) => log::error!("cannot run command `{cmd}`: {e}"),
+                }
+            }
+        }
+    }
+
+    fn reap_commands(&mut self) {
+        self.children.retain_mut(|(cmd, child)| match child.try_wait() {
+            Ok(None) => true,
+            Ok(Some(status)) => {
+                if !status.success() {
+                    log::warn!("command `{cmd}` failed: {status}");
+                }
+                false
+            }
+            Err(_) => false,
+        });
     }
 
     /// Releases every output key, then ungrabs every keyboard.
@@ -510,6 +548,7 @@ impl Daemon {
         for slot in retry {
             self.try_grab(slot);
         }
+        self.run_commands();
         if self.debounce.is_some_and(|t| t <= now) {
             self.debounce = None;
             self.reload("profile directory changed");

@@ -8,6 +8,8 @@ use super::sys::{input_event, new_event, EV_KEY, EV_MSC, EV_SYN, MSC_SCAN, SYN_R
 /// The events to write for one SYN frame (SYN_REPORT appended when it is finished).
 pub struct Frame {
     events: Vec<input_event>,
+    /// `command(…)` actions fired while this frame was built, run by the loop afterwards.
+    commands: Vec<String>,
 }
 
 impl Default for Frame {
@@ -18,7 +20,7 @@ impl Default for Frame {
 
 impl Frame {
     pub fn new() -> Frame {
-        Frame { events: Vec::with_capacity(128) }
+        Frame { events: Vec::with_capacity(128), commands: Vec::new() }
     }
 
     #[cfg(test)]
@@ -55,6 +57,15 @@ impl Frame {
 
     pub fn clear(&mut self) {
         self.events.clear();
+    }
+
+    pub fn push_command(&mut self, cmd: &str) {
+        self.commands.push(cmd.to_owned());
+    }
+
+    /// The commands queued so far, emptied.
+    pub fn take_commands(&mut self) -> Option<Vec<String>> {
+        (!self.commands.is_empty()).then(|| std::mem::take(&mut self.commands))
     }
 
     /// The (type, code, value) triples in the frame, for tests.

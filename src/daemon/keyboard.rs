@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use evdev::raw_stream::RawDevice;
 
-use crate::engine::{Engine, KeyEvent, KeyValue, Time};
+use crate::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
 use crate::keymap::Keymap;
 use crate::keys::Key;
-use crate::merger::{Merger, SourceId, SourceSink};
+use crate::merger::{Merger, SourceId};
 use crate::profile::DeviceInfo;
 
 use super::devices::{self, Node};
@@ -211,7 +211,7 @@ impl Keyboard {
     /// Switches the mapping (the engine releases what the old one held first).
     pub fn set_keymap(&mut self, keymap: Arc<Keymap>, merger: &mut Merger, out: &VirtualKeyboard) {
         if let GrabState::Grabbed { engine, src } = &mut self.state {
-            engine.set_keymap(keymap.clone(), &mut SourceSink { merger, src: *src, out: &mut self.frame });
+            engine.set_keymap(keymap.clone(), &mut ToOutput { merger, src: *src, frame: &mut self.frame });
             out.write(&mut self.frame);
             self.deadline = engine.next_deadline();
         }
@@ -296,7 +296,7 @@ impl Keyboard {
         }
         let GrabState::Grabbed { engine, src } = &mut self.state else { return };
         let mark = self.frame.mark();
-        self.deadline = engine.process(ev, now, &mut SourceSink { merger, src: *src, out: &mut self.frame });
+        self.deadline = engine.process(ev, now, &mut ToOutput { merger, src: *src, frame: &mut self.frame });
         self.frame.attach_scan(mark, ev, scan);
     }
 
@@ -319,7 +319,7 @@ impl Keyboard {
     /// Lets the engine's timers fire.
     pub fn tick(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
         if let GrabState::Grabbed { engine, src } = &mut self.state {
-            self.deadline = engine.tick(now, &mut SourceSink { merger, src: *src, out: &mut self.frame });
+            self.deadline = engine.tick(now, &mut ToOutput { merger, src: *src, frame: &mut self.frame });
             out.write(&mut self.frame);
         }
     }
@@ -346,5 +346,22 @@ impl Keyboard {
                 self.leds_warned = true;
             }
         }
+    }
+}
+
+/// Engine output of one keyboard: keys go through the merger into the keyboard's frame;
+/// `command(…)` actions are queued on the frame for the loop to run after the frame.
+struct ToOutput<'a> {
+    merger: &'a mut Merger,
+    src: SourceId,
+    frame: &'a mut Frame,
+}
+
+impl Sink for ToOutput<'_> {
+    fn key(&mut self, ev: KeyEvent) {
+        self.merger.event(self.src, ev, self.frame);
+    }
+    fn command(&mut self, cmd: &str) {
+        self.frame.push_command(cmd);
     }
 }

@@ -12,7 +12,7 @@ use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
-use crate::engine::{Engine, KeyEvent, KeyValue, Time};
+use crate::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
 use crate::keys::Key;
 use crate::profile::Match;
 
@@ -87,7 +87,7 @@ pub fn live_test(config: &Path) -> Result<(), Error> {
     }
     let mut events = Events::with_capacity(16);
     let mut buf = [sys::new_event(0, 0, 0); 64];
-    let mut out: Vec<KeyEvent> = Vec::with_capacity(64);
+    let mut out = Echo::default();
     let mut line = String::with_capacity(256);
     loop {
         if let Err(e) = poll.poll(&mut events, None) {
@@ -136,7 +136,7 @@ pub fn live_test(config: &Path) -> Result<(), Error> {
     }
 }
 
-fn feed(w: &mut Watched, e: &input_event, now: Time, out: &mut Vec<KeyEvent>, line: &mut String) {
+fn feed(w: &mut Watched, e: &input_event, now: Time, out: &mut Echo, line: &mut String) {
     if w.dropping {
         if e.type_ == EV_SYN && e.code == SYN_REPORT {
             w.dropping = false;
@@ -161,7 +161,7 @@ fn feed(w: &mut Watched, e: &input_event, now: Time, out: &mut Vec<KeyEvent>, li
     }
 }
 
-fn key(w: &mut Watched, ev: KeyEvent, now: Time, out: &mut Vec<KeyEvent>, line: &mut String) {
+fn key(w: &mut Watched, ev: KeyEvent, now: Time, out: &mut Echo, line: &mut String) {
     if !w.held.apply(ev) {
         return;
     }
@@ -170,18 +170,43 @@ fn key(w: &mut Watched, ev: KeyEvent, now: Time, out: &mut Vec<KeyEvent>, line: 
     print_line(line, &w.name, &ev.to_string(), out);
 }
 
+/// What the engine emitted for one input event: keys, and `command(…)` actions (not run here).
+#[derive(Default)]
+struct Echo {
+    keys: Vec<KeyEvent>,
+    commands: Vec<String>,
+}
+
+impl Echo {
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.commands.clear();
+    }
+}
+
+impl Sink for Echo {
+    fn key(&mut self, ev: KeyEvent) {
+        self.keys.push(ev);
+    }
+    fn command(&mut self, cmd: &str) {
+        self.commands.push(cmd.to_owned());
+    }
+}
+
 /// `<device name> <key> down -> leftmeta down, a down` (or `-> (nothing)`).
-fn print_line(line: &mut String, device: &str, input: &str, out: &[KeyEvent]) {
+fn print_line(line: &mut String, device: &str, input: &str, out: &Echo) {
     line.clear();
     let _ = write!(line, "{device} {input} -> ");
-    if out.is_empty() {
+    if out.keys.is_empty() && out.commands.is_empty() {
         line.push_str("(nothing)");
     }
-    for (i, ev) in out.iter().enumerate() {
+    let items =
+        out.keys.iter().map(|e| e.to_string()).chain(out.commands.iter().map(|c| format!("command({c})")));
+    for (i, item) in items.enumerate() {
         if i > 0 {
             line.push_str(", ");
         }
-        let _ = write!(line, "{ev}");
+        line.push_str(&item);
     }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
