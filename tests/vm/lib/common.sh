@@ -1,5 +1,9 @@
 # shellcheck shell=bash
-# Functions for tests/vm/run.sh (sourced; uses its variables).
+# Functions for tests/vm/run.sh (sourced; uses its variables). Also sourced by
+# tests/vm/systemd-boot.sh and tests/vm/bench.sh: keep these names and what they
+# do stable — log, fail_run, have, ensure_tools, fetch_kernel (sets VMLINUZ,
+# MOD_EVDEV, MOD_UINPUT), copy_with_libs SRC DST (into $INITRD_ROOT),
+# build_initramfs OUT (uses BIN_DIR, SCN_DIR, SELECTED), follow_console.
 
 log() { echo "vm: $*" >&2; }
 
