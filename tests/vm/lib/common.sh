@@ -236,6 +236,11 @@ boot_and_report() {
 		fail_run "$(grep -o '@@KEYMAPD-ERROR.*' "$LOG" | head -n 1 | cut -d' ' -f2-)" "$passed" "$failed"
 	fi
 	if [ -z "$done_line" ]; then
+		local driver_rc
+		driver_rc=$(sed -n 's/.*@@KEYMAPD-INIT keymapd-testbed exited with \([0-9]*\);.*/\1/p' "$LOG" | head -n 1)
+		if [ -n "$driver_rc" ]; then
+			fail_run "no @@KEYMAPD-DONE marker (keymapd-testbed died with status $driver_rc)" "$passed" "$failed"
+		fi
 		fail_run "no @@KEYMAPD-DONE marker (qemu exited with status $rc)" "$passed" "$failed"
 	fi
 	if [ $((passed + failed)) -eq 0 ]; then
