@@ -135,7 +135,8 @@ ensure_rust() {
     else
         apt_install curl ca-certificates
         curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \
-            | sh -s -- -y --profile minimal --default-toolchain stable --no-modify-path
+            | sh -s -- -y --profile minimal --default-toolchain stable --no-modify-path \
+            || die "could not install rustup from https://sh.rustup.rs; install Rust $MSRV or newer yourself and run $PROG again"
     fi
     rustup toolchain install stable --profile minimal
     rustup default >/dev/null 2>&1 || rustup default stable
@@ -272,6 +273,15 @@ uninstall() {
         systemd_running && systemctl daemon-reload
         if command -v udevadm >/dev/null && udevadm control --reload 2>/dev/null; then
             udevadm trigger --action=change --subsystem-match=misc --sysname-match=uinput
+            udevadm settle || true
+        fi
+        # udev leaves a node's owner as it was when no rule speaks of it any more: give
+        # /dev/uinput back the kernel's default (root only), unless another rule claims it.
+        if [ -c /dev/uinput ] && [ "$(stat -c %G /dev/uinput)" = uinput ] \
+            && ! grep -qs 'KERNEL=="uinput".*GROUP=' /etc/udev/rules.d/*.rules /run/udev/rules.d/*.rules \
+                /usr/local/lib/udev/rules.d/*.rules /usr/lib/udev/rules.d/*.rules; then
+            chown root:root /dev/uinput && chmod 0600 /dev/uinput
+            say "/dev/uinput is root:root 0600 again"
         fi
     fi
     say "keymapd is uninstalled; the user keymapd and group uinput remain (userdel keymapd; groupdel uinput)"

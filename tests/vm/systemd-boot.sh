@@ -147,6 +147,10 @@ cp -a "$MODS/lib/modules" "$TREE/usr/lib/"
 "$ROOT/packaging/install-debian.sh" --root "$TREE" --no-build --binary "$BIN_DIR/keymapd" >"$OUT/install.log" 2>&1 ||
 	fail_run "packaging/install-debian.sh --root failed: $(tail -n 5 "$OUT/install.log" | tr '\n' ' ')"
 
+# What install-debian.sh reads, for running it live inside the VM too (idempotence, uninstall).
+mkdir -p "$TREE/opt/keymapd-src"
+cp -r "$ROOT/packaging" "$ROOT/udev-rules" "$ROOT/profiles" "$TREE/opt/keymapd-src/"
+
 # The test runner: keymapd-testbed, the service scenarios, and a oneshot unit that runs them
 # once the system is up, then powers off.
 install -m 0755 "$BIN_DIR/keymapd-testbed" "$TREE/usr/local/bin/keymapd-testbed"

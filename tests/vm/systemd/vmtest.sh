@@ -28,7 +28,7 @@ check() {
 finish() {
 	echo "@@KEYMAPD-DONE $PASSED $FAILED"
 	sync
-	systemctl poweroff --no-block
+	systemctl poweroff --no-block --check-inhibitors=no
 	exit 0
 }
 trap finish EXIT
@@ -104,6 +104,38 @@ libinput_quirk() {
 	printf '%s\n' "$out" | grep -qx 'AttrKeyboardIntegration=internal'
 }
 
+INSTALL=/opt/keymapd-src/packaging/install-debian.sh
+
+# install-debian.sh run again, live, as an admin would to update: nothing changed, so it
+# installs nothing, restarts nothing, and the service is still the same process.
+install_again() {
+	local pid out
+	pid=$(systemctl show -P MainPID keymapd.service)
+	out=$("$INSTALL" --no-build --binary /usr/local/bin/keymapd 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	if printf '%s\n' "$out" | grep -q 'installed /\|restarting'; then echo "a second run changed something"; return 1; fi
+	systemctl is-active --quiet keymapd.service || { echo "keymapd is not active after it"; return 1; }
+	[ "$(systemctl show -P MainPID keymapd.service)" = "$pid" ] || { echo "keymapd was restarted"; return 1; }
+}
+
+# install-debian.sh --uninstall: the service is stopped and disabled, its files are gone, the
+# profiles stay, and /dev/uinput is root's alone again.
+uninstall() {
+	local f
+	"$INSTALL" --uninstall || return 1
+	systemctl is-active --quiet keymapd.service && { echo "keymapd still active"; return 1; }
+	for f in /usr/local/bin/keymapd /usr/local/lib/systemd/system/keymapd.service \
+		/usr/local/lib/udev/rules.d/70-keymapd.rules /usr/local/lib/sysusers.d/keymapd.conf \
+		/usr/local/lib/modules-load.d/keymapd.conf /usr/share/libinput/50-keymapd.quirks \
+		/etc/systemd/system/multi-user.target.wants/keymapd.service; do
+		[ -e "$f" ] && { echo "$f is still there"; return 1; }
+	done
+	ls /etc/keymapd/*.toml >/dev/null || { echo "the profiles were removed"; return 1; }
+	udevadm settle
+	stat -c '%U:%G %a %n' /dev/uinput
+	[ "$(stat -c '%G' /dev/uinput)" != uinput ] || { echo "/dev/uinput still belongs to group uinput"; return 1; }
+}
+
 security_score() {
 	local out score
 	out=$(systemd-analyze security keymapd.service 2>&1) || { echo "$out" | tail -n 5; return 1; }
@@ -125,6 +157,7 @@ check uinput-modules-load-udev uinput_ready
 check service-virtual-keyboard virtual_keyboard
 check service-security-score security_score
 check libinput-quirk-internal libinput_quirk
+check install-debian-idempotent install_again
 
 # The scenarios: keyboards plugged in while the service runs, remapping, reload, stop.
 keymapd-testbed run "$SCENARIOS" | sed -u '/^@@KEYMAPD-DONE/d' | tee /run/keymapd-testbed.log
@@ -132,3 +165,4 @@ PASSED=$((PASSED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* PASS' /run/keymapd-testb
 FAILED=$((FAILED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* FAIL' /run/keymapd-testbed.log)))
 
 check service-journal-clean journal_clean
+check install-debian-uninstall uninstall
