@@ -222,7 +222,7 @@ boot_and_report() {
 	began=$(grep -c '@@KEYMAPD-BEGIN ' "$LOG" || true)
 	if [ "$began" -gt $((passed + failed)) ]; then
 		last_began=$(grep -o '@@KEYMAPD-BEGIN .*' "$LOG" | tail -n 1 | cut -d' ' -f2)
-		echo "FAIL $last_began: no verdict (the VM stopped while it ran)"
+		echo "FAIL $last_began: no verdict (the driver or the VM stopped while it ran)"
 		failed=$((failed + 1))
 	fi
 
