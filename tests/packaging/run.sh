@@ -262,6 +262,23 @@ else
     fail "nix module: bad configuration evaluates (the error belongs to the build)"
 fi
 
+flake_eval() {
+    nix-instantiate --eval --strict --json "$HERE/nix/eval-flake.nix" > "$WORK/flake.json" || return 1
+    python3 - "$WORK/flake.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["checks"] == ["nixos", "package"], m
+assert all(p.endswith("packaging/nixos/package.nix") for p in m["packages"]) and len(m["packages"]) == 2, m
+assert m["moduleImports"][0].endswith("packaging/nixos/module.nix") and m["modulePackage"] == "package.nix", m
+assert m["testName"] == "keymapd" and m["testImports"] == 1 and m["testScriptHasReload"], m
+assert m["testKeyboards"] == ["laptop_keyboard", "usb_keyboard"], m
+EOF
+}
+check "nix flake: outputs and the NixOS test evaluate (stand-in nixpkgs)" flake_eval
+# package.nix rewrites these two lines with --replace-fail; install-debian.sh the first.
+check "unit: the lines package.nix and install-debian.sh rewrite are there" \
+    bash -c "grep -q '^ExecStart=/usr/bin/keymapd ' '$UNIT_SRC' && grep -q '^ExecReload=kill ' '$UNIT_SRC'"
+
 # ---- install-debian.sh ---------------------------------------------------------------------
 INSTALL=$REPO/packaging/install-debian.sh
 IROOT=$WORK/installroot
