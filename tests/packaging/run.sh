@@ -77,10 +77,11 @@ check "systemd-analyze verify keymapd.service" \
 security=$(cd "$WORK/unit" && systemd-analyze security --offline=true --threshold="$THRESHOLD" keymapd.service 2>&1)
 rc=$?
 score=$(printf '%s\n' "$security" | sed -n 's/.*Overall exposure level for keymapd.service: \([0-9.]*\).*/\1/p')
+bar=$(awk -v t="$THRESHOLD" 'BEGIN { printf "%.1f", t / 10 }')
 if [ $rc = 0 ] && [ -n "$score" ]; then
-    pass "systemd-analyze security: exposure $score (bar: $THRESHOLD/10)"
+    pass "systemd-analyze security: exposure $score (bar: $bar)"
 else
-    fail "systemd-analyze security: exposure ${score:-?} above $THRESHOLD/10"
+    fail "systemd-analyze security: exposure ${score:-?} above the bar $bar"
     printf '%s\n' "$security" | grep '✗' | sed 's/^/    /'
 fi
 
