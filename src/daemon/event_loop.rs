@@ -533,6 +533,18 @@ impl Daemon {
 
     fn on_timer(&mut self) {
         self.timer.clear();
+        // Input stamped before the deadline decides first (a release just before a hold timeout
+        // is a tap; the engine lets due timers fire before each event): read every grabbed
+        // keyboard before the timers fire.
+        for (slot, kb) in self.kbs.iter().enumerate() {
+            if kb.as_ref().is_some_and(|k| k.is_grabbed()) && !self.ready.contains(&slot) {
+                self.ready.push(slot);
+            }
+        }
+        self.pump();
+        if self.exit.is_some() {
+            return;
+        }
         let now = sys::monotonic_now();
         let mut retry = Vec::new();
         for (slot, kb) in self.kbs.iter_mut().enumerate() {

@@ -319,7 +319,9 @@ impl Keyboard {
     /// Lets the engine's timers fire.
     pub fn tick(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
         if let GrabState::Grabbed { engine, src } = &mut self.state {
-            self.deadline = engine.tick(now, &mut ToOutput { merger, src: *src, frame: &mut self.frame });
+            self.last_time = self.last_time.max(now);
+            self.deadline =
+                engine.tick(self.last_time, &mut ToOutput { merger, src: *src, frame: &mut self.frame });
             out.write(&mut self.frame);
         }
     }

@@ -39,8 +39,8 @@ pub fn list(config: &Path) -> Result<(), Error> {
                     path,
                     info.id(),
                     kb.into(),
-                    info.name.clone(),
-                    info.phys.clone(),
+                    or_dash(&info.name),
+                    or_dash(&info.phys),
                     claim(&set, &info),
                 ]);
             }
@@ -109,5 +109,13 @@ fn claim(set: &ProfileSet, info: &DeviceInfo) -> String {
         Match::Claimed { profile, selector } => format!("{} (via {selector})", set.profiles[profile].name),
         Match::Unclaimed(why) if set.profiles.is_empty() => format!("no profile claims it ({why})"),
         Match::Unclaimed(why) => why,
+    }
+}
+
+fn or_dash(s: &str) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s.into()
     }
 }
