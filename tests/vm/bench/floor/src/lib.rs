@@ -118,7 +118,9 @@ pub fn grab(fd: RawFd) -> io::Result<()> {
 
 /// Makes the device stamp its events with CLOCK_MONOTONIC (EVIOCSCLOCKID).
 pub fn clock_monotonic(fd: RawFd) -> io::Result<()> {
-    ioctl_int(fd, EVIOCSCLOCKID, libc::CLOCK_MONOTONIC)
+    let id: libc::c_int = libc::CLOCK_MONOTONIC;
+    // SAFETY: EVIOCSCLOCKID reads one int through the pointer.
+    check(unsafe { libc::ioctl(fd, EVIOCSCLOCKID, &id) }).map(|_| ())
 }
 
 /// Reads whatever events are available into `buf` (blocking if the fd is); returns how many.

@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use evio::{input_event, EV_KEY, EV_SYN, KEY_MAX, SYN_REPORT};
+use evio::{input_event, EV_KEY, EV_SYN, KEY_MAX, SYN_DROPPED, SYN_REPORT};
 
 /// The name of the floor's output device.
 pub const OUTPUT_NAME: &str = "keymapd-floor virtual keyboard";
@@ -46,6 +46,11 @@ fn run() -> Result<(), String> {
     let out = evio::Uinput::create(OUTPUT_NAME, evio::BUS_USB, 0x6b6d, 0x666c)
         .map_err(|e| format!("/dev/uinput: {e}"))?;
     eprintln!("keymapd-floor: ready, {} -> {OUTPUT_NAME}", path.display());
+    // Readiness as systemd's protocol has it, so that the bench times the floor's start-up the
+    // way it times keymapd's.
+    if let Some(sock) = std::env::var_os("NOTIFY_SOCKET") {
+        let _ = std::os::unix::net::UnixDatagram::unbound().and_then(|u| u.send_to(b"READY=1", sock));
+    }
 
     let mut buf = [evio::ev(0, 0, 0); 64];
     let mut frame = [evio::ev(0, 0, 0); 64];
@@ -66,6 +71,11 @@ fn run() -> Result<(), String> {
                 (EV_SYN, SYN_REPORT) if len > 0 => {
                     frame[len] = *e;
                     out.write(&frame[..=len]).map_err(|e| format!("uinput: {e}"))?;
+                    len = 0;
+                }
+                (EV_SYN, SYN_DROPPED) => {
+                    // Not the hot path: the kernel dropped our input because we fell behind.
+                    eprintln!("keymapd-floor: SYN_DROPPED: input lost");
                     len = 0;
                 }
                 _ => {}

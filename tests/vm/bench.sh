@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# keymapd's VM bench: boots the test bed's VM (same kernel, initramfs and /init as
+# tests/vm/run.sh) once, and runs keymapd-latency there instead of the scenarios:
+# end-to-end latency of keymapd against a pass-through floor (keymapd-floor),
+# interleaved press by press; idle wake-ups; memory; startup and reload time; a
+# 10 kHz flood. Prints one line per measurement and contender.
+#
+#   tests/vm/bench.sh [keymapd-latency options]     e.g. --presses 500 --flood 0
+#
+# Environment: those of tests/vm/run.sh (KEYMAPD_VM_CACHE, KEYMAPD_VM_SMP,
+# KEYMAPD_VM_MEM, KEYMAPD_VM_NO_BUILD, KEYMAPD_VM_APPEND), and
+#   KEYMAPD_VM_TIMEOUT  seconds for the VM (default: 900)
+#
+# The VM is emulated (TCG): absolute latencies are those of an emulated CPU, many
+# times a real machine's. Compare keymapd with the floor (the ratio), not with
+# a desktop. Exit status: 0 all targets met, 1 a target missed, 2 the bench
+# could not run. The console is kept in target/vm/bench-console.log and the
+# result lines in target/vm/bench-results.txt.
+set -euo pipefail
+
+case "${1:-}" in -h | --help)
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+esac
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+CACHE="${KEYMAPD_VM_CACHE:-$HOME/.cache/keymapd-vm}"
+TIMEOUT="${KEYMAPD_VM_TIMEOUT:-900}"
+SMP="${KEYMAPD_VM_SMP:-2}"
+MEM="${KEYMAPD_VM_MEM:-1024}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+OUT="$TARGET_DIR/vm"
+LOG="$OUT/bench-console.log"
+RESULTS="$OUT/bench-results.txt"
+PROFILE=release
+BIN_DIR="$TARGET_DIR/$PROFILE"
+SCN_DIR="$HERE/scenarios"
+SELECTED=() # no scenarios: the bench replaces the driver's run
+
+# The harness's functions: ensure_tools, fetch_kernel, build_initramfs, copy_with_libs.
+# shellcheck source=tests/vm/lib/common.sh
+. "$HERE/lib/common.sh"
+# Its fail_run prints a scenario count; the bench has none.
+fail_run() {
+	if [ -s "${LOG:-/dev/null}" ]; then
+		echo "---- last 60 lines of ${LOG#"$ROOT"/} ----"
+		tail -n 60 "$LOG"
+		echo "----"
+	fi
+	echo "bench: FAILED: $1"
+	exit 2
+}
+
+mkdir -p "$OUT" "$CACHE"
+: >"$LOG"
+: >"$RESULTS"
+
+ensure_tools
+fetch_kernel
+
+if [ "${KEYMAPD_VM_NO_BUILD:-0}" != 1 ]; then
+	log "building keymapd, keymapd-testbed, keymapd-floor, keymapd-latency (release)"
+	(cd "$ROOT" && cargo build --release -p keymapd -p keymapd-testbed -p keymapd-bench-floor -p keymapd-bench-latency) ||
+		fail_run "cargo build failed"
+fi
+for b in keymapd keymapd-testbed keymapd-floor keymapd-latency; do
+	[ -x "$BIN_DIR/$b" ] || fail_run "$BIN_DIR/$b is missing"
+done
+
+# The test bed's initramfs, then a second archive over it (the kernel unpacks both in
+# order): the bench binaries and an /init that runs the bench where the harness's runs
+# the scenario driver.
+build_initramfs "$OUT/bench-base.cpio.gz"
+grep -q '^keymapd-testbed run /scenarios$' "$HERE/lib/init.sh" ||
+	fail_run "tests/vm/lib/init.sh no longer runs 'keymapd-testbed run /scenarios' on a line of its own: update bench.sh"
+overlay="$(mktemp -d "${TMPDIR:-/tmp}/keymapd-bench.XXXXXX")"
+trap 'rm -rf "$overlay"' EXIT
+INITRD_ROOT="$overlay"
+copy_with_libs "$BIN_DIR/keymapd-floor" /usr/bin/keymapd-floor
+copy_with_libs "$BIN_DIR/keymapd-latency" /usr/bin/keymapd-latency
+# strace, if the host has it: the bench counts syscalls per event with it.
+if have strace; then
+	copy_with_libs "$(command -v strace)" /usr/bin/strace
+fi
+args=""
+for a in "$@"; do
+	args="$args '${a//\'/}'"
+done
+sed "s|^keymapd-testbed run /scenarios\$|keymapd-latency$args|" "$HERE/lib/init.sh" >"$overlay/init"
+chmod 0755 "$overlay/init"
+(cd "$overlay" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$OUT/bench-overlay.cpio.gz"
+cat "$OUT/bench-base.cpio.gz" "$OUT/bench-overlay.cpio.gz" >"$OUT/bench-initramfs.cpio.gz"
+rm -f "$OUT/bench-base.cpio.gz" "$OUT/bench-overlay.cpio.gz"
+
+log "booting $(basename "$VMLINUZ") for the bench (TCG, $SMP cpus, ${MEM} MiB), timeout ${TIMEOUT} s (console: ${LOG#"$ROOT"/})"
+host_cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "host: $host_cpu, $(nproc) cores, $(uname -r); VM: qemu TCG -cpu max, $SMP vCPUs, ${MEM} MiB" | tee -a "$RESULTS"
+set +e
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg -machine q35 -cpu max -m "$MEM" -smp "$SMP" \
+	-nographic -no-reboot -nic none \
+	-kernel "$VMLINUZ" -initrd "$OUT/bench-initramfs.cpio.gz" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic ${KEYMAPD_VM_APPEND:-}" </dev/null 2>&1 |
+	sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78]//g' | tee "$LOG" |
+	sed -u -n 's/.*@@KEYMAPD-BENCH \(.*\)/\1/p' | tee -a "$RESULTS"
+rc=${PIPESTATUS[0]}
+set -e
+
+if grep -q 'Kernel panic' "$LOG"; then
+	fail_run "kernel panic: $(grep -o 'Kernel panic.*' "$LOG" | head -n 1)"
+fi
+if grep -q '@@KEYMAPD-ERROR' "$LOG"; then
+	fail_run "$(grep -o '@@KEYMAPD-ERROR.*' "$LOG" | head -n 1 | cut -d' ' -f2-)"
+fi
+if grep -q '@@KEYMAPD-BENCH-ERROR' "$LOG"; then
+	fail_run "$(grep -o '@@KEYMAPD-BENCH-ERROR.*' "$LOG" | head -n 1 | cut -d' ' -f2-)"
+fi
+case "$rc" in 124 | 137) fail_run "the bench did not finish within $TIMEOUT s" ;; esac
+done_line="$(grep -o '@@KEYMAPD-BENCH-DONE.*' "$LOG" | tail -n 1 || true)"
+[ -n "$done_line" ] || fail_run "no @@KEYMAPD-BENCH-DONE marker (qemu exited with status $rc)"
+echo "bench: ${done_line#@@KEYMAPD-BENCH-DONE }" | tee -a "$RESULTS"
+case "$done_line" in *PASS*) exit 0 ;; *) exit 1 ;; esac
