@@ -103,7 +103,7 @@ pub fn run(keymap: Arc<Keymap>, steps: &[Step]) -> Vec<Output> {
         match *step {
             Step::Event(ev) => deadline = engine.process(ev, now, &mut out),
             Step::Advance(d) => {
-                let target = now + d;
+                let target = now.saturating_add(d);
                 while let Some(t) = deadline.filter(|&t| t <= target) {
                     now = t;
                     deadline = engine.tick(now, &mut out);

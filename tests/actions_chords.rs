@@ -81,3 +81,20 @@ fn chords_belong_to_their_layer() {
         "left down, left up, h down, h up"
     );
 }
+
+#[test]
+fn a_chord_can_be_a_tap_hold_key() {
+    let p =
+        "ids = [\"*\"]\n[main]\n\"j+k\" = \"overloadt(nav, esc, 200)\"\n\"d+f\" = \"timeout(x, 300, y)\"\n\
+             [nav]\nh = \"left\"\n";
+    // Released (any of its keys) before 200 ms: the tap.
+    assert_eq!(sim(p, "j down, k down, 100ms, k up, j up"), "esc down, esc up");
+    assert_eq!(sim(p, "j down, k down, 199ms, j up, k up"), "esc down, esc up");
+    // Held: the layer, until the last key goes up.
+    assert_eq!(
+        sim(p, "j down, k down, 200ms, h down, h up, k up, h down, h up, j up, h down, h up"),
+        "left down, left up, left down, left up, h down, h up"
+    );
+    assert_eq!(sim(p, "d down, f down, 299ms, f up, d up"), "x down, x up");
+    assert_eq!(sim(p, "d down, f down, 300ms, f up, d up"), "y down, y up");
+}

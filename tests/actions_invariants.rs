@@ -69,6 +69,8 @@ f3 = "clear()"
 f4 = "swap(sym)"
 "j+k" = "esc"
 "j+k+l" = "enter"
+"h+l" = "overloadt2(shift, x, 100)"
+"f3+f4" = "timeout(x, 100, layer(control))"
 leftmeta = "overload(meta, macro(x y))"
 [nav]
 h = "left"

@@ -53,7 +53,7 @@ impl Engine {
             key,
             dl: MAIN,
             start: now,
-            deadline: now + ms(self.keymap.settings.chord_timeout),
+            deadline: now.saturating_add(ms(self.keymap.settings.chord_timeout)),
             seen: 0,
             kind: Kind::Chord(ChordWait { hold: false, last: now, matched: None }),
         });
@@ -118,12 +118,12 @@ impl Engine {
         match (full, partial) {
             (None, false) => Some(Resolution::Abort),
             (_, true) => {
-                pending.deadline = e.time + chord_timeout;
+                pending.deadline = e.time.saturating_add(chord_timeout);
                 None
             }
             (Some(_), false) if hold_timeout > Time::ZERO => {
                 w.hold = true;
-                pending.deadline = e.time + hold_timeout;
+                pending.deadline = e.time.saturating_add(hold_timeout);
                 None
             }
             (Some(_), false) => Some(Resolution::Chord(e.time)),
@@ -142,7 +142,7 @@ impl Engine {
             return Some(Resolution::Abort);
         }
         if hold_timeout > chord_timeout {
-            let deadline = w.last + hold_timeout;
+            let deadline = w.last.saturating_add(hold_timeout);
             if let Some(w) = self.wait_mut() {
                 w.hold = true;
             }

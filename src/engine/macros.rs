@@ -163,7 +163,7 @@ impl Engine {
             if let Some(w) = wait {
                 if let Some(head) = self.playbacks.head() {
                     head.pos = pos;
-                    head.next = at + w;
+                    head.next = at.saturating_add(w);
                 }
                 continue;
             }
@@ -172,7 +172,7 @@ impl Engine {
             self.playbacks.pop();
             if pb.repeating {
                 if let Some(r) = self.repeat.as_mut().filter(|r| r.id == pb.id && r.deadline.is_none()) {
-                    r.deadline = Some(at + ms(if r.first { r.timeout } else { r.interval }));
+                    r.deadline = Some(at.saturating_add(ms(if r.first { r.timeout } else { r.interval })));
                     r.first = false;
                 }
             }

@@ -500,7 +500,7 @@ impl Engine {
                     }
                     let t = self.keymap.settings.oneshot_timeout;
                     if t > 0 {
-                        self.oneshot_deadline = Some(now + ms(t));
+                        self.oneshot_deadline = Some(now.saturating_add(ms(t)));
                     }
                     self.update_mods(MAIN, false, out);
                 } else {

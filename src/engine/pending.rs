@@ -2,7 +2,7 @@
 //! events in a bounded queue until the pending key's meaning is known, then replay them.
 
 use super::{Action, Engine, Held, LayerId, Sink, Slot, Time};
-use crate::keys::Key;
+use crate::keys::{Key, KEY_CNT};
 
 /// Events held back while a decision is pending. When the queue is nearly full, the pending
 /// key resolves at once as if its time were up (a hold; a chord is taken or given up), and the
@@ -134,7 +134,7 @@ impl Engine {
             key: Key::new(slot).unwrap_or(Key::ESC),
             dl,
             start: now,
-            deadline: now + wait,
+            deadline: now.saturating_add(wait),
             seen: 0,
             kind: Kind::TapHold { tap, hold, interrupt, press_taps },
         });
@@ -144,9 +144,18 @@ impl Engine {
     pub(super) fn bypasses_queue(&self, key: Key) -> bool {
         match &self.pending {
             Some(p) if matches!(p.kind, Kind::TapHold { .. }) => {
-                key != p.key && !self.queue.has_down(key, self.queue.len())
+                !self.releases_pending(p, key) && !self.queue.has_down(key, self.queue.len())
             }
             _ => false,
+        }
+    }
+
+    /// Whether releasing `key` releases the pending slot: its own key, or for a chord's slot,
+    /// any of the chord's keys (the chord ends when its keys start going up).
+    fn releases_pending(&self, p: &Pending, key: Key) -> bool {
+        match (p.slot as usize).checked_sub(KEY_CNT) {
+            None => key.index() == p.slot as usize,
+            Some(i) => self.held[key.index()] == Held::Chorded(i as u8),
         }
     }
 
@@ -208,7 +217,7 @@ impl Engine {
         let e = self.queue.get(idx);
         match p.kind {
             Kind::TapHold { tap, hold, interrupt, press_taps } => {
-                if (e.key == p.key && !e.down) || (press_taps && e.down) {
+                if (!e.down && self.releases_pending(&p, e.key)) || (press_taps && e.down) {
                     // Released before its time; or, for `timeout()`, another key struck.
                     Some(Resolution::Apply(tap, e.time))
                 } else if interrupt && !e.down && self.queue.has_down(e.key, idx) {

@@ -16,6 +16,12 @@ use crate::keys::Key;
 /// Profiles larger than this are refused (a keyboard's profile is a few KiB).
 pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
 
+/// At most this many problems are reported per file; checking stops there.
+const MAX_DIAGNOSTICS: usize = 100;
+
+/// At most this many sections (layers) per profile; keyd allows fewer.
+const MAX_LAYERS: usize = 250;
+
 /// The `[global]` settings keymapd accepts (keyd's, plus `allow_commands`).
 const SETTINGS: &[&str] = &[
     "overload_tap_timeout",
@@ -54,11 +60,33 @@ struct Diags<'a> {
 
 impl Diags<'_> {
     fn at(&mut self, offset: usize, severity: Severity, message: String) {
+        if self.full() {
+            return;
+        }
+        // Messages quote the file; its control characters must not reach terminals and logs.
+        let message = if message.chars().any(char::is_control) {
+            message
+                .chars()
+                .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                .collect()
+        } else {
+            message
+        };
+        if self.list.len() + 1 == MAX_DIAGNOSTICS {
+            let (line, col) = line_col(self.text, offset);
+            let message = format!("{message} (and more errors: only the first {MAX_DIAGNOSTICS} are shown)");
+            self.list.push(Diagnostic { path: self.path.to_owned(), line, col, severity, message });
+            return;
+        }
         let (line, col) = line_col(self.text, offset);
         self.list.push(Diagnostic { path: self.path.to_owned(), line, col, severity, message });
     }
     fn error(&mut self, offset: usize, message: impl Into<String>) {
         self.at(offset, Severity::Error, message.into());
+    }
+    /// Enough errors to stop: a file this broken is not worth checking (or slowing) further.
+    fn full(&self) -> bool {
+        self.list.len() >= MAX_DIAGNOSTICS
     }
     fn has_errors(&self) -> bool {
         self.list.iter().any(|d| d.severity == Severity::Error)
@@ -193,6 +221,10 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
             d.error(offset, format!("layer `{}` is defined twice (also at {l}:{c})", section.name));
             layer_of.push(None);
             continue;
+        }
+        if keymap.layers().len() >= MAX_LAYERS {
+            d.error(offset, format!("too many layers: a profile has at most {MAX_LAYERS} sections"));
+            break;
         }
         seen.insert(section.name, offset);
         let builtin = keymap.layer_id(section.name).filter(|&id| id != 0 && id as usize <= 5);
@@ -427,6 +459,9 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
     let mut bound: HashMap<Key, (usize, &str, bool)> = HashMap::new();
     let mut chords: Vec<(Vec<Key>, usize, &str)> = Vec::new();
     for (key, value) in table.iter() {
+        if d.full() {
+            return;
+        }
         let name: &str = key.get_ref();
         let at = key.span().start;
         let DeValue::String(expr_text) = value.get_ref() else {
