@@ -306,6 +306,7 @@ pub struct Keymap {
     actions: Vec<Action>,
     macros: Vec<Box<[MacroOp]>>,
     commands: Vec<String>,
+    has_chords: bool,
     pub settings: Settings,
 }
 
@@ -326,6 +327,7 @@ impl Keymap {
             actions: Vec::new(),
             macros: Vec::new(),
             commands: Vec::new(),
+            has_chords: false,
             settings: Settings::default(),
         }
     }
@@ -375,11 +377,13 @@ impl Keymap {
     /// Adds a chord binding to a layer.
     pub fn add_chord(&mut self, layer: LayerId, chord: Chord) {
         self.layers[layer as usize].chords.push(chord);
+        self.has_chords = true;
     }
 
     /// Whether any layer binds a chord.
+    #[inline]
     pub fn has_chords(&self) -> bool {
-        self.layers.iter().any(|l| !l.chords.is_empty())
+        self.has_chords
     }
 
     /// Stores a nested action; `None` when the table is full (65536 entries).
