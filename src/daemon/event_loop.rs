@@ -14,63 +14,62 @@ use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::merger::Merger;
-use crate::profile::{Match, ProfileSet};
+use crate::profile::ProfileSet;
 
 use super::devices::{self, Node};
 use super::frame::Frame;
-use super::keyboard::{GrabResult, Keyboard};
-use super::reload::{self, Plan};
+use super::keyboard::Keyboard;
 use super::sys::{self, input_event, TimerFd};
 use super::uinput::VirtualKeyboard;
-use super::{explain_open, load_profiles, watch_dir, Error};
+use super::{load_profiles, watch_dir, Error};
 
 const SIGNALS: Token = Token(0);
 const UDEV: Token = Token(1);
 const WAKER: Token = Token(2);
 const TIMER: Token = Token(3);
 const UINPUT: Token = Token(4);
-const DEV_BASE: usize = 16;
+pub(super) const DEV_BASE: usize = 16;
 
 /// How long the profile directory must be quiet before a reload (editors write in steps).
-const DEBOUNCE: Duration = Duration::from_millis(100);
+pub(super) const DEBOUNCE: Duration = Duration::from_millis(100);
 /// How long the virtual keyboard stays after the final releases (see `Daemon::shutdown`).
 const EXIT_LINGER: Duration = Duration::from_millis(200);
 /// Grab retries while another program holds a keyboard: 0.1 s, doubling, this many times.
-const BUSY_BACKOFF: Duration = Duration::from_millis(100);
-const BUSY_TRIES: u32 = 7;
+pub(super) const BUSY_BACKOFF: Duration = Duration::from_millis(100);
+pub(super) const BUSY_TRIES: u32 = 7;
 
 /// An event node the daemon has seen (claimed or not), for re-matching on reload.
-struct Known {
-    node: Node,
+pub(super) struct Known {
+    pub(super) node: Node,
     /// `None` if it could not be opened.
-    info: Option<crate::profile::DeviceInfo>,
+    pub(super) info: Option<crate::profile::DeviceInfo>,
 }
 
-struct Daemon {
-    poll: Poll,
-    config: PathBuf,
-    set: ProfileSet,
-    out: VirtualKeyboard,
-    merger: Merger,
+pub(super) struct Daemon {
+    pub(super) poll: Poll,
+    pub(super) config: PathBuf,
+    pub(super) set: ProfileSet,
+    pub(super) out: VirtualKeyboard,
+    pub(super) merger: Merger,
     /// Output not tied to one keyboard's frame (shutdown).
-    frame: Frame,
-    known: Vec<Known>,
-    kbs: Vec<Option<Keyboard>>,
+    pub(super) frame: Frame,
+    pub(super) known: Vec<Known>,
+    pub(super) kbs: Vec<Option<Keyboard>>,
     /// LED state the desktop last wrote to the virtual keyboard, by LED code.
-    leds: [bool; 5],
-    timer: TimerFd,
-    debounce: Option<Duration>,
-    monitor: Option<udev::MonitorSocket>,
-    notes: mpsc::Receiver<notify::Result<notify::Event>>,
-    buf: Box<[input_event; 64]>,
+    pub(super) leds: [bool; 5],
+    pub(super) timer: TimerFd,
+    pub(super) debounce: Option<Duration>,
+    pub(super) monitor: Option<udev::MonitorSocket>,
+    pub(super) notes: mpsc::Receiver<notify::Result<notify::Event>>,
+    pub(super) buf: Box<[input_event; 64]>,
     /// Grabbed keyboards with input to read (see `Daemon::pump`).
-    ready: Vec<usize>,
+    pub(super) ready: Vec<usize>,
     /// Running `command(…)` children, reaped on SIGCHLD.
-    children: Vec<(String, std::process::Child)>,
-    exit: Option<Result<(), Error>>,
+    pub(super) children: Vec<(String, std::process::Child)>,
+    pub(super) exit: Option<Result<(), Error>>,
 }
 
-fn notify_systemd(states: &[NotifyState]) {
+pub(super) fn notify_systemd(states: &[NotifyState]) {
     if let Err(e) = sd_notify::notify(false, states) {
         log::debug!("sd_notify: {e}");
     }
@@ -226,7 +225,7 @@ impl Daemon {
 
     /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
     /// daemon's user, without waiting for them; SIGCHLD reaps them.
-    fn run_commands(&mut self) {
+    pub(super) fn run_commands(&mut self) {
         for kb in self.kbs.iter_mut().flatten() {
             let Some(cmds) = kb.frame.take_commands() else { continue };
             for cmd in cmds {
@@ -258,7 +257,7 @@ impl Daemon {
     }
 
     /// Releases every output key, then ungrabs every keyboard.
-    fn shutdown(&mut self) {
+    pub(super) fn shutdown(&mut self) {
         for kb in self.kbs.iter_mut().flatten() {
             self.out.write(&mut kb.frame);
         }
@@ -273,166 +272,6 @@ impl Daemon {
         std::thread::sleep(EXIT_LINGER);
     }
 
-    fn on_udev(&mut self) {
-        let Some(monitor) = &self.monitor else { return };
-        let mut changes = Vec::new();
-        for ev in monitor.iter() {
-            let dev = ev.device();
-            if !dev.sysname().to_string_lossy().starts_with("event") {
-                continue;
-            }
-            let syspath = dev.syspath().to_path_buf();
-            match ev.event_type() {
-                udev::EventType::Add => {
-                    if let Some(devnode) = dev.devnode() {
-                        changes.push((true, Node { devnode: devnode.to_path_buf(), syspath }));
-                    }
-                }
-                udev::EventType::Remove => {
-                    let devnode = dev.devnode().map(Path::to_path_buf).unwrap_or_default();
-                    changes.push((false, Node { devnode, syspath }));
-                }
-                _ => {}
-            }
-        }
-        for (add, node) in changes {
-            if add {
-                self.add(node);
-            } else {
-                self.remove(&node.syspath);
-            }
-        }
-    }
-
-    /// A new event node: open it, match it, log the decision, claim it if a profile does.
-    fn add(&mut self, node: Node) {
-        if node.belongs_to(self.out.syspath()) {
-            log::debug!("{} is keymapd's own virtual keyboard: never grabbed", node.devnode.display());
-            return;
-        }
-        if let Some(k) = self.known.iter().find(|k| k.node.syspath == node.syspath) {
-            if k.node.devnode == node.devnode {
-                return; // seen at enumeration and again from the monitor
-            }
-        }
-        self.remove(&node.syspath);
-        let dev = match devices::open(&node.devnode) {
-            Ok(d) => d,
-            Err(e) => {
-                log::warn!("{}", explain_open(&node.devnode, &e));
-                self.known.push(Known { node, info: None });
-                return;
-            }
-        };
-        let info = devices::info(&dev);
-        self.known.push(Known { node: node.clone(), info: Some(info.clone()) });
-        match self.set.match_device(&info) {
-            Match::Claimed { profile, .. } => {
-                let p = &self.set.profiles[profile];
-                log::info!("match {} -> {}", devices::label(&info), p.name);
-                let (name, keymap) = (p.name.clone(), p.keymap.clone());
-                self.claim(node, dev, info, name, keymap);
-            }
-            Match::Unclaimed(why) => log::info!("ignore {} ({why})", devices::label(&info)),
-        }
-    }
-
-    fn claim(
-        &mut self,
-        node: Node,
-        dev: evdev::raw_stream::RawDevice,
-        info: crate::profile::DeviceInfo,
-        profile: String,
-        keymap: Arc<crate::keymap::Keymap>,
-    ) {
-        let devnode = node.devnode.clone();
-        let kb = match Keyboard::new(node, dev, info, profile, keymap) {
-            Ok(kb) => kb,
-            Err(e) => {
-                log::warn!("{}: {e}", devnode.display());
-                return;
-            }
-        };
-        let slot = match self.kbs.iter().position(Option::is_none) {
-            Some(i) => i,
-            None => {
-                self.kbs.push(None);
-                self.kbs.len() - 1
-            }
-        };
-        if let Err(e) =
-            self.poll.registry().register(&mut SourceFd(&kb.fd()), Token(DEV_BASE + slot), Interest::READABLE)
-        {
-            log::warn!("{}: cannot watch it: {e}", kb.label);
-            return;
-        }
-        self.kbs[slot] = Some(kb);
-        self.try_grab(slot);
-    }
-
-    fn try_grab(&mut self, slot: usize) {
-        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
-        match kb.try_grab(&mut self.buf[..], &mut self.merger) {
-            GrabResult::Grabbed => {
-                kb.retry_at = None;
-                kb.busy_tries = 0;
-                kb.set_leds(&self.leds);
-                log::info!("grabbed {} ({})", kb.label, kb.node.devnode.display());
-            }
-            GrabResult::Waiting => {}
-            GrabResult::Busy => {
-                // Someone else holds a grab (often only for a moment): back off on the timerfd,
-                // 0.1 s doubling up to ~13 s in all, then give up with a clear message.
-                kb.busy_tries += 1;
-                if kb.busy_tries > BUSY_TRIES {
-                    log::error!(
-                        "cannot grab {} ({}): another program (keyd, another keymapd, …) holds it; giving up",
-                        kb.label,
-                        kb.node.devnode.display()
-                    );
-                    self.drop_slot(slot, None);
-                } else {
-                    log::debug!("{} is grabbed by another program; trying again", kb.label);
-                    kb.retry_at = Some(sys::monotonic_now() + BUSY_BACKOFF * (1 << (kb.busy_tries - 1)));
-                }
-            }
-            GrabResult::Failed(why) => {
-                log::error!("{why}");
-                self.drop_slot(slot, None);
-            }
-        }
-    }
-
-    /// Stops handling the keyboard in `slot`: its keys are released on the output at once.
-    fn drop_slot(&mut self, slot: usize, why: Option<&str>) {
-        let Some(mut kb) = self.kbs.get_mut(slot).and_then(Option::take) else { return };
-        let _ = self.poll.registry().deregister(&mut SourceFd(&kb.fd()));
-        kb.release_and_ungrab(&mut self.merger, &self.out);
-        if let Some(why) = why {
-            log::info!("{why} {} ({})", kb.label, kb.node.devnode.display());
-        }
-    }
-
-    fn remove(&mut self, syspath: &Path) {
-        if let Some(slot) =
-            self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node.syspath == syspath))
-        {
-            self.drop_slot(slot, Some("removed"));
-            if !self.kbs.iter().any(Option::is_some) {
-                log::info!("no claimed keyboard left");
-            }
-        }
-        self.known.retain(|k| k.node.syspath != syspath);
-    }
-
-    fn warn_if_idle(&self) {
-        if !self.kbs.iter().any(Option::is_some) {
-            log::warn!(
-                "no keyboard matched any profile: keymapd runs but remaps nothing; `keymapd list` shows the devices and their IDs for a profile's `ids`"
-            );
-        }
-    }
-
     fn on_device(&mut self, slot: usize) {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
         if !kb.is_grabbed() {
@@ -445,7 +284,7 @@ impl Daemon {
     /// Feeds the input of every readable keyboard, frame by frame in timestamp order across
     /// keyboards (a chord typed on two keyboards within one wakeup keeps its order), reading
     /// each until it would block (the fds are edge-triggered).
-    fn pump(&mut self) {
+    pub(super) fn pump(&mut self) {
         let mut current: Option<usize> = None;
         loop {
             let mut i = 0;
@@ -567,7 +406,7 @@ impl Daemon {
         }
     }
 
-    fn rearm(&mut self) {
+    pub(super) fn rearm(&mut self) {
         let next = self
             .kbs
             .iter()
@@ -579,105 +418,6 @@ impl Daemon {
         if let Err(e) = self.timer.set(next) {
             log::error!("arming the timerfd: {e}");
         }
-    }
-
-    fn on_notes(&mut self) {
-        let mut relevant = false;
-        while let Ok(note) = self.notes.try_recv() {
-            match note {
-                Ok(ev) => relevant |= self.is_profile_change(&ev),
-                Err(e) => log::warn!("watching the profile directory: {e}"),
-            }
-        }
-        if relevant {
-            self.debounce = Some(sys::monotonic_now() + DEBOUNCE);
-        }
-    }
-
-    fn is_profile_change(&self, ev: &notify::Event) -> bool {
-        if matches!(ev.kind, notify::EventKind::Access(_)) {
-            return false; // our own reads of the profiles
-        }
-        ev.paths.is_empty()
-            || ev.paths.iter().any(|p| p.extension().is_some_and(|x| x == "toml") || p == &self.config)
-    }
-
-    /// Parses and validates the whole new set; if valid, applies it device by device.
-    fn reload(&mut self, why: &str) {
-        let mut states = vec![NotifyState::Reloading];
-        if let Ok(t) = NotifyState::monotonic_usec_now() {
-            states.push(t);
-        }
-        notify_systemd(&states);
-        log::info!("reloading profiles ({why})");
-        let new = match load_profiles(&self.config) {
-            Ok(set) => set,
-            Err(e) => {
-                if !matches!(e, Error::InvalidProfiles(_)) {
-                    log::error!("{e}");
-                }
-                log::error!("reload failed, keeping the previous profiles");
-                notify_systemd(&[NotifyState::Ready]);
-                return;
-            }
-        };
-        for i in 0..self.known.len() {
-            if self.known[i].info.is_none() {
-                // Could not be opened before: try again (permissions may have been fixed).
-                if let Ok(dev) = devices::open(&self.known[i].node.devnode) {
-                    self.known[i].info = Some(devices::info(&dev));
-                }
-            }
-            let Some(info) = self.known[i].info.clone() else { continue };
-            let node = self.known[i].node.clone();
-            let slot =
-                self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node.syspath == node.syspath));
-            let m = new.match_device(&info);
-            let claimed = match &m {
-                Match::Claimed { profile, .. } => Some(&new.profiles[*profile]),
-                Match::Unclaimed(_) => None,
-            };
-            let old = slot.and_then(|s| self.kbs[s].as_ref()).map(|k| &k.keymap);
-            let label = devices::label(&info);
-            match reload::plan(old, claimed.map(|p| &p.keymap)) {
-                Plan::Keep => {
-                    if let (Some(s), Some(p)) = (slot, claimed) {
-                        if let Some(kb) = self.kbs[s].as_mut() {
-                            kb.profile = p.name.clone();
-                        }
-                    }
-                }
-                Plan::Grab(keymap) => {
-                    let Some(p) = claimed else { continue };
-                    match devices::open(&node.devnode) {
-                        Ok(dev) => {
-                            log::info!("match {label} -> {}", p.name);
-                            self.claim(node, dev, info, p.name.clone(), keymap);
-                        }
-                        Err(e) => log::warn!("{}", explain_open(&node.devnode, &e)),
-                    }
-                }
-                Plan::Ungrab => {
-                    if let (Some(s), Match::Unclaimed(reason)) = (slot, &m) {
-                        log::info!("ignore {label} ({reason})");
-                        self.drop_slot(s, Some("released"));
-                    }
-                }
-                Plan::SetKeymap(keymap) => {
-                    let (Some(s), Some(p)) = (slot, claimed) else { continue };
-                    if let Some(kb) = self.kbs[s].as_mut() {
-                        log::info!("match {label} -> {} (mapping changed)", p.name);
-                        kb.profile = p.name.clone();
-                        kb.set_keymap(keymap, &mut self.merger, &self.out);
-                    }
-                }
-            }
-        }
-        let n = new.profiles.len();
-        self.set = new;
-        log::info!("reloaded {n} profiles");
-        self.warn_if_idle();
-        notify_systemd(&[NotifyState::Ready]);
     }
 }
 

@@ -4,11 +4,13 @@
 mod devices;
 mod event_loop;
 mod frame;
+mod hotplug;
 mod keyboard;
 mod keystate;
 mod list;
 mod live;
 mod reload;
+mod swap;
 mod sys;
 mod uinput;
 
