@@ -285,3 +285,9 @@ fn layouts_and_setlayout() {
     // setlayout clears toggled layers, as keyd does.
     assert_eq!(sim(LAYOUT, "f3 down, f3 up, f2 down, f2 up, s down, s up"), "o down, o up");
 }
+
+#[test]
+fn oneshotk_expires_like_a_oneshot() {
+    assert_eq!(sim(P, "f6 down, f6 up, 499ms, h down, h up"), "esc down, esc up, left down, left up");
+    assert_eq!(sim(P, "f6 down, f6 up, 500ms, h down, h up"), "esc down, esc up, h down, h up");
+}

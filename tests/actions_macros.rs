@@ -160,3 +160,20 @@ fn tick_always_moves_past_now() {
     assert!(e.is_idle());
     assert_eq!(e.next_deadline(), None);
 }
+
+#[test]
+fn clear_stops_a_repeating_macro_and_release_all_stops_playback() {
+    let p = M.replace("[main]", "[main]\nf8 = \"clear()\"");
+    // clear() is a key event anyway: the repetition stops.
+    assert_eq!(sim(&p, "f2 down, 100ms, f8 down, f8 up, 500ms, f2 up"), "x down, x up");
+    let prof = common::profile(M);
+    let mut e = Engine::new(Arc::clone(&prof.keymap));
+    let mut out: Vec<KeyEvent> = Vec::new();
+    e.process(KeyEvent::down(Key::F5), Duration::ZERO, &mut out);
+    assert_eq!(e.next_deadline(), Some(Duration::from_millis(100)));
+    e.release_all(&mut out);
+    assert!(e.is_idle());
+    assert_eq!(e.next_deadline(), None, "a macro waiting to go on is forgotten");
+    e.tick(Duration::from_millis(500), &mut out);
+    assert_eq!(out.iter().map(|e| e.to_string()).collect::<Vec<_>>(), ["a down", "a up"]);
+}

@@ -200,3 +200,23 @@ fn timeout_can_start_an_overload() {
         "leftmeta down, pageup down, pageup up, leftmeta up"
     );
 }
+
+#[test]
+fn overloadt_and_timeout_nest_macros_and_layer_actions() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"overloadt(nav, macro(x y), 200)\"\nf2 = \"timeout(toggle(nav), 200, oneshot(shift))\"\n\
+             [nav]\nh = \"left\"\n";
+    assert_eq!(sim(p, "f1 down, 199ms, f1 up"), "x down, x up, y down, y up");
+    assert_eq!(sim(p, "f1 down, 200ms, h down, h up, f1 up"), "left down, left up");
+    // Tapped: toggles nav; held alone: a oneshot shift for the next key.
+    assert_eq!(sim(p, "f2 down, f2 up, h down, h up"), "left down, left up");
+    assert_eq!(
+        sim(p, "f2 down, 200ms, f2 up, h down, h up, h down, h up"),
+        "leftshift down, h down, h up, leftshift up, h down, h up"
+    );
+    // A control already down (either one) makes the guard unnecessary.
+    let g = "ids = [\"*\"]\n[main]\nleftmeta = \"overload(meta, esc)\"\n";
+    assert_eq!(
+        sim(g, "rightctrl down, leftmeta down, leftmeta up, rightctrl up"),
+        "rightcontrol down, leftmeta down, leftmeta up, esc down, esc up, rightcontrol up"
+    );
+}

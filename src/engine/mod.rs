@@ -716,6 +716,7 @@ impl Engine {
                     && self.last_output == Some(key)
                     && self.out[key.index()] == 1
                     && self.out[Key::LEFTCTRL.index()] == 0
+                    && self.out[Key::RIGHTCTRL.index()] == 0
                 {
                     self.out_press(Key::LEFTCTRL, out);
                     self.out_release(key, out);
