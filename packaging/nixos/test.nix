@@ -24,9 +24,10 @@ in
 
   nodes.machine = {
     imports = [ module ];
+    # QEMU's keys then come only from its i8042 (AT) keyboard, which laptop:kb claims.
+    virtualisation.qemu.virtioKeyboard = false;
     services.keymapd = {
       enable = true;
-      # QEMU's keyboard is an AT keyboard on the i8042 controller: laptop:kb.
       keyboards.laptop_keyboard = {
         ids = [ "laptop:kb" ];
         settings.main = swapAB;

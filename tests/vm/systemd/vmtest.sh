@@ -83,6 +83,12 @@ unprivileged() {
 uinput_ready() {
 	[ -d /sys/module/uinput ] || { echo "uinput module not loaded"; return 1; }
 	systemctl is-active --quiet systemd-modules-load.service || { echo "systemd-modules-load failed"; return 1; }
+	if ! journalctl -b -t systemd-modules-load --no-pager -o cat | grep "Inserted module 'uinput'"; then
+		journalctl -b --no-pager -o short-monotonic | grep -i 'modules-load\|uinput' | head -n 20
+		ls -l /usr/local/lib/modules-load.d /etc/modules-load.d /usr/lib/modules-load.d
+		echo "uinput was not loaded by systemd-modules-load (modules-load.d/keymapd.conf)"
+		return 1
+	fi
 	stat -c '%U:%G %a %n' /dev/uinput
 	[ "$(stat -c '%U:%G %a' /dev/uinput)" = "root:uinput 660" ]
 }
