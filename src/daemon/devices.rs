@@ -9,6 +9,8 @@ use evdev::{AbsoluteAxisCode, KeyCode, RelativeAxisCode};
 
 use crate::profile::DeviceInfo;
 
+use super::uinput;
+
 /// One `/dev/input/eventN` node and its sysfs path (`…/inputM/eventN`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -108,6 +110,12 @@ pub fn info(dev: &RawDevice) -> DeviceInfo {
         is_keyboard,
         is_pointer,
     }
+}
+
+/// Whether the device is a keymapd virtual keyboard by its IDs (bus, vendor, product). The
+/// daemon knows its own by sysfs path; this only keeps it off another instance's.
+pub fn is_keymapd_output(info: &DeviceInfo) -> bool {
+    info.bustype == uinput::BUSTYPE && info.vendor == uinput::VENDOR && info.product == uinput::PRODUCT
 }
 
 /// `vvvv:pppp name`, the way every log line names a device.

@@ -70,6 +70,11 @@ impl Daemon {
             }
         };
         let info = devices::info(&dev);
+        if devices::is_keymapd_output(&info) {
+            // Another keymapd's output: grabbing it would chain (or loop) two daemons.
+            log::info!("ignore {} (the virtual keyboard of another keymapd)", devices::label(&info));
+            return;
+        }
         self.known.push(Known { node: node.clone(), info: Some(info.clone()) });
         match self.set.match_device(&info) {
             Match::Claimed { profile, .. } => {
@@ -125,6 +130,7 @@ impl Daemon {
                 log::info!("grabbed {} ({})", kb.label, kb.node.devnode.display());
             }
             GrabResult::Waiting => {}
+            GrabResult::Gone => self.drop_slot(slot, Some("removed")),
             GrabResult::Busy => {
                 // Someone else holds a grab (often only for a moment): back off on the timerfd,
                 // 0.1 s doubling up to ~13 s in all, then give up with a clear message.

@@ -32,6 +32,8 @@ pub enum GrabState {
 pub enum GrabResult {
     Grabbed,
     Waiting,
+    /// The device went away (ENODEV).
+    Gone,
     /// Another program holds a grab on it (EBUSY): try again later.
     Busy,
     /// The device is gone or cannot be grabbed; drop it (the message says why).
@@ -133,6 +135,7 @@ impl Keyboard {
             match sys::read_events(self.fd(), buf) {
                 Ok(0) => break,
                 Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::ENODEV) => return GrabResult::Gone,
                 Err(e) => return GrabResult::Failed(format!("reading {}: {e}", self.node.devnode.display())),
             }
         }

@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::profile::{DeviceInfo, Match, ProfileSet};
 
 use super::devices;
-use super::uinput;
 use super::{explain_open, load_profiles, Error};
 
 pub fn list(config: &Path) -> Result<(), Error> {
@@ -98,12 +97,8 @@ fn short(e: &std::io::Error) -> String {
 /// Which profile claims the device, or why none does.
 fn claim(set: &ProfileSet, info: &DeviceInfo) -> String {
     // Display only: the daemon itself recognises its device by sysfs path, never by name.
-    if info.name == uinput::NAME
-        && info.bustype == uinput::BUSTYPE
-        && info.vendor == uinput::VENDOR
-        && info.product == uinput::PRODUCT
-    {
-        return "keymapd's own virtual keyboard (never grabbed)".into();
+    if devices::is_keymapd_output(info) {
+        return "a keymapd virtual keyboard (never grabbed)".into();
     }
     match set.match_device(info) {
         Match::Claimed { profile, selector } => format!("{} (via {selector})", set.profiles[profile].name),
