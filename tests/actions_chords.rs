@@ -98,3 +98,11 @@ fn a_chord_can_be_a_tap_hold_key() {
     assert_eq!(sim(p, "d down, f down, 299ms, f up, d up"), "x down, x up");
     assert_eq!(sim(p, "d down, f down, 300ms, f up, d up"), "y down, y up");
 }
+
+#[test]
+fn a_key_released_and_pressed_again_while_a_chord_waits_is_not_lost() {
+    assert_eq!(
+        sim(C, "x down, j down, x up, x down, x up, 50ms, j up"),
+        "x down, j down, x up, x down, x up, j up"
+    );
+}

@@ -312,7 +312,9 @@ impl Engine {
             self.handle(ev.key, down, now, false, out);
             return;
         }
-        if down && (self.held[ev.key.index()] != Held::No || self.queue.is_down(ev.key)) {
+        // Is the key down as far as the engine will know once the queue is replayed?
+        let is_down = self.queue.last_of(ev.key).unwrap_or(self.held[ev.key.index()] != Held::No);
+        if down && is_down {
             return; // a second press without a release: ignored, as below
         }
         if !down && self.bypasses_queue(ev.key) {

@@ -69,9 +69,9 @@ impl Queue {
             e.down && e.key == key
         })
     }
-    /// Whether the last queued event of `key` is a press.
-    pub fn is_down(&self, key: Key) -> bool {
-        (0..self.len).rev().map(|i| self.get(i)).find(|e| e.key == key).is_some_and(|e| e.down)
+    /// Whether the last queued event of `key` is a press; `None` if none is queued.
+    pub fn last_of(&self, key: Key) -> Option<bool> {
+        (0..self.len).rev().map(|i| self.get(i)).find(|e| e.key == key).map(|e| e.down)
     }
     pub fn mark_no_chord(&mut self) {
         for i in 0..self.len {
