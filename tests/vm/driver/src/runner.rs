@@ -44,6 +44,8 @@ pub struct Scenario {
     run_groups: Vec<i32>,
     /// Logs of daemons this scenario started (checked for panics at the end).
     daemon_logs: Vec<PathBuf>,
+    backgrounds: usize,
+    background_logs: Vec<PathBuf>,
     /// `daemon attach`: the virtual keyboard belongs to a keymapd someone else runs.
     external: bool,
 }
@@ -73,6 +75,8 @@ impl Scenario {
             last_run: None,
             run_groups: Vec::new(),
             daemon_logs: Vec::new(),
+            backgrounds: 0,
+            background_logs: Vec::new(),
             external: false,
         })
     }
@@ -101,6 +105,13 @@ impl Scenario {
             out.push(format!("daemon: {}", d.argv));
             out.push("daemon log (last 40 lines):".into());
             out.extend(d.log_tail(40).into_iter().map(|l| format!("  | {l}")));
+        }
+        for log in &self.background_logs {
+            let text =
+                std::fs::read(log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            out.push(format!("{} (last 20 lines):", log.display()));
+            out.extend(lines[lines.len().saturating_sub(20)..].iter().map(|l| format!("  | {l}")));
         }
         if let Some(r) = &self.last_run {
             out.push(format!("last run: {} -> exit {}", r.argv, r.code));
@@ -476,6 +487,62 @@ impl Scenario {
                 self.last_run = None;
                 self.last_run = Some(self.run_cmd(&argv, user.as_ref(), *ms)?);
                 Ok(())
+            }
+            Cmd::Background { argv } => {
+                let argv = argv.iter().map(|a| self.subst(a)).collect::<R<Vec<_>>>()?;
+                self.backgrounds += 1;
+                let log = self.dir.join(format!("background-{}.log", self.backgrounds));
+                let out =
+                    std::fs::File::create(&log).map_err(|e| format!("create {}: {e}", log.display()))?;
+                let err = out.try_clone().map_err(|e| e.to_string())?;
+                let mut cmd = Command::new(&argv[0]);
+                cmd.args(&argv[1..])
+                    .current_dir(&self.dir)
+                    .stdin(Stdio::null())
+                    .stdout(out)
+                    .stderr(err)
+                    .env("KEYMAPD_CONFIG", &self.conf)
+                    .env("RUST_BACKTRACE", "1");
+                for (k, v) in &self.env {
+                    cmd.env(k, v);
+                }
+                {
+                    use std::os::unix::process::CommandExt;
+                    cmd.process_group(0);
+                }
+                let child = cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", argv.join(" ")))?;
+                self.run_groups.push(child.id() as i32);
+                self.background_logs.push(log);
+                Ok(())
+            }
+            Cmd::ExpectFile { path, text, ms, negate } => {
+                let p = self.path_in(&self.dir.clone(), path)?;
+                let deadline = Instant::now() + Duration::from_millis(*ms);
+                loop {
+                    let content = std::fs::read(&p).map(|b| String::from_utf8_lossy(&b).into_owned());
+                    let has = content.as_ref().is_ok_and(|c| c.contains(text.as_str()));
+                    if *negate {
+                        return if has {
+                            Err(format!("{} contains \"{text}\"", p.display()))
+                        } else {
+                            Ok(())
+                        };
+                    }
+                    if has {
+                        return Ok(());
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(match content {
+                            Err(e) => format!("{}: {e} (waited {ms} ms for \"{text}\")", p.display()),
+                            Ok(c) => format!(
+                                "{} has no \"{text}\" within {ms} ms; it has: {}",
+                                p.display(),
+                                first_lines(&c, 5)
+                            ),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
             }
             Cmd::ExpectExit(code) => {
                 let r = self.last_run()?;

@@ -148,6 +148,15 @@ pub enum Cmd {
         argv: Vec<String>,
         ms: u64,
     },
+    Background {
+        argv: Vec<String>,
+    },
+    ExpectFile {
+        path: String,
+        text: String,
+        ms: u64,
+        negate: bool,
+    },
     ExpectExit(i32),
     ExpectOutput {
         stderr: bool,
@@ -571,6 +580,30 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
                 return Err("missing command".into());
             }
             Cmd::Run { user, argv: rest.to_vec(), ms }
+        }
+        "background" => {
+            if a.len() < 2 {
+                return Err("missing command".into());
+            }
+            Cmd::Background { argv: a[1..].to_vec() }
+        }
+        "expect-file" => {
+            no_more(a, 4)?;
+            Cmd::ExpectFile {
+                path: need(a, 1, "path")?.to_string(),
+                text: need(a, 2, "text")?.to_string(),
+                ms: opt_ms(a, 3, 5000)?,
+                negate: false,
+            }
+        }
+        "expect-no-file-text" => {
+            no_more(a, 3)?;
+            Cmd::ExpectFile {
+                path: need(a, 1, "path")?.to_string(),
+                text: need(a, 2, "text")?.to_string(),
+                ms: 0,
+                negate: true,
+            }
         }
         "expect-exit" => {
             no_more(a, 2)?;
