@@ -91,16 +91,13 @@ const BTN_TOUCH: u16 = 0x14a;
 pub fn info(dev: &RawDevice) -> DeviceInfo {
     let id = dev.input_id();
     let keys = dev.supported_keys();
-    let has = |code: u16| keys.is_some_and(|k| k.contains(KeyCode(code)));
-    // A typing keyboard, close to udev's ID_INPUT_KEYBOARD: every key from escape through the
-    // digits and the first two letter rows (codes 1..=31), plus the bottom row's z and space.
-    let is_keyboard = (1..=31).all(has) && has(KEY_A) && has(KEY_Z) && has(KEY_SPACE);
     let rel = dev.supported_relative_axes();
     let has_rel = |a: RelativeAxisCode| rel.is_some_and(|r| r.contains(a));
-    let abs_x = dev.supported_absolute_axes().is_some_and(|a| a.contains(AbsoluteAxisCode::ABS_X));
-    let is_pointer = (has_rel(RelativeAxisCode::REL_X) && has_rel(RelativeAxisCode::REL_Y))
-        || has(BTN_MOUSE)
-        || (abs_x && has(BTN_TOUCH));
+    let (is_keyboard, is_pointer) = classify(
+        |code| keys.is_some_and(|k| k.contains(KeyCode(code))),
+        has_rel(RelativeAxisCode::REL_X) && has_rel(RelativeAxisCode::REL_Y),
+        dev.supported_absolute_axes().is_some_and(|a| a.contains(AbsoluteAxisCode::ABS_X)),
+    );
     DeviceInfo {
         name: dev.name().unwrap_or("").to_owned(),
         vendor: id.vendor(),
@@ -110,6 +107,17 @@ pub fn info(dev: &RawDevice) -> DeviceInfo {
         is_keyboard,
         is_pointer,
     }
+}
+
+/// (is a typing keyboard, is a pointer) from a device's capabilities.
+pub fn classify(has: impl Fn(u16) -> bool, rel_xy: bool, abs_x: bool) -> (bool, bool) {
+    // A typing keyboard, close to udev's ID_INPUT_KEYBOARD: every key from escape through the
+    // digits and the first two letter rows (codes 1..=31), plus the bottom row's z and space.
+    let is_keyboard = (1..=31).all(&has) && has(KEY_A) && has(KEY_Z) && has(KEY_SPACE);
+    // Moves a pointer: relative X/Y, a mouse button, or an absolute X with touch (touchpads,
+    // touchscreens). Such a device is never claimed, even if it has keys as well.
+    let is_pointer = rel_xy || has(BTN_MOUSE) || (abs_x && has(BTN_TOUCH));
+    (is_keyboard, is_pointer)
 }
 
 /// Whether the device is a keymapd virtual keyboard by its IDs (bus, vendor, product). The
@@ -135,6 +143,21 @@ mod tests {
         };
         assert!(n.belongs_to(Path::new("/sys/devices/virtual/input/input12")));
         assert!(!n.belongs_to(Path::new("/sys/devices/virtual/input/input1")));
+    }
+
+    #[test]
+    fn keyboards_mice_and_touchpads_are_told_apart() {
+        let full_keyboard = |c: u16| (1..0x100).contains(&c);
+        assert_eq!(classify(full_keyboard, false, false), (true, false));
+        // A power button or a media-key remote is not a typing keyboard.
+        assert_eq!(classify(|c| c == 116 || c == 113, false, false), (false, false));
+        let mouse = |c: u16| (0x110..0x113).contains(&c);
+        assert_eq!(classify(mouse, true, false), (false, true));
+        // A keyboard with a built-in touchpad in one device is a pointer: left alone.
+        let combo = |c: u16| full_keyboard(c) || c == BTN_TOUCH;
+        assert_eq!(classify(combo, false, true), (true, true));
+        // Keys and ABS_X without touch (a tablet's buttons, a joystick) do not make a pointer.
+        assert_eq!(classify(full_keyboard, false, true), (true, false));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Hot reload: notices profile edits (notify, debounced) and SIGHUP, loads and validates the
 //! whole new set, then applies the reload plan device by device. It never keeps a broken set.
 
+use std::path::Path;
+
 use sd_notify::NotifyState;
 
 use crate::profile::Match;
@@ -16,21 +18,13 @@ impl Daemon {
         let mut relevant = false;
         while let Ok(note) = self.notes.try_recv() {
             match note {
-                Ok(ev) => relevant |= self.is_profile_change(&ev),
+                Ok(ev) => relevant |= is_profile_change(&ev, &self.config),
                 Err(e) => log::warn!("watching the profile directory: {e}"),
             }
         }
         if relevant {
             self.debounce = Some(sys::monotonic_now() + DEBOUNCE);
         }
-    }
-
-    pub(super) fn is_profile_change(&self, ev: &notify::Event) -> bool {
-        if matches!(ev.kind, notify::EventKind::Access(_)) {
-            return false; // our own reads of the profiles
-        }
-        ev.paths.is_empty()
-            || ev.paths.iter().any(|p| p.extension().is_some_and(|x| x == "toml") || p == &self.config)
     }
 
     /// Parses and validates the whole new set; if valid, applies it device by device.
@@ -109,5 +103,57 @@ impl Daemon {
         log::info!("reloaded {n} profiles");
         self.warn_if_idle();
         notify_systemd(&[NotifyState::Ready]);
+    }
+}
+
+/// Whether a notify event in the watched directory is an edit of the profiles: a `*.toml` file
+/// (or the `--config` file itself) created, written, renamed or removed. Reads are not (the
+/// daemon's own reads would reload forever); an event without paths (a rescan) is.
+fn is_profile_change(ev: &notify::Event, config: &Path) -> bool {
+    if matches!(ev.kind, notify::EventKind::Access(_)) {
+        return false;
+    }
+    ev.paths.is_empty() || ev.paths.iter().any(|p| p.extension().is_some_and(|x| x == "toml") || p == config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
+    use notify::{Event, EventKind};
+
+    fn ev(kind: EventKind, path: &str) -> Event {
+        Event::new(kind).add_path(path.into())
+    }
+
+    #[test]
+    fn profile_edits_count_and_reads_and_other_files_do_not() {
+        let dir = Path::new("/etc/keymapd");
+        assert!(is_profile_change(&ev(EventKind::Create(CreateKind::File), "/etc/keymapd/a.toml"), dir));
+        assert!(is_profile_change(
+            &ev(EventKind::Modify(ModifyKind::Name(RenameMode::To)), "/etc/keymapd/a.toml"),
+            dir
+        ));
+        assert!(is_profile_change(
+            &ev(EventKind::Remove(notify::event::RemoveKind::File), "/etc/keymapd/a.toml"),
+            dir
+        ));
+        assert!(!is_profile_change(
+            &ev(EventKind::Access(AccessKind::Open(AccessMode::Any)), "/etc/keymapd/a.toml"),
+            dir
+        ));
+        assert!(!is_profile_change(
+            &ev(EventKind::Create(CreateKind::File), "/etc/keymapd/.a.toml.swp"),
+            dir
+        ));
+        assert!(!is_profile_change(&ev(EventKind::Create(CreateKind::File), "/etc/keymapd/4913"), dir));
+        assert!(is_profile_change(&Event::new(EventKind::Other), dir));
+    }
+
+    #[test]
+    fn a_single_profile_file_counts_whatever_its_name() {
+        let file = Path::new("/home/me/kb.conf");
+        assert!(is_profile_change(&ev(EventKind::Modify(ModifyKind::Any), "/home/me/kb.conf"), file));
+        assert!(!is_profile_change(&ev(EventKind::Modify(ModifyKind::Any), "/home/me/notes.txt"), file));
     }
 }
