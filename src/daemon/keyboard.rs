@@ -305,6 +305,11 @@ impl Keyboard {
 
     /// After SYN_DROPPED: tell the engine the differences between what it was told and the
     /// kernel's key state (EVIOCGKEY), releases first, and write them as one frame.
+    ///
+    /// Done here rather than with evdev's `Device::fetch_events`: on a non-blocking fd (which
+    /// the loop needs) evdev 0.13 takes its pending resync before `read`, and a `read` that
+    /// returns EAGAIN then drops it, losing the synthesized releases. Events queued after the
+    /// drop that the resync already covers are then no-ops (`KeyBits::apply`).
     fn resync(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
         let actual = match self.kernel_keys() {
             Ok(k) => k,

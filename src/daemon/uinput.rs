@@ -48,6 +48,9 @@ impl VirtualKeyboard {
         let raw = fd.as_raw_fd();
         let setup =
             |what: &str, r: io::Result<()>| r.map_err(|e| format!("{UINPUT}: cannot declare {what}: {e}"));
+        // EV_REP: the kernel autorepeats the last key held on this device (250/33 ms until the
+        // desktop sets its own rate), so the daemon forwards no repeats itself (see `Frame`).
+        // EV_LED: the desktop's caps/num/scroll lock writes come back on this fd (`read_leds`).
         for ev in [EV_SYN, EV_KEY, EV_MSC, EV_LED, EV_REP] {
             setup("event types", sys::ioctl_int(raw, sys::UI_SET_EVBIT, ev.into()))?;
         }
