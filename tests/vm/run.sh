@@ -36,13 +36,26 @@ SMP="${KEYMAPD_VM_SMP:-2}"
 MEM="${KEYMAPD_VM_MEM:-1024}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$TARGET_DIR/vm"
-LOG="$OUT/console.log"
+LOG_SHOWN="$OUT/console.log"
 
 # shellcheck source=tests/vm/lib/common.sh
 . "$HERE/lib/common.sh"
 
 mkdir -p "$OUT" "$CACHE"
+# Everything of this run lives in a private directory, so that runs in the same
+# checkout at the same time do not mix their logs; the console log is copied to
+# target/vm/console.log when the run ends (the last run to end wins).
+RUN_DIR="$(mktemp -d "$OUT/run.XXXXXX")"
+LOG="$RUN_DIR/console.log"
+INITRD="$RUN_DIR/initramfs.cpio.gz"
 : >"$LOG"
+finish() {
+	if [ -s "$LOG" ]; then
+		cp "$LOG" "$OUT/.console.log.$$" && mv -f "$OUT/.console.log.$$" "$LOG_SHOWN"
+	fi
+	rm -rf "$RUN_DIR"
+}
+trap finish EXIT
 
 # ---------------------------------------------------------------- scenarios
 SCN_DIR="$HERE/scenarios"
@@ -81,8 +94,8 @@ for b in keymapd keymapd-testbed; do
 done
 
 # ---------------------------------------------------------------- initramfs
-build_initramfs "$OUT/initramfs.cpio.gz"
+build_initramfs "$INITRD"
 
 # ---------------------------------------------------------------- boot
-log "booting $(basename "$VMLINUZ") with ${#SELECTED[@]} scenario(s), timeout ${TIMEOUT} s (console: ${LOG#"$ROOT"/})"
+log "booting $(basename "$VMLINUZ") with ${#SELECTED[@]} scenario(s), timeout ${TIMEOUT} s (console: $(shown_log))"
 boot_and_report

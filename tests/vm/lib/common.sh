@@ -12,7 +12,7 @@ log() { echo "vm: $*" >&2; }
 fail_run() {
 	local reason="$1" passed="${2:-0}" failed="${3:-0}"
 	if [ -s "${LOG:-/dev/null}" ]; then
-		echo "---- last 80 lines of ${LOG#"$ROOT"/} ----"
+		echo "---- last 80 lines of $(shown_log) ----"
 		tail -n 80 "$LOG" | tr -d '\r'
 		echo "----"
 	fi
@@ -22,6 +22,13 @@ fail_run() {
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# Where the console log is kept for people to read (run.sh works on a
+# private copy so that concurrent runs in one checkout do not mix).
+shown_log() {
+	local l="${LOG_SHOWN:-${LOG:-}}"
+	echo "${l#"$ROOT"/}"
+}
 
 udevadm_path() {
 	local p
@@ -149,9 +156,8 @@ copy_with_libs() {
 
 build_initramfs() {
 	local out="$1" work rules r udevadm bb
-	work="$(mktemp -d "${TMPDIR:-/tmp}/keymapd-vm.XXXXXX")"
-	# shellcheck disable=SC2064
-	trap "rm -rf '$work'" EXIT
+	# Inside the run's private directory when there is one (removed on exit).
+	work="$(mktemp -d "${RUN_DIR:-${TMPDIR:-/tmp}}/keymapd-vm.XXXXXX")"
 	INITRD_ROOT="$work/root"
 	mkdir -p "$INITRD_ROOT"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lib64,etc/udev/rules.d,lib/udev/rules.d,lib/systemd,scenarios,profiles,proc,sys,dev,run,tmp,root}
 
@@ -188,7 +194,6 @@ build_initramfs() {
 
 	(cd "$INITRD_ROOT" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out"
 	rm -rf "$work"
-	trap - EXIT
 }
 
 # Boots the VM, follows its console (one line per scenario as they finish),
@@ -203,7 +208,7 @@ boot_and_report() {
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -machine q35 -cpu max -m "$MEM" -smp "$SMP" \
 		-nographic -no-reboot -nic none \
-		-kernel "$VMLINUZ" -initrd "$OUT/initramfs.cpio.gz" \
+		-kernel "$VMLINUZ" -initrd "${INITRD:-$OUT/initramfs.cpio.gz}" \
 		-append "$append" </dev/null 2>&1 |
 		sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78]//g' | tee "$LOG" | follow_console
 	rc=${PIPESTATUS[0]}
