@@ -217,10 +217,27 @@ fn read_script(path: &Path) -> std::io::Result<(String, String)> {
 }
 
 /// `keymapd import-keyd`: exit 0 when every config converted (notes may be printed), else 1.
-fn import_keyd(files: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
+fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
     let mut ok = true;
     let mut stdout = std::io::stdout().lock();
-    for file in files {
+    // A directory (`/etc/keyd`) stands for its `*.conf` files, in name order.
+    let mut files = Vec::new();
+    for p in paths {
+        match std::fs::read_dir(p) {
+            Ok(entries) => {
+                let mut confs: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| f.extension().is_some_and(|x| x == "conf"))
+                    .collect();
+                confs.sort();
+                files.extend(confs);
+            }
+            Err(_) => files.push(p.clone()),
+        }
+    }
+    // Which profile claims each id, to warn about pairs `keymapd check` would refuse.
+    let mut claims: Vec<(String, String)> = Vec::new();
+    for file in &files {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
@@ -247,6 +264,19 @@ fn import_keyd(files: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
             match n.line {
                 0 => eprintln!("{}: note: {}", file.display(), n.message),
                 l => eprintln!("{}:{l}: note: {}", file.display(), n.message),
+            }
+        }
+        if let Ok((profile, _)) = Profile::parse(Path::new("import.toml"), &converted.toml) {
+            for id in profile.ids.iter().filter(|s| !s.exclude) {
+                if let Some((_, other)) = claims.iter().find(|(t, _)| *t == id.text) {
+                    eprintln!(
+                        "{}: note: `{}` is also claimed by {other}.toml; `keymapd check` refuses two profiles \
+                         claiming the same way: narrow one of them",
+                        file.display(),
+                        id.text
+                    );
+                }
+                claims.push((id.text.clone(), converted.name.clone()));
             }
         }
         match out_dir {

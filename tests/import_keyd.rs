@@ -142,3 +142,20 @@ fn a_config_without_ids_fails() {
     assert_eq!(r.status.code(), Some(1));
     assert!(text(&r.stderr).starts_with("/nonexistent/keyd.conf: error: cannot read"));
 }
+
+#[test]
+fn a_directory_stands_for_its_configs_and_ties_are_pointed_out() {
+    let r = keymapd(&["import-keyd", "tests/keyd-examples"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
+    assert_eq!(out.matches("# ==> ").count(), examples().len(), "{out}");
+    assert!(out.starts_with("# ==> capslock-esc.toml <==\n"), "{out}");
+    assert!(
+        text(&r.stderr).contains(
+            "tests/keyd-examples/carousel.conf: note: `*` is also claimed by capslock-esc.toml; `keymapd check` \
+             refuses two profiles claiming the same way: narrow one of them"
+        ),
+        "{}",
+        text(&r.stderr)
+    );
+}
