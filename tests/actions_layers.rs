@@ -291,3 +291,21 @@ fn oneshotk_expires_like_a_oneshot() {
     assert_eq!(sim(P, "f6 down, f6 up, 499ms, h down, h up"), "esc down, esc up, left down, left up");
     assert_eq!(sim(P, "f6 down, f6 up, 500ms, h down, h up"), "esc down, esc up, h down, h up");
 }
+
+#[test]
+fn keyd_manual_examples() {
+    // Example 4: meta+` starts alt-tab switching that lasts as long as meta is held (meta's
+    // release there is guarded: it must not open the launcher).
+    let p = "ids = [\"*\"]\n[meta]\n\"`\" = \"swap(alt_tab, A-tab)\"\n[\"alt_tab:A\"]\ntab = \"A-S-tab\"\n\"`\" = \"A-tab\"\n";
+    assert_eq!(
+        sim(p, "leftmeta down, grave down, grave up, grave down, grave up, tab down, tab up, leftmeta up"),
+        "leftmeta down, leftcontrol down, leftmeta up, leftcontrol up, leftalt down, tab down, tab up, tab down, \
+         tab up, leftshift down, tab down, tab up, leftshift up, leftalt up"
+    );
+    // Example 6: both shifts together are caps lock.
+    let p = "ids = [\"*\"]\n[shift]\nleftshift = \"capslock\"\nrightshift = \"capslock\"\n";
+    assert_eq!(
+        sim(p, "leftshift down, rightshift down, rightshift up, leftshift up"),
+        "leftshift down, leftshift up, capslock down, capslock up, leftshift down, leftshift up"
+    );
+}
