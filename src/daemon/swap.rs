@@ -107,11 +107,17 @@ impl Daemon {
 }
 
 /// Whether a notify event in the watched directory is an edit of the profiles: a `*.toml` file
-/// (or the `--config` file itself) created, written, renamed or removed. Reads are not (the
+/// (or the `--config` file itself) created, written, closed after writing, renamed or removed.
+/// Reads are not (the
 /// daemon's own reads would reload forever); an event without paths (a rescan) is.
 fn is_profile_change(ev: &notify::Event, config: &Path) -> bool {
-    if matches!(ev.kind, notify::EventKind::Access(_)) {
-        return false;
+    use notify::event::{AccessKind, AccessMode};
+    use notify::EventKind;
+    match ev.kind {
+        // A file written and closed is the surest sign an edit is complete.
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => {}
+        EventKind::Access(_) => return false,
+        _ => {}
     }
     ev.paths.is_empty() || ev.paths.iter().any(|p| p.extension().is_some_and(|x| x == "toml") || p == config)
 }
@@ -148,6 +154,10 @@ mod tests {
         ));
         assert!(!is_profile_change(&ev(EventKind::Create(CreateKind::File), "/etc/keymapd/4913"), dir));
         assert!(is_profile_change(&Event::new(EventKind::Other), dir));
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert!(is_profile_change(&ev(closed, "/etc/keymapd/a.toml"), dir));
+        let read = EventKind::Access(AccessKind::Close(AccessMode::Read));
+        assert!(!is_profile_change(&ev(read, "/etc/keymapd/a.toml"), dir));
     }
 
     #[test]
