@@ -47,7 +47,7 @@ Script format (--script): one step per line
   <key> down | <key> up | <key> repeat     an input event (keyd key names, e.g. leftcontrol)
   <N>ms                                    let N milliseconds pass
   # comment, blank lines                   ignored
-Output: one line per output event, e.g. `leftmeta down`.")]
+Output: one line per output event, e.g. `leftmeta down`; a command() action prints `command <text>`.")]
     Test {
         /// The profile to simulate (with --script).
         #[arg(long, short, value_name = "PATH", requires = "script")]
