@@ -28,7 +28,7 @@ check() {
 finish() {
 	echo "@@KEYMAPD-DONE $PASSED $FAILED"
 	sync
-	systemctl poweroff --no-block --check-inhibitors=no
+	systemctl poweroff --no-block --check-inhibitors=no 2>/dev/null  # falls back from D-Bus (none here)
 	exit 0
 }
 trap finish EXIT
