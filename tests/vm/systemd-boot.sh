@@ -150,6 +150,7 @@ cp -a "$MODS/lib/modules" "$TREE/usr/lib/"
 # What install-debian.sh reads, for running it live inside the VM too (idempotence, uninstall).
 mkdir -p "$TREE/opt/keymapd-src"
 cp -r "$ROOT/packaging" "$ROOT/udev-rules" "$ROOT/profiles" "$TREE/opt/keymapd-src/"
+install -m 0755 "$BIN_DIR/keymapd" "$TREE/opt/keymapd-src/keymapd"
 
 # The test runner: keymapd-testbed, the service scenarios, and a oneshot unit that runs them
 # once the system is up, then powers off.
@@ -162,6 +163,10 @@ for s in "$VMTEST"/scenarios/*.scn; do
 done
 # The installed example profile, for scenarios that edit /etc/keymapd and put it back.
 cp "$ROOT/profiles/usb-keyboard.toml" "$TREE/usr/local/share/keymapd-vmtest/"
+# After the live uninstall and reinstall: the first scenario once more, under its own name.
+mkdir -p "$TREE/usr/local/share/keymapd-vmtest/after-reinstall"
+sed '1i # (70-service-remap again, after install-debian.sh --uninstall and a live install.)' \
+	"$VMTEST/scenarios/70-service-remap.scn" >"$TREE/usr/local/share/keymapd-vmtest/after-reinstall/80-reinstalled-service-remap.scn"
 [ "$n" -gt 0 ] || fail_run "no scenario in ${VMTEST#"$ROOT"/}/scenarios matches '$PATTERN'"
 install -m 0644 "$VMTEST/keymapd-vmtest.service" "$TREE/etc/systemd/system/keymapd-vmtest.service"
 systemctl --root="$TREE" enable keymapd-vmtest.service >/dev/null 2>&1 || fail_run "cannot enable keymapd-vmtest.service"

@@ -142,6 +142,18 @@ uninstall() {
 	[ "$(stat -c '%G' /dev/uinput)" != uinput ] || { echo "/dev/uinput still belongs to group uinput"; return 1; }
 }
 
+# install-debian.sh live on a system without keymapd (it was just uninstalled), as the README's
+# one command does minus apt and the build: sysusers, modprobe, udev reload and trigger (which
+# must give /dev/uinput back to group uinput), keymapd check, enable --now.
+install_live() {
+	"$INSTALL" --no-build --binary /opt/keymapd-src/keymapd || return 1
+	systemctl is-enabled keymapd.service || return 1
+	systemctl is-active keymapd.service || return 1
+	stat -c '%U:%G %a %n' /dev/uinput
+	[ "$(stat -c '%U:%G %a' /dev/uinput)" = "root:uinput 660" ] || return 1
+	grep -q 'N: Name="keymapd virtual keyboard"' /proc/bus/input/devices || { echo "no virtual keyboard"; return 1; }
+}
+
 security_score() {
 	local out score
 	out=$(systemd-analyze security keymapd.service 2>&1) || { echo "$out" | tail -n 5; return 1; }
@@ -156,6 +168,12 @@ journal_clean() {
 	[ -z "$bad" ] || { printf '%s\n' "$bad"; return 1; }
 }
 
+run_scenarios() {
+	keymapd-testbed run "$1" | sed -u '/^@@KEYMAPD-DONE/d' | tee /run/keymapd-testbed.log
+	PASSED=$((PASSED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* PASS' /run/keymapd-testbed.log)))
+	FAILED=$((FAILED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* FAIL' /run/keymapd-testbed.log)))
+}
+
 check boot-multi-user booted
 check service-active-notify service_active
 check service-unprivileged unprivileged
@@ -166,9 +184,9 @@ check libinput-quirk-internal libinput_quirk
 check install-debian-idempotent install_again
 
 # The scenarios: keyboards plugged in while the service runs, remapping, reload, stop.
-keymapd-testbed run "$SCENARIOS" | sed -u '/^@@KEYMAPD-DONE/d' | tee /run/keymapd-testbed.log
-PASSED=$((PASSED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* PASS' /run/keymapd-testbed.log)))
-FAILED=$((FAILED + $(grep -c '^@@KEYMAPD-SCENARIO [^ ]* FAIL' /run/keymapd-testbed.log)))
+run_scenarios "$SCENARIOS"
 
 check service-journal-clean journal_clean
 check install-debian-uninstall uninstall
+check install-debian-live install_live
+run_scenarios /usr/local/share/keymapd-vmtest/after-reinstall
