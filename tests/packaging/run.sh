@@ -334,8 +334,9 @@ fi
 
 # ---- shell scripts -------------------------------------------------------------------------
 if command -v shellcheck >/dev/null; then
-    for s in "$REPO/packaging/install-debian.sh" "$HERE/run.sh" "$REPO/tests/vm/systemd-boot.sh"; do
-        [ -f "$s" ] && check "shellcheck ${s#"$REPO"/}" shellcheck -x "$s"
+    cd "$REPO" || exit 1  # source= paths in the scripts are relative to the repository
+    for s in packaging/install-debian.sh tests/packaging/run.sh tests/vm/systemd-boot.sh tests/vm/systemd/vmtest.sh; do
+        [ -f "$s" ] && check "shellcheck $s" shellcheck -x "$s"
     done
 else
     skip "shellcheck (not installed)"
