@@ -72,6 +72,8 @@ QUIRKS_TOOL=/usr/libexec/libinput/libinput-quirks
 if [ ! -x "$QUIRKS_TOOL" ]; then
 	log "installing libinput-tools (for libinput-quirks)"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libinput-tools >>"$OUT/apt.log" 2>&1 ||
+		{ apt-get update >>"$OUT/apt.log" 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libinput-tools >>"$OUT/apt.log" 2>&1; } ||
 		fail_run "apt-get install libinput-tools failed (see ${OUT#"$ROOT"/}/apt.log)"
 fi
 if ! have debootstrap || ! have depmod; then
