@@ -6,7 +6,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 
 use common::{Driver, Workload};
 
@@ -48,4 +48,36 @@ fn engine(c: &mut Criterion) {
 }
 
 criterion_group!(benches, engine);
-criterion_main!(benches);
+
+/// `KEYMAPD_BENCH_REPLAYS=N cargo bench --bench engine -- PROFILE` (or the bench binary run under
+/// `valgrind --tool=callgrind --toggle-collect='*Driver*replay*'`) replays PROFILE's stream N
+/// times without criterion and prints the event count, so that instructions per event can be
+/// counted. Otherwise: the criterion benches.
+fn main() {
+    if let Ok(n) = std::env::var("KEYMAPD_BENCH_REPLAYS") {
+        let n: usize = n.parse().expect("KEYMAPD_BENCH_REPLAYS is a number");
+        let which = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "swap".into());
+        let (profile, stream) = match which.as_str() {
+            "swap" => (common::SWAP, common::swap_stream(1, EVENTS)),
+            "layers" => (common::LAYERS, common::layers_stream(2, EVENTS)),
+            "heavy" => (common::HEAVY, common::heavy_stream(3, EVENTS)),
+            other => panic!("unknown profile `{other}`: swap, layers or heavy"),
+        };
+        let keymap = common::load(profile).unwrap_or_else(|e| panic!("{e}"));
+        let mut driver = Driver::new(keymap);
+        for _ in 0..n {
+            driver.replay(black_box(&stream));
+        }
+        println!(
+            "{which}: {} replays of {} input events = {} events in, {} events out (checksum {:x})",
+            n,
+            stream.len(),
+            n * stream.len(),
+            driver.emitted,
+            driver.checksum
+        );
+        return;
+    }
+    benches();
+    criterion::Criterion::default().configure_from_args().final_summary();
+}

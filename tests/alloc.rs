@@ -91,13 +91,5 @@ fn layers_profile_allocates_nothing_per_event() {
 
 #[test]
 fn heavy_profile_allocates_nothing_per_event() {
-    // keyd's full action set lands in the engine step by step: while the profile is rejected
-    // only with `not supported yet`, the test says so instead of failing; any other error fails.
-    match common::load(common::HEAVY) {
-        Ok(_) => assert_no_allocations(common::HEAVY, common::heavy_stream(13, 35_000)),
-        Err(e) if e.lines().all(|l| l.contains("not supported yet")) => {
-            eprintln!("skipped: {} needs actions the engine lacks:\n{e}", common::HEAVY)
-        }
-        Err(e) => panic!("{} does not load:\n{e}", common::HEAVY),
-    }
+    assert_no_allocations(common::HEAVY, common::heavy_stream(13, 35_000));
 }

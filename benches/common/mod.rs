@@ -294,7 +294,9 @@ impl Driver {
         self.flush();
     }
 
-    /// Replays the whole stream once (time continues from the previous replay).
+    /// Replays the whole stream once (time continues from the previous replay). Never inlined,
+    /// so that callgrind can count it (`--toggle-collect='*Driver*replay*'`).
+    #[inline(never)]
     pub fn replay(&mut self, w: &Workload) {
         let base = self.base;
         for &(ev, t) in &w.events {
