@@ -62,8 +62,8 @@ pub(super) struct Daemon {
     pub(super) monitor: Option<udev::MonitorSocket>,
     pub(super) notes: mpsc::Receiver<notify::Result<notify::Event>>,
     pub(super) buf: Box<[input_event; 64]>,
-    /// Grabbed keyboards with input to read (see `Daemon::pump`).
-    pub(super) ready: Vec<usize>,
+    /// A grabbed keyboard reported input (see `Daemon::pump`).
+    pub(super) input_pending: bool,
     /// Running `command(…)` children, reaped on SIGCHLD.
     pub(super) children: Vec<(String, std::process::Child)>,
     pub(super) exit: Option<Result<(), Error>>,
@@ -156,7 +156,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
         monitor,
         notes,
         buf: Box::new([sys::new_event(0, 0, 0); 64]),
-        ready: Vec::with_capacity(16),
+        input_pending: false,
         children: Vec::new(),
         exit: None,
     };
@@ -192,7 +192,7 @@ impl Daemon {
                     break;
                 }
             }
-            if self.exit.is_none() {
+            if self.exit.is_none() && self.input_pending {
                 self.pump();
                 self.run_commands();
             }
@@ -274,67 +274,57 @@ impl Daemon {
 
     fn on_device(&mut self, slot: usize) {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
-        if !kb.is_grabbed() {
+        if kb.is_grabbed() {
+            self.input_pending = true;
+        } else {
             self.try_grab(slot);
-        } else if !self.ready.contains(&slot) {
-            self.ready.push(slot);
         }
     }
 
-    /// Feeds the input of every readable keyboard, frame by frame in timestamp order across
-    /// keyboards (a chord typed on two keyboards within one wakeup keeps its order), reading
-    /// each until it would block (the fds are edge-triggered).
+    /// Feeds the input of the grabbed keyboards, frame by frame in timestamp order across
+    /// keyboards, reading each until it would block (the fds are edge-triggered).
+    ///
+    /// Whenever one keyboard's buffer runs dry, every keyboard with an empty buffer is read
+    /// again, not only those epoll reported: while this runs, a keyboard whose readiness is not
+    /// collected yet may hold events older than the next one of another (a chord typed on two
+    /// keyboards within one wakeup keeps its order).
     pub(super) fn pump(&mut self) {
+        self.input_pending = false;
         let mut current: Option<usize> = None;
+        let mut refill = true;
         loop {
-            let mut i = 0;
-            while i < self.ready.len() {
-                let slot = self.ready[i];
-                let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut).filter(|k| k.is_grabbed())
-                else {
-                    self.ready.swap_remove(i);
-                    continue;
-                };
-                if !kb.has_input() {
-                    match kb.fill() {
-                        Ok(0) => {
-                            self.ready.swap_remove(i);
-                            continue;
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            self.ready.swap_remove(i);
-                            let why = if e.raw_os_error() == Some(libc::ENODEV) {
-                                "removed".to_owned()
-                            } else {
-                                format!("read error ({e}), dropped")
-                            };
-                            self.drop_slot(slot, Some(&why));
-                            continue;
-                        }
+            if refill {
+                for slot in 0..self.kbs.len() {
+                    let Some(kb) = self.kbs[slot].as_mut().filter(|k| k.is_grabbed() && !k.has_input())
+                    else {
+                        continue;
+                    };
+                    if let Err(e) = kb.fill() {
+                        let why = if e.raw_os_error() == Some(libc::ENODEV) {
+                            "removed".to_owned()
+                        } else {
+                            format!("read error ({e}), dropped")
+                        };
+                        self.drop_slot(slot, Some(&why));
                     }
                 }
-                i += 1;
-            }
-            if self.ready.is_empty() {
-                return;
             }
             // Finish the frame in progress; otherwise take the keyboard with the oldest event.
-            let slot = match current.filter(|s| self.ready.contains(s)) {
+            let next = |k: &Option<Keyboard>| k.as_ref().and_then(Keyboard::next_time);
+            let slot = match current.filter(|&s| next(&self.kbs[s]).is_some()) {
                 Some(s) => s,
                 None => {
-                    let kbs = &self.kbs;
-                    let time =
-                        |s: &usize| kbs[*s].as_ref().and_then(|k| k.next_time()).unwrap_or(Duration::MAX);
-                    match self.ready.iter().min_by_key(|s| time(s)) {
-                        Some(&s) => s,
+                    let oldest = self.kbs.iter().enumerate().filter_map(|(s, k)| Some((next(k)?, s))).min();
+                    match oldest {
+                        Some((_, s)) => s,
                         None => return,
                     }
                 }
             };
-            let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { continue };
+            let Some(kb) = self.kbs[slot].as_mut() else { return };
             let frame_done = kb.feed_next(&mut self.merger, &self.out);
             current = if frame_done { None } else { Some(slot) };
+            refill = !kb.has_input();
             if kb.panic {
                 self.panic_escape();
                 return;
@@ -375,11 +365,6 @@ impl Daemon {
         // Input stamped before the deadline decides first (a release just before a hold timeout
         // is a tap; the engine lets due timers fire before each event): read every grabbed
         // keyboard before the timers fire.
-        for (slot, kb) in self.kbs.iter().enumerate() {
-            if kb.as_ref().is_some_and(|k| k.is_grabbed()) && !self.ready.contains(&slot) {
-                self.ready.push(slot);
-            }
-        }
         self.pump();
         if self.exit.is_some() {
             return;

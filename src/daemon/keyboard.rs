@@ -83,9 +83,16 @@ impl Keyboard {
         keymap: Arc<Keymap>,
     ) -> std::io::Result<Keyboard> {
         sys::set_nonblocking(dev.as_raw_fd())?;
-        let clock = match sys::ioctl_int(dev.as_raw_fd(), sys::EVIOCSCLOCKID, libc::CLOCK_MONOTONIC) {
-            Ok(()) => libc::CLOCK_MONOTONIC,
-            Err(_) => libc::CLOCK_REALTIME,
+        // Timestamps on CLOCK_MONOTONIC, the clock of the engine and the timerfd (EVIOCSCLOCKID
+        // takes a pointer to the clock id).
+        let mut clock_id: libc::c_int = libc::CLOCK_MONOTONIC;
+        // SAFETY: EVIOCSCLOCKID reads one int.
+        let clock = match unsafe { sys::ioctl_ptr(dev.as_raw_fd(), sys::EVIOCSCLOCKID, &mut clock_id) } {
+            Ok(_) => libc::CLOCK_MONOTONIC,
+            Err(e) => {
+                log::debug!("EVIOCSCLOCKID: {e}; using CLOCK_REALTIME timestamps");
+                libc::CLOCK_REALTIME
+            }
         };
         let label = devices::label(&info);
         Ok(Keyboard {
