@@ -309,18 +309,8 @@ impl Daemon {
                     }
                 }
             }
-            // Finish the frame in progress; otherwise take the keyboard with the oldest event.
-            let next = |k: &Option<Keyboard>| k.as_ref().and_then(Keyboard::next_time);
-            let slot = match current.filter(|&s| next(&self.kbs[s]).is_some()) {
-                Some(s) => s,
-                None => {
-                    let oldest = self.kbs.iter().enumerate().filter_map(|(s, k)| Some((next(k)?, s))).min();
-                    match oldest {
-                        Some((_, s)) => s,
-                        None => return,
-                    }
-                }
-            };
+            let times = self.kbs.iter().map(|k| k.as_ref().and_then(Keyboard::next_time));
+            let Some(slot) = next_source(current, times) else { return };
             let Some(kb) = self.kbs[slot].as_mut() else { return };
             let frame_done = kb.feed_next(&mut self.merger, &self.out);
             current = if frame_done { None } else { Some(slot) };
@@ -409,5 +399,46 @@ impl Daemon {
 impl AsRawFd for Keyboard {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.fd()
+    }
+}
+
+/// Which keyboard's next event to feed, given each slot's oldest unread event time: the one
+/// whose frame is in progress (`current`) if it has more, otherwise the oldest; `None` if no
+/// keyboard has anything.
+fn next_source(current: Option<usize>, times: impl Iterator<Item = Option<Duration>>) -> Option<usize> {
+    let mut oldest: Option<(Duration, usize)> = None;
+    for (slot, t) in times.enumerate() {
+        let Some(t) = t else { continue };
+        if current == Some(slot) {
+            return Some(slot);
+        }
+        if oldest.is_none_or(|(o, _)| t < o) {
+            oldest = Some((t, slot));
+        }
+    }
+    oldest.map(|(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Option<Duration> {
+        Some(Duration::from_millis(n))
+    }
+
+    #[test]
+    fn the_oldest_event_goes_first_across_keyboards() {
+        assert_eq!(next_source(None, [ms(20), None, ms(10)].into_iter()), Some(2));
+        assert_eq!(next_source(None, [None, None].into_iter()), None);
+        // Equal times: the lower slot, deterministically.
+        assert_eq!(next_source(None, [ms(5), ms(5)].into_iter()), Some(0));
+    }
+
+    #[test]
+    fn a_frame_in_progress_is_finished_first() {
+        assert_eq!(next_source(Some(0), [ms(20), ms(10)].into_iter()), Some(0));
+        // ... unless its keyboard has nothing more read yet.
+        assert_eq!(next_source(Some(0), [None, ms(10)].into_iter()), Some(1));
     }
 }
