@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Fuzzes keymapd's pure core with libFuzzer (cargo fuzz): each target in fuzz/ runs for a bounded
+# time from the seed corpus in fuzz/corpus/<target>/; any crash, timeout or out-of-memory fails
+# it, and its reproducer path is printed. Closes with `fuzz: N passed, M failed` (N/M: targets).
+#
+#   FUZZ_SECONDS=3600 tests/fuzz.sh            # longer runs (default: 40 s per target)
+#   tests/fuzz.sh engine_events                 # one target
+#   FUZZ_WORK=DIR                               # where the growing corpus is kept
+#                                               # (default ~/.cache/keymapd-fuzz; not in the repo)
+#
+# cargo fuzz needs nightly compiler features; the toolchain here is stable, so it runs with
+# RUSTC_BOOTSTRAP=1 (which unlocks them on stable). No sanitizer (`-s none`): the core is safe
+# Rust, and the build and the runs are about twice as fast; debug assertions (`-a`) stay on so
+# that an arithmetic overflow is a crash. See tests/RELIABILITY.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+seconds=${FUZZ_SECONDS:-40}
+work=${FUZZ_WORK:-$HOME/.cache/keymapd-fuzz}
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+    targets=(profile_parse engine_events)
+fi
+declare -A max_len=([profile_parse]=8192 [engine_events]=1024)
+
+log() { printf '=== fuzz: %s\n' "$*"; }
+
+export RUSTC_BOOTSTRAP=1
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# What the build needs: the crate's own system dependencies (as tests/all.sh), and a C++
+# compiler for libFuzzer itself (the libfuzzer-sys crate compiles it with `cc`).
+need=()
+for pkg in pkg-config libudev-dev; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+command -v c++ >/dev/null 2>&1 || command -v g++ >/dev/null 2>&1 || need+=(g++)
+if ((${#need[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "tests/fuzz.sh: missing packages: ${need[*]} (run as root to install them)" >&2
+        exit 1
+    fi
+    log "apt-get install ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz (once; it stays in ~/.cargo/bin)"
+    cargo install cargo-fuzz --locked
+fi
+
+flags=(-O -a -s none)
+start=$SECONDS
+log "building the targets ($(cargo fuzz --version))"
+cargo fuzz build "${flags[@]}"
+log "built in $((SECONDS - start)) s"
+
+passed=0
+failed=0
+for target in "${targets[@]}"; do
+    corpus="$work/corpus/$target"
+    artifacts="$root/fuzz/artifacts/$target"
+    mkdir -p "$corpus" "$artifacts"
+    out=$(mktemp)
+    marker=$(mktemp)
+    log "$target: ${seconds} s, seeds fuzz/corpus/$target, corpus $corpus"
+    status=0
+    # The first corpus directory receives new inputs; the seed corpus in the repo is only read.
+    cargo fuzz run "${flags[@]}" "$target" "$corpus" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -max_len="${max_len[$target]:-4096}" -rss_limit_mb=2048 -timeout=5 \
+        -print_final_stats=1 -close_fd_mask=1 >"$out" 2>&1 || status=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out" | tail -1)
+    if ((status == 0)); then
+        passed=$((passed + 1))
+        log "$target: ok, ${execs:-?} execs, ${rate:-?} exec/s, corpus $(find "$corpus" -type f | wc -l) inputs"
+    else
+        failed=$((failed + 1))
+        # The last 60 lines hold libFuzzer's report and the panic message with the harness's trace.
+        tail -n 60 "$out" | grep -v '^"' >&2 || true
+        repro=$(find "$artifacts" -type f -newer "$marker" 2>/dev/null | head -1)
+        repro=${repro:-$(grep -o 'Test unit written to [^ ]*' "$out" | tail -1 | sed 's/Test unit written to //')}
+        log "$target: FAILED (exit $status) after ${execs:-?} execs"
+        log "$target: reproducer: ${repro:-none written (see the log above)}"
+        [[ -n $repro ]] && log "$target: replay: RUSTC_BOOTSTRAP=1 cargo fuzz run ${flags[*]} $target $repro"
+    fi
+    rm -f "$out" "$marker"
+done
+
+echo "fuzz: $passed passed, $failed failed"
+((failed == 0))
