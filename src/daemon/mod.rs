@@ -127,6 +127,9 @@ fn watch_dir(config: &Path) -> PathBuf {
     if config.is_dir() {
         config.to_path_buf()
     } else {
-        config.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+        match config.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
     }
 }
