@@ -176,6 +176,8 @@ impl Daemon {
                 if e.kind() == std::io::ErrorKind::Interrupted {
                     continue;
                 }
+                log::error!("waiting for events failed ({e}): releasing every key, ungrabbing, exiting");
+                self.shutdown();
                 return Err(Error::Io { what: "waiting for events".into(), source: e });
             }
             for ev in events.iter() {
