@@ -201,7 +201,7 @@ fn print_line(line: &mut String, device: &str, input: &str, out: &Echo) {
         line.push_str("(nothing)");
     }
     let items =
-        out.keys.iter().map(|e| e.to_string()).chain(out.commands.iter().map(|c| format!("command({c})")));
+        out.keys.iter().map(|e| e.to_string()).chain(out.commands.iter().map(|c| format!("command {c}")));
     for (i, item) in items.enumerate() {
         if i > 0 {
             line.push_str(", ");
