@@ -277,7 +277,12 @@ impl Keyboard {
             return;
         }
         match (ev.type_, ev.code) {
-            (EV_SYN, SYN_REPORT) => out.write(&mut self.frame),
+            (EV_SYN, SYN_REPORT) => {
+                // A scan code describes a key of its own frame only (some keyboards send one
+                // for a key with no key code).
+                self.scan = None;
+                out.write(&mut self.frame);
+            }
             (EV_SYN, SYN_DROPPED) => {
                 self.dropping = true;
                 self.scan = None;
