@@ -185,12 +185,7 @@ fn chords(latching: bool) -> impl Strategy<Value = Bindings> {
         let (a, b) = (a.min((a + d) % n), a.max((a + d) % n));
         format!("{}+{}", PHYS[a], PHYS[b])
     });
-    // A chord cannot wait on a key of its own: no `overloadt`, `overloadi`, `lettermod`, `timeout`.
-    let action = prop_oneof![
-        4 => simple_action(latching),
-        1 => (layer_name(), simple_action(latching)).prop_map(|(l, t)| format!("overload({l}, {t})")),
-    ];
-    prop::collection::btree_map(pair, action, 0..3)
+    prop::collection::btree_map(pair, action(latching), 0..3)
 }
 
 fn global() -> impl Strategy<Value = Vec<String>> {
