@@ -57,7 +57,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if [ -n "${KEYMAPD_BIN:-}" ]; then
-    BIN=$KEYMAPD_BIN
+    BIN=$(realpath "$KEYMAPD_BIN")  # used from other directories below
 else
     echo "building keymapd (cargo build --package keymapd)"
     (cd "$REPO" && cargo build -q --package keymapd) || { fail "cargo build"; }
