@@ -352,7 +352,7 @@ fn parse_and_press_a(what: &str, text: String) {
 
 #[test]
 fn deeply_nested_overloadi_at_the_size_limit() {
-    // `overloadi(a, overloadi(…), 1)` may nest: a file at the size limit nests it 60 000 deep.
+    // `overloadi(a, overloadi(…), 1)` may nest: a file at the size limit nests it about 50 000 deep.
     if !isolated("deeply_nested_overloadi_at_the_size_limit", CHILD_BUDGET) {
         return;
     }
