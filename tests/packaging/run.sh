@@ -276,6 +276,9 @@ assert m["testKeyboards"] == ["laptop_keyboard", "usb_keyboard"], m
 EOF
 }
 check "nix flake: outputs and the NixOS test evaluate (stand-in nixpkgs)" flake_eval
+check "nix: Cargo.toml gives package.nix its version and description (builtins.fromTOML)" \
+    nix-instantiate --eval --strict -E \
+    "let c = builtins.fromTOML (builtins.readFile $REPO/Cargo.toml); in assert c.package.version != \"\" && c.package.description != \"\"; true"
 # package.nix rewrites these two lines with --replace-fail; install-debian.sh the first.
 check "unit: the lines package.nix and install-debian.sh rewrite are there" \
     bash -c "grep -q '^ExecStart=/usr/bin/keymapd ' '$UNIT_SRC' && grep -q '^ExecReload=kill ' '$UNIT_SRC'"
