@@ -133,4 +133,7 @@ impl<S: Sink> Sink for SourceSink<'_, S> {
     fn key(&mut self, ev: KeyEvent) {
         self.merger.event(self.src, ev, self.out);
     }
+    fn command(&mut self, cmd: &str) {
+        self.out.command(cmd);
+    }
 }

@@ -74,3 +74,20 @@ fn engines_feed_the_merger_through_source_sinks() {
     eb.release_all(&mut SourceSink { merger: &mut m, src: b, out: &mut out });
     assert_eq!(s(&out), "leftmeta down, leftmeta up");
 }
+
+#[test]
+fn source_sinks_pass_commands_through() {
+    #[derive(Default)]
+    struct Commands(Vec<String>);
+    impl keymapd::engine::Sink for Commands {
+        fn key(&mut self, _: KeyEvent) {}
+        fn command(&mut self, cmd: &str) {
+            self.0.push(cmd.to_owned());
+        }
+    }
+    let mut m = Merger::new();
+    let src = m.add_source();
+    let mut out = Commands::default();
+    keymapd::engine::Sink::command(&mut SourceSink { merger: &mut m, src, out: &mut out }, "notify-send hi");
+    assert_eq!(out.0, ["notify-send hi"]);
+}
