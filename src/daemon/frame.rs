@@ -83,6 +83,10 @@ impl Sink for Frame {
             self.events.push(new_event(EV_KEY, ev.key.code(), ev.value as i32));
         }
     }
+    /// `command(…)` actions are queued for the loop to run after the frame is written.
+    fn command(&mut self, cmd: &str) {
+        self.push_command(cmd);
+    }
 }
 
 #[cfg(test)]

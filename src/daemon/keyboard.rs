@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use evdev::raw_stream::RawDevice;
 
-use crate::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
+use crate::engine::{Engine, KeyEvent, KeyValue, Time};
 use crate::keymap::Keymap;
 use crate::keys::Key;
-use crate::merger::{Merger, SourceId};
+use crate::merger::{Merger, SourceId, SourceSink};
 use crate::profile::DeviceInfo;
 
 use super::devices::{self, Node};
@@ -221,7 +221,7 @@ impl Keyboard {
     /// Switches the mapping (the engine releases what the old one held first).
     pub fn set_keymap(&mut self, keymap: Arc<Keymap>, merger: &mut Merger, out: &VirtualKeyboard) {
         if let GrabState::Grabbed { engine, src } = &mut self.state {
-            engine.set_keymap(keymap.clone(), &mut ToOutput { merger, src: *src, frame: &mut self.frame });
+            engine.set_keymap(keymap.clone(), &mut SourceSink { merger, src: *src, out: &mut self.frame });
             out.write(&mut self.frame);
             self.deadline = engine.next_deadline();
         }
@@ -311,7 +311,7 @@ impl Keyboard {
         }
         let GrabState::Grabbed { engine, src } = &mut self.state else { return };
         let mark = self.frame.mark();
-        self.deadline = engine.process(ev, now, &mut ToOutput { merger, src: *src, frame: &mut self.frame });
+        self.deadline = engine.process(ev, now, &mut SourceSink { merger, src: *src, out: &mut self.frame });
         self.frame.attach_scan(mark, ev, scan);
     }
 
@@ -341,7 +341,7 @@ impl Keyboard {
         if let GrabState::Grabbed { engine, src } = &mut self.state {
             self.last_time = self.last_time.max(now);
             self.deadline =
-                engine.tick(self.last_time, &mut ToOutput { merger, src: *src, frame: &mut self.frame });
+                engine.tick(self.last_time, &mut SourceSink { merger, src: *src, out: &mut self.frame });
             out.write(&mut self.frame);
         }
     }
@@ -368,22 +368,5 @@ impl Keyboard {
                 self.leds_warned = true;
             }
         }
-    }
-}
-
-/// Engine output of one keyboard: keys go through the merger into the keyboard's frame;
-/// `command(…)` actions are queued on the frame for the loop to run after the frame.
-struct ToOutput<'a> {
-    merger: &'a mut Merger,
-    src: SourceId,
-    frame: &'a mut Frame,
-}
-
-impl Sink for ToOutput<'_> {
-    fn key(&mut self, ev: KeyEvent) {
-        self.merger.event(self.src, ev, self.frame);
-    }
-    fn command(&mut self, cmd: &str) {
-        self.frame.push_command(cmd);
     }
 }
