@@ -51,12 +51,16 @@ pub fn enumerate() -> Vec<Node> {
     nodes
 }
 
+/// Nodes udev has not processed yet are left out while udevd runs: their permissions are not set
+/// yet, and the monitor announces them once they are.
 fn enumerate_udev() -> io::Result<Vec<Node>> {
     let mut en = udev::Enumerator::new()?;
     en.match_subsystem("input")?;
     en.match_sysname("event*")?;
+    let udevd_running = Path::new("/run/udev/control").exists();
     Ok(en
         .scan_devices()?
+        .filter(|d| !udevd_running || d.is_initialized())
         .filter_map(|d| {
             Some(Node { devnode: d.devnode()?.to_path_buf(), syspath: d.syspath().to_path_buf() })
         })

@@ -56,8 +56,10 @@ impl Daemon {
             return;
         }
         if let Some(k) = self.known.iter().find(|k| k.node.syspath == node.syspath) {
-            if k.node.devnode == node.devnode {
-                return; // seen at enumeration and again from the monitor
+            // Seen at enumeration and again from the monitor. A node that could not be opened then
+            // (udev had not yet set its permissions) is tried again now that udev has.
+            if k.node.devnode == node.devnode && k.info.is_some() {
+                return;
             }
         }
         self.remove(&node.syspath);
