@@ -109,11 +109,64 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
-        Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+        Command::Man => match man_page(&mut std::io::stdout().lock()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format_args!("cannot write the man page: {e}")),
         },
     }
+}
+
+/// One self-contained man page: every command with its options in a COMMANDS section (clap's
+/// own layout would point at `keymapd-run(1)` and other pages that are not installed).
+fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    man.render_options_section(w)?;
+    writeln!(w, ".SH COMMANDS")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        let mut sub = sub.clone().bin_name(format!("keymapd {}", sub.get_name()));
+        let usage = sub.render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage: ");
+        writeln!(w, ".TP\n\\fB{}\\fR", roff_escape(usage))?;
+        if let Some(about) = sub.get_long_about().or(sub.get_about()) {
+            writeln!(w, "{}", roff_escape(&about.to_string()))?;
+        }
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set() && a.get_id() != "help") {
+            let name = match (arg.get_long(), arg.get_value_names()) {
+                (Some(l), Some(v)) => {
+                    format!("--{l} {}", v.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(" "))
+                }
+                (Some(l), None) => format!("--{l}"),
+                (None, Some(v)) => v.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(" "),
+                (None, None) => arg.get_id().to_string(),
+            };
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            writeln!(w, ".RS\n.TP\n\\fB{}\\fR\n{}\n.RE", roff_escape(&name), roff_escape(&help))?;
+        }
+        if let Some(after) = sub.get_after_help() {
+            writeln!(w, ".RS\n.PP\n.nf\n{}\n.fi\n.RE", roff_escape(&after.to_string()))?;
+        }
+    }
+    writeln!(w, ".SH EXAMPLES\n.nf\n{}\n.fi", roff_escape(EXAMPLES.trim_start_matches("Examples:\n")))?;
+    writeln!(
+        w,
+        ".SH FILES\n.TP\n/etc/keymapd/*.toml\nProfiles, one per keyboard; see the README for the format."
+    )?;
+    man.render_version_section(w)
+}
+
+/// Escapes text for roff: backslashes, and a leading `.` or `'` that would read as a request.
+fn roff_escape(s: &str) -> String {
+    s.replace('\\', "\\e")
+        .lines()
+        .map(|l| if l.starts_with('.') || l.starts_with('\'') { format!("\\&{l}") } else { l.to_owned() })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn fail(msg: std::fmt::Arguments) -> ExitCode {

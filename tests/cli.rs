@@ -146,7 +146,9 @@ fn version_help_man_and_completions() {
     let out = keymapd(&["--help"], "");
     assert!(out.status.success() && text(&out.stdout).contains("Examples:"));
     let out = keymapd(&["man"], "");
-    assert!(out.status.success() && text(&out.stdout).contains(".TH keymapd"));
+    let page = text(&out.stdout);
+    assert!(out.status.success() && page.contains(".TH keymapd") && page.contains(".SH COMMANDS"));
+    assert!(page.contains("keymapd check") && !page.contains("keymapd-run(1)"), "one self-contained page");
     let out = keymapd(&["completions", "bash"], "");
     assert!(out.status.success() && text(&out.stdout).contains("keymapd"));
     assert!(Path::new(env!("CARGO_BIN_EXE_keymapd")).exists());
