@@ -3,7 +3,7 @@
 //! memory, startup and reload time, and a 10 kHz flood. Prints one `@@KEYMAPD-BENCH` line each.
 //!
 //! Usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N]
-//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--work DIR]
+//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--work DIR]
 //!
 //! Latency is the time from just before the `write` of a frame to a synthetic keyboard's uinput
 //! device to the kernel's timestamp of the remapped event on the contender's output device
@@ -62,6 +62,8 @@ struct Opts {
     rate: u64,
     reloads: usize,
     starts: usize,
+    /// Keyboards keymapd grabs: 2 (the issue's memory setup) or 1 (to see what a second costs).
+    keyboards: usize,
     work: PathBuf,
 }
 
@@ -76,6 +78,7 @@ fn opts() -> Result<Opts, String> {
         rate: 10_000,
         reloads: 10,
         starts: 5,
+        keyboards: 2,
         work: "/tmp/keymapd-bench".into(),
     };
     let mut args = std::env::args().skip(1);
@@ -92,11 +95,12 @@ fn opts() -> Result<Opts, String> {
             "--rate" => o.rate = num(val()?)?.max(1),
             "--reloads" => o.reloads = num(val()?)? as usize,
             "--starts" => o.starts = num(val()?)?.max(1) as usize,
+            "--keyboards" => o.keyboards = num(val()?)?.clamp(1, 2) as usize,
             "--work" => o.work = val()?.into(),
             "-h" | "--help" => {
                 return Err(
                     "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N] \
-                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--work DIR]"
+                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--work DIR]"
                         .into(),
                 )
             }
@@ -410,11 +414,12 @@ fn with_ids(text: &str, ids: &str) -> String {
     out
 }
 
-fn write_profiles(dir: &Path, count: usize) -> Result<(), String> {
+fn write_profiles(dir: &Path, count: usize, keyboards: usize) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let second = if keyboards > 1 { KB2 } else { "keymapd-bench absent 2" };
     let mut files = vec![
         ("bench-swap.toml", with_ids(SWAP_PROFILE, &format!("\"name:{KB1}\""))),
-        ("bench-layers.toml", with_ids(LAYERS_PROFILE, &format!("\"name:{KB2}\""))),
+        ("bench-layers.toml", with_ids(LAYERS_PROFILE, &format!("\"name:{second}\""))),
         ("bench-laptop.toml", with_ids(LAPTOP_PROFILE, "\"name:keymapd-bench absent 3\"")),
         ("bench-other.toml", with_ids(LAYERS_PROFILE, "\"0001:0004\"")),
     ];
@@ -832,8 +837,9 @@ fn run(o: &Opts) -> Result<bool, String> {
     std::fs::create_dir_all(&o.work).map_err(|e| format!("{}: {e}", o.work.display()))?;
     let config = o.work.join("profiles");
     let _ = std::fs::remove_dir_all(&config);
-    write_profiles(&config, 4)?;
+    write_profiles(&config, 4, o.keyboards)?;
     let notify = Notify::bind(o.work.join("notify.sock"))?;
+    let kbs = o.keyboards;
     let mut ok = true;
 
     let kb1 = Synthetic::new(KB1, 1)?;
@@ -880,14 +886,16 @@ fn run(o: &Opts) -> Result<bool, String> {
     cs[0].wait_through()?;
     cs[1].wait_through()?;
     // The second keyboard is keymapd's too (bench-layers.toml): make sure it is grabbed.
-    kb2.key(30, 1)?;
-    kb2.key(30, 0)?;
-    cs[0].output.expect(30, 0, Duration::from_secs(5)).map_err(|e| format!("keyboard 2: {e}"))?;
+    if o.keyboards > 1 {
+        kb2.key(30, 1)?;
+        kb2.key(30, 0)?;
+        cs[0].output.expect(30, 0, Duration::from_secs(5)).map_err(|e| format!("keyboard 2: {e}"))?;
+    }
     std::thread::sleep(Duration::from_millis(100));
     cs[0].output.drain()?;
     let mut s = starts.clone();
     report(&format!(
-        "startup keymapd profiles=4 keyboards=2 to READY: median={:.1}ms min={:.1}ms max={:.1}ms over {} starts (floor: {:.1}ms)",
+        "startup keymapd profiles=4 keyboards={kbs} to READY: median={:.1}ms min={:.1}ms max={:.1}ms over {} starts (floor: {:.1}ms)",
         median(&mut s),
         s[0],
         s[s.len() - 1],
@@ -917,7 +925,7 @@ fn run(o: &Opts) -> Result<bool, String> {
     let (rss, hwm, anon) = mem(cs[0].pid);
     let (frss, _, fanon) = mem(cs[1].pid);
     report(&format!(
-        "memory keymapd VmRSS={:.2}MiB (anon {:.2}MiB) VmHWM={:.2}MiB with 2 keyboards, 4 profiles (target <4MiB {}); floor VmRSS={:.2}MiB (anon {:.2}MiB)",
+        "memory keymapd VmRSS={:.2}MiB (anon {:.2}MiB) VmHWM={:.2}MiB with {kbs} keyboards, 4 profiles (target <4MiB {}); floor VmRSS={:.2}MiB (anon {:.2}MiB)",
         rss as f64 / 1024.0,
         anon as f64 / 1024.0,
         hwm as f64 / 1024.0,
@@ -954,7 +962,7 @@ fn run(o: &Opts) -> Result<bool, String> {
 
     // Reload: ten profiles, SIGHUP → RELOADING=1 … READY=1.
     if o.reloads > 0 {
-        write_profiles(&config, 10)?;
+        write_profiles(&config, 10, o.keyboards)?;
         // The profile watcher reloads by itself after the writes: let that settle first.
         let _ = notify.wait_for("READY=1", Duration::from_secs(3));
         notify.drain(Duration::from_millis(500));
@@ -986,7 +994,7 @@ fn run(o: &Opts) -> Result<bool, String> {
     }
     let m = median(&mut s10);
     report(&format!(
-        "startup keymapd profiles=10 keyboards=2 to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} starts",
+        "startup keymapd profiles=10 keyboards={kbs} to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} starts",
         s10[0],
         s10[s10.len() - 1],
         s10.len()
