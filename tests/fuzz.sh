@@ -3,7 +3,7 @@
 # time from the seed corpus in fuzz/corpus/<target>/; any crash, timeout or out-of-memory fails
 # it, and its reproducer path is printed. Closes with `fuzz: N passed, M failed` (N/M: targets).
 #
-#   FUZZ_SECONDS=3600 tests/fuzz.sh            # longer runs (default: 40 s per target)
+#   FUZZ_SECONDS=3600 tests/fuzz.sh            # longer runs (default: 30 s per target)
 #   tests/fuzz.sh engine_events                 # one target
 #   FUZZ_WORK=DIR                               # where the growing corpus is kept
 #                                               # (default ~/.cache/keymapd-fuzz; not in the repo)
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-seconds=${FUZZ_SECONDS:-40}
+seconds=${FUZZ_SECONDS:-30}
 work=${FUZZ_WORK:-$HOME/.cache/keymapd-fuzz}
 targets=("$@")
 if ((${#targets[@]} == 0)); then
@@ -78,8 +78,11 @@ for target in "${targets[@]}"; do
         log "$target: ok, ${execs:-?} execs, ${rate:-?} exec/s, corpus $(find "$corpus" -type f | wc -l) inputs"
     else
         failed=$((failed + 1))
-        # The last 60 lines hold libFuzzer's report and the panic message with the harness's trace.
-        tail -n 60 "$out" | grep -v '^"' >&2 || true
+        # The panic message (with the harness's trace of the session), then libFuzzer's verdict.
+        {
+            sed -n '/panicked at/,/^stack backtrace:/p' "$out" | grep -v '^stack backtrace:' | head -n 600
+            grep -E 'ERROR: libFuzzer|SUMMARY:|Test unit written|^Output of|^\s+\[' "$out"
+        } >&2 || true
         repro=$(find "$artifacts" -type f -newer "$marker" 2>/dev/null | head -1)
         repro=${repro:-$(grep -o 'Test unit written to [^ ]*' "$out" | tail -1 | sed 's/Test unit written to //')}
         log "$target: FAILED (exit $status) after ${execs:-?} execs"
