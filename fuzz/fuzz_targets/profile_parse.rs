@@ -81,7 +81,7 @@ fn type_on(profile: &Profile) {
         ops.push(key(0, k, Up));
     }
     ops.push(harness::Op::Reload { dev: 1, profile: 0 });
-    if let Err(v) = harness::run_traced_on_failure(&[km.clone()], 2, &ops) {
+    if let Err(v) = harness::run_traced_on_failure(std::slice::from_ref(km), 2, &ops) {
         panic!("{v}");
     }
 }
