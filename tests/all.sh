@@ -25,6 +25,7 @@ stages=(
     "format:cargo fmt --all -- --check"
     "lint:cargo clippy --workspace --all-targets --locked -- -D warnings"
     "unit and integration tests:cargo test --workspace --locked"
+    "fuzzing (bounded):tests/fuzz.sh"
     "packaging:tests/packaging/run.sh"
     "vm (busybox init, real udevd):tests/vm/run.sh"
     "vm (real systemd, installed service):tests/vm/systemd-boot.sh"
