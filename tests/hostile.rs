@@ -684,6 +684,22 @@ fn many_bindings_at_the_size_limit() {
 }
 
 #[test]
+fn many_macros_of_text_at_the_size_limit() {
+    // Valid macros typing text (`xx` is not a key name, so each word is typed letter by letter):
+    // the parser must not do costly work (such as "did you mean" suggestions) for every word.
+    if !isolated("many_macros_of_text_at_the_size_limit", CHILD_BUDGET) {
+        return;
+    }
+    let names: Vec<&str> = keymapd::keys::all_names().map(|(n, _)| n).filter(|n| n.len() > 1).collect();
+    let words = vec!["xx"; 500].join(" ");
+    let text = up_to_limit("ids = [\"*\"]\n", |i| {
+        let section = if i % 100 == 0 { format!("[s{i}]\n") } else { String::new() };
+        format!("{section}\"{}\" = \"macro({words})\"\n", names[i % 100])
+    });
+    load_text_bounded("many macros of text", text);
+}
+
+#[test]
 fn many_ids_at_the_size_limit() {
     if !isolated("many_ids_at_the_size_limit", CHILD_BUDGET) {
         return;
