@@ -1,10 +1,12 @@
 //! keymapd-floor: the least a remapper can do, as the latency floor of the VM bench. It grabs one
 //! keyboard, rewrites key codes through a table and writes each frame to its own uinput keyboard.
 //!
-//! Usage: keymapd-floor DEVICE-NAME [FROM:TO]...     (codes in decimal, e.g. 29:125 125:29)
+//! Usage: keymapd-floor [--epoll] DEVICE-NAME [FROM:TO]...   (codes in decimal, e.g. 29:125)
 //!
 //! One blocking `read` per wake-up, one `write` per SYN_REPORT frame, nothing else: no poll, no
-//! timers, no allocation after start-up, no logging per event.
+//! timers, no allocation after start-up, no logging per event. With `--epoll` it waits in
+//! `epoll_wait` and then reads, as an event loop over several devices must: the price of the
+//! event loop alone, to compare keymapd with.
 
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
@@ -26,8 +28,9 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let mut args = std::env::args().skip(1);
-    let wanted = args.next().ok_or("usage: keymapd-floor DEVICE-NAME [FROM:TO]...")?;
+    let mut args = std::env::args().skip(1).peekable();
+    let use_epoll = args.next_if(|a| a == "--epoll").is_some();
+    let wanted = args.next().ok_or("usage: keymapd-floor [--epoll] DEVICE-NAME [FROM:TO]...")?;
     let mut map: Vec<u16> = (0..=KEY_MAX).collect();
     for pair in args {
         let (from, to) = pair.split_once(':').ok_or(format!("bad mapping `{pair}`; expected FROM:TO"))?;
@@ -40,8 +43,9 @@ fn run() -> Result<(), String> {
     }
 
     let path = evio::find(&wanted, Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    let input = evio::open(&path, false).map_err(|e| format!("{}: {e}", path.display()))?;
+    let input = evio::open(&path, use_epoll).map_err(|e| format!("{}: {e}", path.display()))?;
     let fd = input.as_raw_fd();
+    let epfd = if use_epoll { Some(epoll_on(fd)?) } else { None };
     evio::grab(fd).map_err(|e| format!("{}: EVIOCGRAB: {e}", path.display()))?;
     let out = evio::Uinput::create(OUTPUT_NAME, evio::BUS_USB, 0x6b6d, 0x666c)
         .map_err(|e| format!("/dev/uinput: {e}"))?;
@@ -56,10 +60,21 @@ fn run() -> Result<(), String> {
     let mut frame = [evio::ev(0, 0, 0); 64];
     let mut len = 0;
     loop {
+        if let Some(ep) = &epfd {
+            let mut ev = libc::epoll_event { events: 0, u64: 0 };
+            // SAFETY: one valid epoll_event to fill.
+            if unsafe { libc::epoll_wait(ep.as_raw_fd(), &mut ev, 1, -1) } < 0 {
+                continue; // EINTR
+            }
+        }
         let n = match evio::read(fd, &mut buf) {
             Ok(0) => return Err("end of input".into()),
             Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock) =>
+            {
+                continue
+            }
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
         for e in &buf[..n] {
@@ -82,4 +97,22 @@ fn run() -> Result<(), String> {
             }
         }
     }
+}
+
+/// A level-triggered epoll set watching `fd` for input.
+fn epoll_on(fd: std::os::fd::RawFd) -> Result<std::os::fd::OwnedFd, String> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: epoll_create1 returns a new descriptor or -1.
+    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if ep < 0 {
+        return Err(format!("epoll_create1: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: ep is a fresh descriptor we own.
+    let ep = unsafe { std::os::fd::OwnedFd::from_raw_fd(ep) };
+    let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: 0 };
+    // SAFETY: valid descriptors and one valid epoll_event.
+    if unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
+        return Err(format!("epoll_ctl: {}", std::io::Error::last_os_error()));
+    }
+    Ok(ep)
 }

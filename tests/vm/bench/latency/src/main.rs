@@ -3,7 +3,7 @@
 //! memory, startup and reload time, and a 10 kHz flood. Prints one `@@KEYMAPD-BENCH` line each.
 //!
 //! Usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N]
-//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--work DIR]
+//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--work DIR]
 //!
 //! Latency is the time from just before the `write` of a frame to a synthetic keyboard's uinput
 //! device to the kernel's timestamp of the remapped event on the contender's output device
@@ -64,6 +64,8 @@ struct Opts {
     starts: usize,
     /// Keyboards keymapd grabs: 2 (the issue's memory setup) or 1 (to see what a second costs).
     keyboards: usize,
+    /// The floor waits in epoll_wait, then reads (the cost of an event loop alone).
+    floor_epoll: bool,
     work: PathBuf,
 }
 
@@ -79,6 +81,7 @@ fn opts() -> Result<Opts, String> {
         reloads: 10,
         starts: 5,
         keyboards: 2,
+        floor_epoll: false,
         work: "/tmp/keymapd-bench".into(),
     };
     let mut args = std::env::args().skip(1);
@@ -96,11 +99,12 @@ fn opts() -> Result<Opts, String> {
             "--reloads" => o.reloads = num(val()?)? as usize,
             "--starts" => o.starts = num(val()?)?.max(1) as usize,
             "--keyboards" => o.keyboards = num(val()?)?.clamp(1, 2) as usize,
+            "--floor-epoll" => o.floor_epoll = true,
             "--work" => o.work = val()?.into(),
             "-h" | "--help" => {
                 return Err(
                     "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N] \
-                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--work DIR]"
+                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--work DIR]"
                         .into(),
                 )
             }
@@ -344,6 +348,7 @@ fn start_floor(o: &Opts, notify: &Notify) -> Result<(Child, Duration), String> {
     let log = std::fs::File::create(o.work.join("floor.log")).map_err(|e| e.to_string())?;
     let t0 = evio::now();
     let child = Command::new(&o.floor)
+        .args(o.floor_epoll.then_some("--epoll"))
         .arg(KBF)
         .args(FLOOR_MAP)
         .env("NOTIFY_SOCKET", &notify.path)
