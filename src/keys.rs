@@ -2488,3 +2488,52 @@ mod tests {
         assert_eq!(distance(b"kitten", b"sitting"), 3);
     }
 }
+
+/// A set of key codes: one bit per code, no allocation. Used for "which keys are down".
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct KeySet([u64; KEY_CNT.div_ceil(64)]);
+
+impl KeySet {
+    pub fn contains(&self, key: Key) -> bool {
+        self.0[key.index() / 64] & (1 << (key.index() % 64)) != 0
+    }
+
+    pub fn set(&mut self, key: Key, on: bool) {
+        let (w, b) = (key.index() / 64, 1u64 << (key.index() % 64));
+        if on {
+            self.0[w] |= b;
+        } else {
+            self.0[w] &= !b;
+        }
+    }
+
+    /// Sets `key` to `on`; returns false if it already was (a press of a key already down, or a
+    /// release of a key that is not).
+    pub fn record(&mut self, key: Key, on: bool) -> bool {
+        let changed = self.contains(key) != on;
+        self.set(key, on);
+        changed
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+
+    pub fn clear(&mut self) {
+        *self = KeySet::default();
+    }
+
+    /// The keys in the set, in code order.
+    pub fn iter(&self) -> impl Iterator<Item = Key> + '_ {
+        (0..KEY_CNT as u16).filter_map(Key::new).filter(|&k| self.contains(k))
+    }
+
+    /// The set of these codes (codes of KEY_CNT and above are ignored).
+    pub fn from_codes(codes: impl IntoIterator<Item = u16>) -> KeySet {
+        let mut set = KeySet::default();
+        for k in codes.into_iter().filter_map(Key::new) {
+            set.set(k, true);
+        }
+        set
+    }
+}

@@ -3,33 +3,11 @@
 
 use crate::engine::{KeyEvent, KeyValue, Sink};
 use crate::keymap::Mods;
-use crate::keys::{Key, KEY_CNT};
+use crate::keys::{Key, KeySet, KEY_CNT};
 
 /// Identifies one source (one grabbed device's engine) in a [`Merger`].
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
 pub struct SourceId(usize);
-
-const WORDS: usize = KEY_CNT / 64;
-
-#[derive(Clone, Default)]
-struct KeySet([u64; WORDS]);
-
-impl KeySet {
-    fn contains(&self, key: Key) -> bool {
-        self.0[key.index() / 64] & (1 << (key.index() % 64)) != 0
-    }
-    fn set(&mut self, key: Key, on: bool) {
-        let (w, b) = (key.index() / 64, 1u64 << (key.index() % 64));
-        if on {
-            self.0[w] |= b
-        } else {
-            self.0[w] &= !b
-        }
-    }
-    fn keys(&self) -> impl Iterator<Item = Key> + '_ {
-        (0..KEY_CNT).filter_map(|i| Key::new(i as u16)).filter(|&k| self.contains(k))
-    }
-}
 
 /// Combines the output of several engines into one key stream.
 #[derive(Default)]
@@ -100,10 +78,10 @@ impl Merger {
     /// Releases every key `src` holds (the others' keys stay down).
     pub fn release_source(&mut self, src: SourceId, out: &mut impl Sink) {
         let Some(Some(held)) = self.sources.get(src.0) else { return };
-        let keys: KeySet = held.clone();
+        let keys: KeySet = *held;
         // Modifiers last, so that nothing is typed with a modifier that was already let go of.
         for modifiers in [false, true] {
-            for key in keys.keys().filter(|&k| Mods::of_key(k).is_some() == modifiers) {
+            for key in keys.iter().filter(|&k| Mods::of_key(k).is_some() == modifiers) {
                 self.event(src, KeyEvent::up(key), out);
             }
         }

@@ -9,13 +9,13 @@ use evdev::raw_stream::RawDevice;
 
 use crate::engine::{Engine, KeyEvent, KeyValue, Time};
 use crate::keymap::Keymap;
-use crate::keys::Key;
+use crate::keys::{Key, KeySet};
 use crate::merger::{Merger, SourceId, SourceSink};
 use crate::profile::DeviceInfo;
 
 use super::devices::{self, Node};
 use super::frame::Frame;
-use super::keystate::{self, Gate, KeyBits};
+use super::keystate::{self, Gate};
 use super::sys::{
     self, input_event, EV_KEY, EV_LED, EV_MSC, EV_SYN, KEYBOARD_LEDS, MSC_SCAN, SYN_DROPPED, SYN_REPORT,
 };
@@ -52,7 +52,7 @@ pub struct Keyboard {
     /// Events stamped before this time were read by other clients too (see `keystate::before_grab`).
     grabbed_at: Option<Duration>,
     /// Physical keys down, as told to the engine.
-    held: KeyBits,
+    held: KeySet,
     /// The MSC_SCAN of the key event that comes next in this frame.
     scan: Option<i32>,
     /// Between SYN_DROPPED and the next SYN_REPORT: events are dropped, then state is resynced.
@@ -104,7 +104,7 @@ impl Keyboard {
             state: GrabState::Waiting { logged: false },
             clock,
             grabbed_at: None,
-            held: KeyBits::default(),
+            held: KeySet::default(),
             scan: None,
             dropping: false,
             deadline: None,
@@ -128,8 +128,8 @@ impl Keyboard {
         matches!(self.state, GrabState::Grabbed { .. })
     }
 
-    fn kernel_keys(&self) -> std::io::Result<KeyBits> {
-        Ok(KeyBits::from_codes(self.dev.get_key_state()?.iter().map(|k| k.code())))
+    fn kernel_keys(&self) -> std::io::Result<KeySet> {
+        Ok(KeySet::from_codes(self.dev.get_key_state()?.iter().map(|k| k.code())))
     }
 
     /// The grab gate: drains what is queued (other clients saw it), grabs if no key is down, and
@@ -301,7 +301,7 @@ impl Keyboard {
     }
 
     fn key(&mut self, ev: KeyEvent, scan: Option<i32>, now: Time, merger: &mut Merger) {
-        if !self.held.apply(ev) {
+        if !keystate::apply(&mut self.held, ev) {
             return;
         }
         if keystate::is_panic_chord(&self.held) {
@@ -321,7 +321,7 @@ impl Keyboard {
     /// Done here rather than with evdev's `Device::fetch_events`: on a non-blocking fd (which
     /// the loop needs) evdev 0.13 takes its pending resync before `read`, and a `read` that
     /// returns EAGAIN then drops it, losing the synthesized releases. Events queued after the
-    /// drop that the resync already covers are then no-ops (`KeyBits::apply`).
+    /// drop that the resync already covers are then no-ops (`keystate::apply`).
     fn resync(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
         let actual = match self.kernel_keys() {
             Ok(k) => k,

@@ -2,66 +2,17 @@
 //! the grab gate, SYN_DROPPED resync and the panic chord. Pure; it never reads a device itself.
 
 use crate::engine::KeyEvent;
-use crate::keys::{Key, KEY_CNT};
+use crate::keys::{Key, KeySet};
 
-const WORDS: usize = KEY_CNT.div_ceil(64);
-
-/// A set of key codes.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
-pub struct KeyBits([u64; WORDS]);
-
-impl KeyBits {
-    pub fn contains(&self, key: Key) -> bool {
-        self.0[key.index() / 64] & (1 << (key.index() % 64)) != 0
-    }
-
-    pub fn set(&mut self, key: Key, down: bool) {
-        let (w, b) = (key.index() / 64, 1u64 << (key.index() % 64));
-        if down {
-            self.0[w] |= b;
-        } else {
-            self.0[w] &= !b;
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|&w| w == 0)
-    }
-
-    pub fn clear(&mut self) {
-        self.0 = [0; WORDS];
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = Key> + '_ {
-        (0..KEY_CNT).filter_map(|i| Key::new(i as u16)).filter(|&k| self.contains(k))
-    }
-
-    /// From the kernel's key state (EVIOCGKEY) as evdev returns it.
-    pub fn from_codes(codes: impl IntoIterator<Item = u16>) -> KeyBits {
-        let mut bits = KeyBits::default();
-        for code in codes {
-            if let Some(k) = Key::new(code) {
-                bits.set(k, true);
-            }
-        }
-        bits
-    }
-
-    /// Records an input key event; returns false if it changes nothing (a press of a key already
-    /// down or a release of a key not down), which the daemon then drops.
-    pub fn apply(&mut self, ev: KeyEvent) -> bool {
-        let down = ev.value == crate::engine::KeyValue::Down;
-        if self.contains(ev.key) == down {
-            return false;
-        }
-        self.set(ev.key, down);
-        true
-    }
+/// Records an input key event in `held`; returns false if it changes nothing (a press of a key
+/// already down or a release of a key not down), which the daemon then drops.
+pub fn apply(held: &mut KeySet, ev: KeyEvent) -> bool {
+    held.record(ev.key, ev.value == crate::engine::KeyValue::Down)
 }
 
 /// The events that take `tracked` to the kernel's `actual` state after SYN_DROPPED: releases
 /// first (so nothing is typed with a stale modifier), then presses. Nothing invented, nothing lost.
-pub fn resync(tracked: &KeyBits, actual: &KeyBits, mut emit: impl FnMut(KeyEvent)) {
+pub fn resync(tracked: &KeySet, actual: &KeySet, mut emit: impl FnMut(KeyEvent)) {
     for k in tracked.iter().filter(|&k| !actual.contains(k)) {
         emit(KeyEvent::up(k));
     }
@@ -71,7 +22,7 @@ pub fn resync(tracked: &KeyBits, actual: &KeyBits, mut emit: impl FnMut(KeyEvent
 }
 
 /// The panic escape: backspace, escape and enter physically held together.
-pub fn is_panic_chord(held: &KeyBits) -> bool {
+pub fn is_panic_chord(held: &KeySet) -> bool {
     [Key::BACKSPACE, Key::ESC, Key::ENTER].iter().all(|&k| held.contains(k))
 }
 
@@ -86,7 +37,7 @@ pub enum Gate {
 
 /// The grab gate, before EVIOCGRAB and again right after it (a key pressed in between makes the
 /// daemon ungrab and wait again, so the desktop sees that key's release).
-pub fn gate(kernel_state: &KeyBits) -> Gate {
+pub fn gate(kernel_state: &KeySet) -> Gate {
     if kernel_state.is_empty() {
         Gate::Grab
     } else {
@@ -112,18 +63,18 @@ mod tests {
 
     #[test]
     fn duplicate_presses_and_stray_releases_are_dropped() {
-        let mut s = KeyBits::default();
-        assert!(s.apply(KeyEvent::down(k(30))));
-        assert!(!s.apply(KeyEvent::down(k(30))));
-        assert!(s.apply(KeyEvent::up(k(30))));
-        assert!(!s.apply(KeyEvent::up(k(30))));
+        let mut s = KeySet::default();
+        assert!(apply(&mut s, KeyEvent::down(k(30))));
+        assert!(!apply(&mut s, KeyEvent::down(k(30))));
+        assert!(apply(&mut s, KeyEvent::up(k(30))));
+        assert!(!apply(&mut s, KeyEvent::up(k(30))));
         assert!(s.is_empty());
     }
 
     #[test]
     fn resync_releases_first_then_presses() {
-        let tracked = KeyBits::from_codes([42, 30]);
-        let actual = KeyBits::from_codes([42, 48]);
+        let tracked = KeySet::from_codes([42, 30]);
+        let actual = KeySet::from_codes([42, 48]);
         let mut out = vec![];
         resync(&tracked, &actual, |e| out.push(e));
         assert_eq!(out, vec![KeyEvent::up(k(30)), KeyEvent::down(k(48))]);
@@ -131,7 +82,7 @@ mod tests {
 
     #[test]
     fn resync_of_equal_states_emits_nothing() {
-        let s = KeyBits::from_codes([29, 56, 0x2ff]);
+        let s = KeySet::from_codes([29, 56, 0x2ff]);
         let mut n = 0;
         resync(&s, &s, |_| n += 1);
         assert_eq!(n, 0);
@@ -140,22 +91,22 @@ mod tests {
     #[test]
     fn resync_then_the_queued_events_are_deduplicated() {
         // After SYN_DROPPED the kernel already shows A down; the queued press of A is then a no-op.
-        let mut tracked = KeyBits::default();
-        let actual = KeyBits::from_codes([30]);
+        let mut tracked = KeySet::default();
+        let actual = KeySet::from_codes([30]);
         let mut evs = vec![];
         resync(&tracked, &actual, |e| evs.push(e));
         for e in evs {
-            tracked.apply(e);
+            apply(&mut tracked, e);
         }
-        assert!(!tracked.apply(KeyEvent::new(k(30), KeyValue::Down)));
-        assert!(tracked.apply(KeyEvent::up(k(30))));
+        assert!(!apply(&mut tracked, KeyEvent::new(k(30), KeyValue::Down)));
+        assert!(apply(&mut tracked, KeyEvent::up(k(30))));
     }
 
     #[test]
     fn the_gate_waits_while_any_key_is_down() {
-        assert_eq!(gate(&KeyBits::default()), Gate::Grab);
-        assert_eq!(gate(&KeyBits::from_codes([28])), Gate::Wait);
-        assert_eq!(gate(&KeyBits::from_codes([0x2ff])), Gate::Wait);
+        assert_eq!(gate(&KeySet::default()), Gate::Grab);
+        assert_eq!(gate(&KeySet::from_codes([28])), Gate::Wait);
+        assert_eq!(gate(&KeySet::from_codes([0x2ff])), Gate::Wait);
     }
 
     #[test]
@@ -167,7 +118,7 @@ mod tests {
 
     #[test]
     fn the_panic_chord_needs_all_three_keys() {
-        let mut s = KeyBits::from_codes([14, 1]);
+        let mut s = KeySet::from_codes([14, 1]);
         assert!(!is_panic_chord(&s));
         s.set(Key::ENTER, true);
         assert!(is_panic_chord(&s));

@@ -13,11 +13,11 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
-use crate::keys::Key;
+use crate::keys::{Key, KeySet};
 use crate::profile::Match;
 
 use super::devices;
-use super::keystate::{self, KeyBits};
+use super::keystate;
 use super::sys::{self, input_event, TimerFd, EV_KEY, EV_SYN, SYN_DROPPED, SYN_REPORT};
 use super::{explain_open, load_profiles, Error};
 
@@ -29,7 +29,7 @@ struct Watched {
     name: String,
     dev: RawDevice,
     engine: Engine,
-    held: KeyBits,
+    held: KeySet,
     dropping: bool,
     deadline: Option<Time>,
 }
@@ -57,7 +57,7 @@ pub fn live_test(config: &Path) -> Result<(), Error> {
                     name: info.name.clone(),
                     dev,
                     engine: Engine::new(p.keymap.clone()),
-                    held: KeyBits::default(),
+                    held: KeySet::default(),
                     dropping: false,
                     deadline: None,
                 });
@@ -141,7 +141,7 @@ fn feed(w: &mut Watched, e: &input_event, now: Time, out: &mut Echo, line: &mut 
         if e.type_ == EV_SYN && e.code == SYN_REPORT {
             w.dropping = false;
             let actual = match w.dev.get_key_state() {
-                Ok(s) => KeyBits::from_codes(s.iter().map(|k| k.code())),
+                Ok(s) => KeySet::from_codes(s.iter().map(|k| k.code())),
                 Err(_) => return,
             };
             let tracked = w.held;
@@ -162,7 +162,7 @@ fn feed(w: &mut Watched, e: &input_event, now: Time, out: &mut Echo, line: &mut 
 }
 
 fn key(w: &mut Watched, ev: KeyEvent, now: Time, out: &mut Echo, line: &mut String) {
-    if !w.held.apply(ev) {
+    if !keystate::apply(&mut w.held, ev) {
         return;
     }
     out.clear();
