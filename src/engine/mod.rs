@@ -213,6 +213,9 @@ impl Engine {
 
     /// The time at which the engine next needs [`Engine::tick`], if any.
     pub fn next_deadline(&self) -> Option<Time> {
+        if !self.has_timers() {
+            return None; // the common case, kept cheap: it is asked after every event
+        }
         [
             self.pending.as_ref().map(|p| p.deadline),
             self.oneshot_deadline,
@@ -274,7 +277,18 @@ impl Engine {
     }
 
     /// Fires every timer due at or before `now`, earliest first.
+    /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
+    fn has_timers(&self) -> bool {
+        self.pending.is_some()
+            || self.oneshot_deadline.is_some()
+            || self.repeat.as_ref().is_some_and(|r| r.deadline.is_some())
+            || self.playbacks.next_due().is_some()
+    }
+
     fn advance(&mut self, now: Time, out: &mut impl Sink) {
+        if !self.has_timers() {
+            return;
+        }
         loop {
             let p = self.pending.as_ref().map(|p| p.deadline);
             let o = self.oneshot_deadline;
@@ -703,6 +717,9 @@ impl Engine {
     /// a lone tap to the desktop (menus open); unless that tap is what the user typed
     /// (`inhibit_guard`), control is tapped around the release.
     fn set_mods(&mut self, target: Mods, inhibit_guard: bool, out: &mut impl Sink) {
+        if target == self.mods {
+            return; // the common case: most events change no modifier
+        }
         let guard = !inhibit_guard && !self.keymap.settings.disable_modifier_guard;
         let released = self.mods.minus(target);
         // With control among them, meta and alt go first, while that control still covers them.

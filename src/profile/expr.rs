@@ -286,7 +286,7 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
                 .parse::<u16>()
                 .map_err(|_| format!("delay `{token}` in `{expr}` is too long; at most 65535ms"))?;
             ops.push(MacroOp::Delay(d));
-        } else if let Ok((mods, key)) = parse_key_sequence(token) {
+        } else if let Some((mods, key)) = lookup_key_sequence(token) {
             tap(&mut ops, mods, key);
         } else if token.len() > 1
             && token.contains('+')
@@ -321,9 +321,27 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
 
 /// A key with optional keyd modifier prefixes: `a`, `C-a`, `M-S-t`, `!` (shift+1), `A` (shift+a).
 pub fn parse_key_sequence(s: &str) -> Result<(Mods, Key), String> {
+    lookup_key_sequence(s).ok_or_else(|| {
+        let (_, rest) = strip_mods(s);
+        unknown_key(rest, if rest == s { None } else { Some(s) })
+    })
+}
+
+/// [`parse_key_sequence`] without the error: cheap to try on every word of a macro's text
+/// (the error's "did you mean" search is not).
+fn lookup_key_sequence(s: &str) -> Option<(Mods, Key)> {
+    let (mods, rest) = strip_mods(s);
+    if let Some(key) = Key::from_name(rest).or_else(|| modifier_name(rest)) {
+        return Some((mods, key));
+    }
+    keys::shifted(rest).map(|key| (mods.union(Mods::SHIFT), key))
+}
+
+/// Splits `X-` modifier prefixes off, but never the whole string: `S--` is shift+minus, `-` is
+/// minus.
+fn strip_mods(s: &str) -> (Mods, &str) {
     let mut mods = Mods::NONE;
     let mut rest = s;
-    // `X-` prefixes, but never consume the whole string: `S--` is shift+minus, `-` is minus.
     while rest.len() > 2 && rest.as_bytes()[1] == b'-' {
         match Mods::from_letter(rest.as_bytes()[0] as char) {
             Some(m) => {
@@ -333,13 +351,7 @@ pub fn parse_key_sequence(s: &str) -> Result<(Mods, Key), String> {
             None => break,
         }
     }
-    if let Some(key) = Key::from_name(rest).or_else(|| modifier_name(rest)) {
-        return Ok((mods, key));
-    }
-    if let Some(key) = keys::shifted(rest) {
-        return Ok((mods.union(Mods::SHIFT), key));
-    }
-    Err(unknown_key(rest, if rest == s { None } else { Some(s) }))
+    (mods, rest)
 }
 
 /// keyd's short names for the left modifiers (and AltGr) on the right-hand side: `alt`, `meta`…
