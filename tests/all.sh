@@ -24,7 +24,7 @@ fi
 stages=(
     "format:cargo fmt --all -- --check"
     "lint:cargo clippy --workspace --all-targets --locked -- -D warnings"
-    "unit and integration tests:cargo test --workspace --locked"
+    "unit and integration tests:cargo test --workspace --locked --no-fail-fast"
     "fuzzing (bounded):tests/fuzz.sh"
     "packaging:tests/packaging/run.sh"
     "vm (busybox init, real udevd):tests/vm/run.sh"
