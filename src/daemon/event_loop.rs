@@ -61,6 +61,11 @@ pub(super) struct Daemon {
     pub(super) debounce: Option<Duration>,
     pub(super) monitor: Option<udev::MonitorSocket>,
     pub(super) notes: mpsc::Receiver<notify::Result<notify::Event>>,
+    /// The profile directory's watcher (None if it could not be set up: SIGHUP still works),
+    /// and the directory it watches; every reload renews the watch, so a directory that was
+    /// deleted and recreated is watched again after `systemctl reload`.
+    pub(super) watcher: Option<notify::RecommendedWatcher>,
+    pub(super) watch_dir: PathBuf,
     pub(super) buf: Box<[input_event; 64]>,
     /// A grabbed keyboard reported input (see `Daemon::pump`).
     pub(super) input_pending: bool,
@@ -121,7 +126,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
         }
     });
     let dir = watch_dir(config);
-    let _watcher = match watcher {
+    let watcher = match watcher {
         Ok(mut watcher) => match watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
             Ok(()) => Some(watcher),
             Err(e) => {
@@ -155,6 +160,8 @@ pub fn run(config: &Path) -> Result<(), Error> {
         debounce: None,
         monitor,
         notes,
+        watcher,
+        watch_dir: dir,
         buf: Box::new([sys::new_event(0, 0, 0); 64]),
         input_pending: false,
         children: Vec::new(),

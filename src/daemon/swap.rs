@@ -35,6 +35,12 @@ impl Daemon {
         }
         notify_systemd(&states);
         log::info!("reloading profiles ({why})");
+        if let Some(w) = self.watcher.as_mut() {
+            // Idempotent while the directory stands; a new watch once it was recreated.
+            if let Err(e) = notify::Watcher::watch(w, &self.watch_dir, notify::RecursiveMode::NonRecursive) {
+                log::debug!("renewing the watch on {}: {e}", self.watch_dir.display());
+            }
+        }
         let new = match load_profiles(&self.config) {
             Ok(set) => set,
             Err(e) => {
