@@ -25,10 +25,10 @@ stages=(
     "format:cargo fmt --all -- --check"
     "lint:cargo clippy --workspace --all-targets --locked -- -D warnings"
     "unit and integration tests:cargo test --workspace --locked --no-fail-fast"
-    "fuzzing (bounded):tests/fuzz.sh"
-    "packaging:tests/packaging/run.sh"
-    "vm (busybox init, real udevd):tests/vm/run.sh"
-    "vm (real systemd, installed service):tests/vm/systemd-boot.sh"
+    "fuzzing (bounded):bash tests/fuzz.sh"
+    "packaging:bash tests/packaging/run.sh"
+    "vm (busybox init, real udevd):bash tests/vm/run.sh"
+    "vm (real systemd, installed service):bash tests/vm/systemd-boot.sh"
 )
 passed=0
 failed=()
