@@ -259,14 +259,21 @@ fn simulate(profile: &Profile, steps: &[script::Step]) -> ExitCode {
     }
 }
 
+/// Scripts larger than this are refused (`--script /dev/zero` must not eat the memory).
+const MAX_SCRIPT_BYTES: u64 = 64 << 20;
+
 fn read_script(path: &Path) -> std::io::Result<(String, String)> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        Ok(("<stdin>".to_owned(), text))
+    let (label, reader): (String, Box<dyn Read>) = if path == Path::new("-") {
+        ("<stdin>".to_owned(), Box::new(std::io::stdin()))
     } else {
-        Ok((path.display().to_string(), std::fs::read_to_string(path)?))
+        (path.display().to_string(), Box::new(std::fs::File::open(path)?))
+    };
+    let mut text = String::new();
+    reader.take(MAX_SCRIPT_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(std::io::Error::other(format!("larger than {} MiB", MAX_SCRIPT_BYTES >> 20)));
     }
+    Ok((label, text))
 }
 
 /// `keymapd import-keyd`: exit 0 when every config converted (notes may be printed), else 1.

@@ -82,6 +82,13 @@ fn a_bad_script_line_names_its_line() {
 }
 
 #[test]
+fn an_endless_script_is_refused_not_read_forever() {
+    let out = keymapd(&["test", "--profile", "profiles/laptop.toml", "--script", "/dev/zero"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "keymapd: error: cannot read script /dev/zero: larger than 64 MiB\n");
+}
+
+#[test]
 fn check_accepts_valid_profiles() {
     let out = keymapd(&["check", "profiles"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));

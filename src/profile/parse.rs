@@ -2,6 +2,8 @@
 //! Pure apart from reading the files it is given; every problem becomes a positioned diagnostic.
 
 use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -565,17 +567,31 @@ fn read_profile(path: &Path) -> Result<String, Diagnostic> {
         severity: Severity::Error,
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| whole(format!("cannot read: {e}")))?;
+    // Open first (non-blocking, so a FIFO cannot hang us), then judge the file that was opened:
+    // checking the path and reading it separately would let it be swapped in between.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| whole(format!("cannot read: {e}")))?;
+    let meta = file.metadata().map_err(|e| whole(format!("cannot read: {e}")))?;
     if !meta.is_file() {
         return Err(whole("not a regular file".into()));
     }
+    let too_large = |len: u64| {
+        whole(format!("file too large ({len} bytes; a profile may have at most {MAX_PROFILE_BYTES})"))
+    };
     if meta.len() > MAX_PROFILE_BYTES {
-        return Err(whole(format!(
-            "file too large ({} bytes; a profile may have at most {MAX_PROFILE_BYTES})",
-            meta.len()
-        )));
+        return Err(too_large(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read: {e}")))?;
+    // A file growing while it is read is cut at the limit and refused, never read whole.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_PROFILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| whole(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
