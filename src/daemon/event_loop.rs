@@ -284,6 +284,7 @@ impl Daemon {
     fn on_device(&mut self, slot: usize) {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
         if kb.is_grabbed() {
+            kb.ready = true;
             self.input_pending = true;
         } else {
             self.try_grab(slot);
@@ -291,12 +292,12 @@ impl Daemon {
     }
 
     /// Feeds the input of the grabbed keyboards, frame by frame in timestamp order across
-    /// keyboards, reading each until it would block (the fds are edge-triggered).
+    /// keyboards (a chord typed on two keyboards within one wakeup keeps its order).
     ///
-    /// Whenever one keyboard's buffer runs dry, every keyboard with an empty buffer is read
-    /// again, not only those epoll reported: while this runs, a keyboard whose readiness is not
-    /// collected yet may hold events older than the next one of another (a chord typed on two
-    /// keyboards within one wakeup keeps its order).
+    /// Only keyboards that may hold input are read ([`Keyboard::ready`]: epoll reported them, or
+    /// their last read filled the buffer); a short read means drained, so a frame is written
+    /// without first reading keyboards that have nothing (each read is a syscall on the latency
+    /// path).
     pub(super) fn pump(&mut self) {
         self.input_pending = false;
         let mut current: Option<usize> = None;
@@ -304,7 +305,8 @@ impl Daemon {
         loop {
             if refill {
                 for slot in 0..self.kbs.len() {
-                    let Some(kb) = self.kbs[slot].as_mut().filter(|k| k.is_grabbed() && !k.has_input())
+                    let Some(kb) =
+                        self.kbs[slot].as_mut().filter(|k| k.is_grabbed() && k.ready && !k.has_input())
                     else {
                         continue;
                     };
@@ -364,6 +366,9 @@ impl Daemon {
         // Input stamped before the deadline decides first (a release just before a hold timeout
         // is a tap; the engine lets due timers fire before each event): read every grabbed
         // keyboard before the timers fire.
+        for kb in self.kbs.iter_mut().flatten() {
+            kb.ready = true;
+        }
         self.pump();
         if self.exit.is_some() {
             return;

@@ -126,6 +126,7 @@ impl Daemon {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
         match kb.try_grab(&mut self.buf[..], &mut self.merger) {
             GrabResult::Grabbed => {
+                kb.ready = true;
                 kb.retry_at = None;
                 kb.busy_tries = 0;
                 kb.set_leds(&self.leds);

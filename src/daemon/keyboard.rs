@@ -62,6 +62,10 @@ pub struct Keyboard {
     pub retry_at: Option<Time>,
     pub busy_tries: u32,
     pub frame: Frame,
+    /// Whether a read may return events: set when epoll reports the fd (and at grab), kept
+    /// after a read that filled the buffer, cleared by a shorter one. evdev wakes epoll for every
+    /// new event, so a short read means drained: reading again would only return EAGAIN.
+    pub ready: bool,
     /// Events read and not yet fed, `inbuf[in_pos..in_len]` (see `Daemon::pump`).
     inbuf: Box<[input_event; 64]>,
     in_pos: usize,
@@ -111,6 +115,7 @@ impl Keyboard {
             retry_at: None,
             busy_tries: 0,
             frame: Frame::new(),
+            ready: true,
             inbuf: Box::new([sys::new_event(0, 0, 0); 64]),
             in_pos: 0,
             in_len: 0,
@@ -238,6 +243,7 @@ impl Keyboard {
         let n = sys::read_events(self.fd(), &mut self.inbuf[..])?;
         self.in_pos = 0;
         self.in_len = n;
+        self.ready = n == self.inbuf.len();
         Ok(n)
     }
 
