@@ -3,7 +3,7 @@
 # time from the seed corpus in fuzz/corpus/<target>/; any crash, timeout or out-of-memory fails
 # it, and its reproducer path is printed. Closes with `fuzz: N passed, M failed` (N/M: targets).
 #
-#   FUZZ_SECONDS=3600 tests/fuzz.sh            # longer runs (default: 25 s per target)
+#   FUZZ_SECONDS=3600 tests/fuzz.sh            # longer runs (default: 60 s per target)
 #   tests/fuzz.sh engine_events                 # one target
 #   FUZZ_WORK=DIR                               # where the growing corpus is kept
 #                                               # (default ~/.cache/keymapd-fuzz; not in the repo)
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-seconds=${FUZZ_SECONDS:-25}
+seconds=${FUZZ_SECONDS:-60}
 work=${FUZZ_WORK:-$HOME/.cache/keymapd-fuzz}
 targets=("$@")
 if ((${#targets[@]} == 0)); then
