@@ -34,6 +34,11 @@ pub const UI_DEV_CREATE: libc::c_ulong = ioc(0, b'U', 1, 0);
 pub const UI_DEV_SETUP: libc::c_ulong = ioc(WRITE, b'U', 3, std::mem::size_of::<libc::uinput_setup>());
 pub const UI_SET_EVBIT: libc::c_ulong = ioc(WRITE, b'U', 100, INT);
 pub const UI_SET_KEYBIT: libc::c_ulong = ioc(WRITE, b'U', 101, INT);
+pub const UI_SET_MSCBIT: libc::c_ulong = ioc(WRITE, b'U', 104, INT);
+pub const UI_SET_LEDBIT: libc::c_ulong = ioc(WRITE, b'U', 105, INT);
+pub const EV_LED: u16 = 0x11;
+pub const EV_REP: u16 = 0x14;
+pub const MSC_SCAN: u16 = 4;
 
 fn check(r: libc::c_int) -> io::Result<libc::c_int> {
     if r < 0 {
@@ -155,13 +160,37 @@ pub struct Uinput {
 
 impl Uinput {
     pub fn create(name: &str, bustype: u16, vendor: u16, product: u16) -> io::Result<Uinput> {
+        Self::create_with(name, bustype, vendor, product, false)
+    }
+
+    /// With `like_keymapd`, the device also declares what keymapd's virtual keyboard declares
+    /// beyond keys (EV_MSC with MSC_SCAN, EV_LED with the keyboard LEDs, EV_REP) and is opened
+    /// read-write as keymapd's is: the kernel then does per event what it does for keymapd's
+    /// device (autorepeat timer on presses), so the floor differs from keymapd only in the process.
+    pub fn create_with(
+        name: &str,
+        bustype: u16,
+        vendor: u16,
+        product: u16,
+        like_keymapd: bool,
+    ) -> io::Result<Uinput> {
         let path = c"/dev/uinput";
+        let mode = if like_keymapd { libc::O_RDWR | libc::O_NONBLOCK } else { libc::O_WRONLY };
         // SAFETY: path is a valid C string; the fd returned is owned by us.
-        let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) })?;
+        let fd = check(unsafe { libc::open(path.as_ptr(), mode | libc::O_CLOEXEC) })?;
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let raw = fd.as_raw_fd();
         ioctl_int(raw, UI_SET_EVBIT, EV_SYN.into())?;
         ioctl_int(raw, UI_SET_EVBIT, EV_KEY.into())?;
+        if like_keymapd {
+            for ev in [EV_MSC, EV_LED, EV_REP] {
+                ioctl_int(raw, UI_SET_EVBIT, ev.into())?;
+            }
+            ioctl_int(raw, UI_SET_MSCBIT, MSC_SCAN.into())?;
+            for led in 0..5 {
+                ioctl_int(raw, UI_SET_LEDBIT, led)?;
+            }
+        }
         for code in 1..=KEY_MAX {
             if (0x100..=0x15f).contains(&code) || (0x2c0..=0x2e7).contains(&code) {
                 continue;

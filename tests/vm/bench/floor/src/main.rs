@@ -1,12 +1,14 @@
 //! keymapd-floor: the least a remapper can do, as the latency floor of the VM bench. It grabs one
 //! keyboard, rewrites key codes through a table and writes each frame to its own uinput keyboard.
 //!
-//! Usage: keymapd-floor [--epoll] [--output NAME] DEVICE-NAME [FROM:TO]...  (codes: 29:125 …)
+//! Usage: keymapd-floor [--epoll] [--keymapd-caps] [--output NAME] DEVICE-NAME [FROM:TO]...
+//! (codes: 29:125 …)
 //!
 //! One blocking `read` per wake-up, one `write` per SYN_REPORT frame, nothing else: no poll, no
 //! timers, no allocation after start-up, no logging per event. With `--epoll` it waits in
 //! `epoll_wait` and then reads, as an event loop over several devices must: the price of the
-//! event loop alone, to compare keymapd with.
+//! event loop alone, to compare keymapd with. With `--keymapd-caps` its output device declares
+//! what keymapd's does (EV_MSC, EV_LED, EV_REP), so the kernel's work per event is the same.
 
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
@@ -29,16 +31,18 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1).peekable();
-    let (mut use_epoll, mut output) = (false, OUTPUT_NAME.to_string());
+    let (mut use_epoll, mut caps, mut output) = (false, false, OUTPUT_NAME.to_string());
     while let Some(flag) = args.next_if(|a| a.starts_with("--")) {
         match flag.as_str() {
             "--epoll" => use_epoll = true,
+            "--keymapd-caps" => caps = true,
             "--output" => output = args.next().ok_or("--output needs a device name")?,
             _ => return Err(format!("unknown option `{flag}`")),
         }
     }
-    let wanted =
-        args.next().ok_or("usage: keymapd-floor [--epoll] [--output NAME] DEVICE-NAME [FROM:TO]...")?;
+    let wanted = args
+        .next()
+        .ok_or("usage: keymapd-floor [--epoll] [--keymapd-caps] [--output NAME] DEVICE-NAME [FROM:TO]...")?;
     let mut map: Vec<u16> = (0..=KEY_MAX).collect();
     for pair in args {
         let (from, to) = pair.split_once(':').ok_or(format!("bad mapping `{pair}`; expected FROM:TO"))?;
@@ -55,7 +59,7 @@ fn run() -> Result<(), String> {
     let fd = input.as_raw_fd();
     let epfd = if use_epoll { Some(epoll_on(fd)?) } else { None };
     evio::grab(fd).map_err(|e| format!("{}: EVIOCGRAB: {e}", path.display()))?;
-    let out = evio::Uinput::create(&output, evio::BUS_USB, 0x6b6d, 0x666c)
+    let out = evio::Uinput::create_with(&output, evio::BUS_USB, 0x6b6d, 0x666c, caps)
         .map_err(|e| format!("/dev/uinput: {e}"))?;
     eprintln!("keymapd-floor: ready, {} -> {output}", path.display());
     // Readiness as systemd's protocol has it, so that the bench times the floor's start-up the

@@ -3,7 +3,7 @@
 //! memory, startup and reload time, and a 10 kHz flood. Prints one `@@KEYMAPD-BENCH` line each.
 //!
 //! Usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N]
-//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--work DIR]
+//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--floor-epoll-caps] [--work DIR]
 //!
 //! Latency is the time from just before the `write` of a frame to a synthetic keyboard's uinput
 //! device to the kernel's timestamp of the remapped event on the contender's output device
@@ -68,6 +68,8 @@ struct Opts {
     keyboards: usize,
     /// A third contender: the floor waiting in epoll_wait, then reading (an event loop's cost).
     floor_epoll: bool,
+    /// The epoll floor's output declares keymapd's capabilities (EV_MSC, EV_LED, EV_REP).
+    floor_caps: bool,
     work: PathBuf,
 }
 
@@ -84,6 +86,7 @@ fn opts() -> Result<Opts, String> {
         starts: 5,
         keyboards: 2,
         floor_epoll: false,
+        floor_caps: false,
         work: "/tmp/keymapd-bench".into(),
     };
     let mut args = std::env::args().skip(1);
@@ -102,11 +105,12 @@ fn opts() -> Result<Opts, String> {
             "--starts" => o.starts = num(val()?)?.max(1) as usize,
             "--keyboards" => o.keyboards = num(val()?)?.clamp(1, 2) as usize,
             "--floor-epoll" => o.floor_epoll = true,
+            "--floor-epoll-caps" => (o.floor_epoll, o.floor_caps) = (true, true),
             "--work" => o.work = val()?.into(),
             "-h" | "--help" => {
                 return Err(
                     "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N] \
-                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--work DIR]"
+                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--floor-epoll-caps] [--work DIR]"
                         .into(),
                 )
             }
@@ -353,6 +357,7 @@ fn start_floor(o: &Opts, notify: &Notify, epoll: bool) -> Result<(Child, Duratio
     let t0 = evio::now();
     let child = Command::new(&o.floor)
         .args(epoll.then_some("--epoll"))
+        .args((epoll && o.floor_caps).then_some("--keymapd-caps"))
         .args(["--output", output, input])
         .args(FLOOR_MAP)
         .env("NOTIFY_SOCKET", &notify.path)
