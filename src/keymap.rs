@@ -249,6 +249,7 @@ impl Default for Settings {
 }
 
 /// One keyd section: a name, the modifiers it holds while active, and its bindings.
+#[derive(PartialEq, Eq)]
 pub struct Layer {
     pub name: String,
     pub mods: Mods,
@@ -299,6 +300,9 @@ pub const BUILTIN_LAYERS: [(&str, Mods); 5] = [
 ];
 
 /// A complete keymap: `main`, the built-in modifier layers, and the profile's own layers.
+/// Equality is equality of everything the engine reads (bindings, nested actions, macros,
+/// commands, chords, settings): a hot reload keeps a keyboard's engine only when it is equal.
+#[derive(PartialEq, Eq)]
 pub struct Keymap {
     layers: Vec<Layer>,
     /// The composite layers, for the lookup that gives them precedence.

@@ -30,18 +30,13 @@ pub fn plan(old: Option<&Arc<Keymap>>, new: Option<&Arc<Keymap>>) -> Plan {
     }
 }
 
-/// Whether two keymaps do the same thing: same layers (names, modifiers) and the same bindings.
-/// Compares the compiled content, so an edit to a comment or to `ids` alone changes nothing.
+/// Whether two keymaps do the same thing: equal in everything the engine reads — bindings,
+/// the nested actions and macros they point to, commands, chords and `[global]` settings. An
+/// edit to a comment or to `ids` alone changes nothing; an edit to `overload(control, esc)`'s tap
+/// or to a macro's text does (those live in tables the bindings index into, so comparing the
+/// bindings alone would miss them).
 pub fn same_keymap(a: &Keymap, b: &Keymap) -> bool {
-    if std::ptr::eq(a, b) {
-        return true;
-    }
-    let (la, lb) = (a.layers(), b.layers());
-    la.len() == lb.len()
-        && la
-            .iter()
-            .zip(lb)
-            .all(|(x, y)| x.name == y.name && x.mods == y.mods && x.bindings().eq(y.bindings()))
+    std::ptr::eq(a, b) || a == b
 }
 
 #[cfg(test)]
@@ -81,5 +76,46 @@ mod tests {
         b.add_layer("nav", Mods::NONE);
         assert!(!same_keymap(&a, &b));
         assert!(same_keymap(&a, &map(1)));
+    }
+}
+
+#[cfg(test)]
+mod content_tests {
+    use super::*;
+    use crate::profile::Profile;
+    use std::path::Path;
+
+    fn keymap(text: &str) -> Arc<Keymap> {
+        let (p, _) = Profile::parse(Path::new("t.toml"), text).unwrap_or_else(|e| panic!("{e:?}"));
+        p.keymap
+    }
+
+    fn changes(a: &str, b: &str) -> bool {
+        !same_keymap(&keymap(a), &keymap(b))
+    }
+
+    #[test]
+    fn a_changed_nested_action_macro_chord_or_setting_is_a_change() {
+        let head = "ids = [\"*\"]\n";
+        let with = |body: &str| format!("{head}{body}");
+        // The same text compiles to the same keymap.
+        let same = with("[main]\ncapslock = \"overload(control, esc)\"\n");
+        assert!(!changes(&same, &same));
+        // The tap of an overload is a nested action (an index into the keymap's action table).
+        assert!(changes(&same, &with("[main]\ncapslock = \"overload(control, tab)\"\n")));
+        // A macro's text.
+        assert!(changes(&with("[main]\na = \"macro(hello)\"\n"), &with("[main]\na = \"macro(world)\"\n")));
+        // A chord's action.
+        assert!(changes(&with("[main]\n\"j+k\" = \"esc\"\n"), &with("[main]\n\"j+k\" = \"tab\"\n")));
+        // A [global] setting.
+        assert!(changes(
+            &with("[global]\noverload_tap_timeout = 200\n[main]\ncapslock = \"overload(control, esc)\"\n"),
+            &with("[global]\noverload_tap_timeout = 300\n[main]\ncapslock = \"overload(control, esc)\"\n")
+        ));
+        // A command's text.
+        assert!(changes(
+            &with("[global]\nallow_commands = true\n[main]\nf1 = \"command(true)\"\n"),
+            &with("[global]\nallow_commands = true\n[main]\nf1 = \"command(false)\"\n")
+        ));
     }
 }
