@@ -357,6 +357,72 @@ impl Keymap {
         &self.layers[id as usize]
     }
 
+    /// Calls `f` with every key that `action` can emit, following nested actions and macros.
+    pub fn action_keys(&self, action: Action, f: &mut impl FnMut(Key)) {
+        self.action_keys_at(action, f, 0);
+    }
+
+    fn action_keys_at(&self, action: Action, f: &mut impl FnMut(Key), depth: u8) {
+        // Nested actions form a tree built by the parser; the bound is only a guard.
+        if depth > 16 {
+            return;
+        }
+        let mut macro_keys = |id: MacroId| {
+            for op in self.macro_ops(id) {
+                if let MacroOp::Down(k) | MacroOp::Up(k) = *op {
+                    f(k);
+                }
+            }
+        };
+        match action {
+            Action::Key { key, .. } | Action::Modifier { key, .. } | Action::OneshotK(_, _, key) => f(key),
+            Action::LayerM(_, m)
+            | Action::OneshotM(_, m)
+            | Action::ToggleM(_, m)
+            | Action::SwapM(_, m)
+            | Action::ClearM(m)
+            | Action::Macro(m)
+            | Action::Macro2 { id: m, .. } => macro_keys(m),
+            Action::Overload { tap, .. } | Action::OverloadT { tap, .. } => {
+                self.action_keys_at(self.action(tap), f, depth + 1)
+            }
+            Action::OverloadI { fast: a, slow: b, .. } | Action::Timeout { tap: a, hold: b, .. } => {
+                self.action_keys_at(self.action(a), f, depth + 1);
+                self.action_keys_at(self.action(b), f, depth + 1);
+            }
+            Action::Layer(_)
+            | Action::Oneshot(_)
+            | Action::Toggle(_)
+            | Action::Swap(_)
+            | Action::Clear
+            | Action::SetLayout(_)
+            | Action::Repeat
+            | Action::Command(_)
+            | Action::Noop => {}
+        }
+    }
+
+    /// Every key this keymap can emit: bound keys and modifiers, `oneshotk` keys, the keys of
+    /// nested actions, chords and macros (repeated keys included). Not the keys a device passes
+    /// through unbound.
+    pub fn output_keys(&self) -> impl Iterator<Item = Key> + '_ {
+        fn of(a: &Action) -> Option<Key> {
+            match *a {
+                Action::Key { key, .. } | Action::Modifier { key, .. } | Action::OneshotK(_, _, key) => {
+                    Some(key)
+                }
+                _ => None,
+            }
+        }
+        let bound =
+            self.layers.iter().flat_map(|l| l.map.iter().flatten().chain(l.chords.iter().map(|c| &c.action)));
+        let macro_keys = self.macros.iter().flat_map(|m| m.iter()).filter_map(|op| match *op {
+            MacroOp::Down(k) | MacroOp::Up(k) => Some(k),
+            _ => None,
+        });
+        bound.chain(&self.actions).filter_map(of).chain(macro_keys)
+    }
+
     pub fn layers(&self) -> &[Layer] {
         &self.layers
     }

@@ -690,6 +690,23 @@ impl Key {
         self.0 as usize
     }
 
+    /// A mouse button, BTN_LEFT ..= BTN_TASK (`leftmouse`, `rightmouse`, `middlemouse`, …):
+    /// emitted on keymapd's virtual pointer.
+    pub const fn is_mouse_button(self) -> bool {
+        self.0 >= 0x110 && self.0 <= 0x117
+    }
+
+    /// A keyboard key: every code but the pointer, joystick, gamepad and tablet buttons
+    /// (BTN_MISC ..= 0x15f and BTN_TRIGGER_HAPPY*), which a keyboard must not declare.
+    pub const fn is_keyboard_key(self) -> bool {
+        self.0 >= 1 && !(self.0 >= 0x100 && self.0 <= 0x15f) && !(self.0 >= 0x2c0 && self.0 <= 0x2e7)
+    }
+
+    /// Whether keymapd's virtual devices can emit it: a keyboard key or a mouse button.
+    pub const fn is_emittable(self) -> bool {
+        self.is_keyboard_key() || self.is_mouse_button()
+    }
+
     /// The canonical (keyd-style) name; `key_<code>` for a code without a name.
     pub fn name(self) -> &'static str {
         NAMES[self.index()]

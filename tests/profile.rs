@@ -298,3 +298,24 @@ fn the_example_profiles_are_valid() {
     assert_eq!(claimed_by(&s, &at).as_deref(), Some("laptop"));
     assert_eq!(claimed_by(&s, &usb).as_deref(), Some("usb-keyboard"));
 }
+
+/// The warnings of a valid profile, as `line:col: warning: …` (without the path).
+fn warnings(text: &str) -> Vec<String> {
+    let (_, w) = Profile::parse(Path::new("w.toml"), text).unwrap_or_else(|e| panic!("invalid: {e:?}"));
+    w.iter().map(|d| d.to_string().trim_start_matches("w.toml:").to_owned()).collect()
+}
+
+#[test]
+fn buttons_no_virtual_device_can_emit_are_warned_about_with_their_binding() {
+    let head = "ids = [\"*\"]\n[main]\n";
+    // Mouse buttons go out on the virtual pointer: no warning.
+    assert!(warnings(&format!("{head}a = \"leftmouse\"\nb = \"macro(rightmouse)\"\n")).is_empty());
+    let w = warnings(&format!("{head}a = \"btn_south\"\n"));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("3:5: warning: `a`: `"), "{w:?}");
+    assert!(w[0].contains("cannot emit"), "{w:?}");
+    // Found inside nested actions and macros too.
+    assert_eq!(warnings(&format!("{head}capslock = \"overload(control, btn_trigger)\"\n")).len(), 1);
+    assert_eq!(warnings(&format!("{head}f1 = \"macro(a btn_thumb)\"\n")).len(), 1);
+    assert_eq!(warnings(&format!("{head}\"j+k\" = \"btn_south\"\n")).len(), 1);
+}

@@ -124,10 +124,12 @@ pub fn classify(has: impl Fn(u16) -> bool, rel_xy: bool, abs_x: bool) -> (bool, 
     (is_keyboard, is_pointer)
 }
 
-/// Whether the device is a keymapd virtual keyboard by its IDs (bus, vendor, product). The
-/// daemon knows its own by sysfs path; this only keeps it off another instance's.
+/// Whether the device is a keymapd virtual keyboard or pointer by its IDs (bus, vendor,
+/// product). The daemon knows its own by sysfs path; this only keeps it off another instance's.
 pub fn is_keymapd_output(info: &DeviceInfo) -> bool {
-    info.bustype == uinput::BUSTYPE && info.vendor == uinput::VENDOR && info.product == uinput::PRODUCT
+    info.bustype == uinput::BUSTYPE
+        && info.vendor == uinput::VENDOR
+        && (info.product == uinput::PRODUCT || info.product == uinput::POINTER_PRODUCT)
 }
 
 /// `vvvv:pppp name`, the way every log line names a device.

@@ -88,8 +88,9 @@ pub fn run(config: &Path) -> Result<(), Error> {
             config.display()
         );
     }
-    let out = VirtualKeyboard::create().map_err(Error::Uinput)?;
+    let mut out = VirtualKeyboard::create().map_err(Error::Uinput)?;
     log::info!("created {:?} at {}", super::uinput::NAME, out.syspath().display());
+    out.pointer_for(&set);
     let poll = Poll::new().map_err(Error::io("creating the event loop"))?;
     let reg = poll.registry();
     let mut signals =

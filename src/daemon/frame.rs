@@ -4,10 +4,16 @@
 use crate::engine::{KeyEvent, KeyValue, Sink};
 
 use super::sys::{input_event, new_event, EV_KEY, EV_MSC, EV_SYN, MSC_SCAN, SYN_REPORT};
+use super::uinput::is_mouse_button;
 
 /// The events to write for one SYN frame (SYN_REPORT appended when it is finished).
 pub struct Frame {
+    /// Keyboard keys and mouse buttons, in the engine's order.
     events: Vec<input_event>,
+    /// Some of `events` are mouse buttons (for the virtual pointer).
+    has_pointer: bool,
+    /// Where a frame that mixes both devices is cut into one frame per device run.
+    scratch: Vec<input_event>,
     /// `command(…)` actions fired while this frame was built, run by the loop afterwards.
     commands: Vec<String>,
 }
@@ -20,7 +26,12 @@ impl Default for Frame {
 
 impl Frame {
     pub fn new() -> Frame {
-        Frame { events: Vec::with_capacity(128), commands: Vec::new() }
+        Frame {
+            events: Vec::with_capacity(128),
+            has_pointer: false,
+            scratch: Vec::new(),
+            commands: Vec::new(),
+        }
     }
 
     #[cfg(test)]
@@ -45,18 +56,37 @@ impl Frame {
         }
     }
 
-    /// The frame with its SYN_REPORT, ready for one write; `None` if nothing is to be written.
+    /// Hands each output frame to `write`, with its SYN_REPORT: `(false, frame)` for the virtual
+    /// keyboard, `(true, frame)` for the virtual pointer. Usually one keyboard frame; when mouse
+    /// buttons are mixed in, one frame per run of the same device, in the engine's order (so a
+    /// `C-leftmouse` click is released before its control). Nothing if the frame is empty.
     /// Call [`Frame::clear`] after writing.
-    pub fn finish(&mut self) -> Option<&[input_event]> {
+    pub fn frames(&mut self, mut write: impl FnMut(bool, &[input_event])) {
         if self.events.is_empty() {
-            return None;
+            return;
         }
-        self.events.push(new_event(EV_SYN, SYN_REPORT, 0));
-        Some(&self.events)
+        let syn = new_event(EV_SYN, SYN_REPORT, 0);
+        if !self.has_pointer {
+            self.events.push(syn);
+            write(false, &self.events);
+            return;
+        }
+        let on_pointer = |e: &input_event| e.type_ == EV_KEY && is_mouse_button(e.code);
+        let mut rest = &self.events[..];
+        while let Some(first) = rest.first() {
+            let pointer = on_pointer(first);
+            let len = rest.iter().position(|e| on_pointer(e) != pointer).unwrap_or(rest.len());
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&rest[..len]);
+            self.scratch.push(syn);
+            write(pointer, &self.scratch);
+            rest = &rest[len..];
+        }
     }
 
     pub fn clear(&mut self) {
         self.events.clear();
+        self.has_pointer = false;
     }
 
     pub fn push_command(&mut self, cmd: &str) {
@@ -80,7 +110,9 @@ impl Sink for Frame {
     /// key pressed on it; forwarding the engine's repeats as well would double the rate.
     fn key(&mut self, ev: KeyEvent) {
         if ev.value != KeyValue::Repeat {
-            self.events.push(new_event(EV_KEY, ev.key.code(), ev.value as i32));
+            let code = ev.key.code();
+            self.has_pointer |= is_mouse_button(code);
+            self.events.push(new_event(EV_KEY, code, ev.value as i32));
         }
     }
     /// `command(…)` actions are queued for the loop to run after the frame is written.
@@ -98,6 +130,25 @@ mod tests {
         Key::new(code).unwrap()
     }
 
+    /// (type, code, value) of each event of one frame.
+    type Triples = Vec<(u16, u16, i32)>;
+
+    /// The frames `Frame::frames` writes: (to the pointer?, events).
+    fn written(f: &mut Frame) -> Vec<(bool, Triples)> {
+        let mut out = Vec::new();
+        f.frames(|p, evs| out.push((p, evs.iter().map(|e| (e.type_, e.code, e.value)).collect())));
+        f.clear();
+        out
+    }
+
+    /// The one keyboard frame written.
+    fn finish(f: &mut Frame) -> Triples {
+        let mut w = written(f);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(!w[0].0);
+        w.remove(0).1
+    }
+
     #[test]
     fn scan_code_goes_with_a_key_passed_through_unchanged() {
         let mut f = Frame::new();
@@ -105,8 +156,10 @@ mod tests {
         let m = f.mark();
         f.key(ev);
         f.attach_scan(m, ev, Some(0x70004));
-        let out: Vec<_> = f.finish().unwrap().iter().map(|e| (e.type_, e.code, e.value)).collect();
-        assert_eq!(out, vec![(EV_MSC, MSC_SCAN, 0x70004), (EV_KEY, 30, 1), (EV_SYN, SYN_REPORT, 0)]);
+        assert_eq!(
+            finish(&mut f),
+            vec![(EV_MSC, MSC_SCAN, 0x70004), (EV_KEY, 30, 1), (EV_SYN, SYN_REPORT, 0)]
+        );
     }
 
     #[test]
@@ -136,7 +189,7 @@ mod tests {
         let ev = KeyEvent::down(key(30));
         let m = f.mark();
         f.attach_scan(m, ev, Some(0x70004));
-        assert!(f.finish().is_none());
+        assert!(written(&mut f).is_empty());
     }
 
     #[test]
@@ -148,11 +201,39 @@ mod tests {
             f.key(ev);
             f.attach_scan(m, ev, Some(scan));
         }
-        let out = f.finish().unwrap();
+        let out = finish(&mut f);
         assert_eq!(out.len(), 5);
-        assert_eq!(out.iter().filter(|e| e.type_ == EV_SYN).count(), 1);
-        f.clear();
+        assert_eq!(out.iter().filter(|e| e.0 == EV_SYN).count(), 1);
         assert!(f.is_empty());
+    }
+
+    #[test]
+    fn mouse_buttons_go_to_the_pointer_in_the_engines_order() {
+        let syn = (EV_SYN, SYN_REPORT, 0);
+        let mut f = Frame::new();
+        let ev = KeyEvent::down(key(100)); // rightalt -> C-leftmouse
+        let m = f.mark();
+        f.key(KeyEvent::down(Key::LEFTCTRL));
+        f.key(KeyEvent::down(key(0x110)));
+        f.attach_scan(m, ev, Some(0x700e6));
+        assert_eq!(
+            written(&mut f),
+            vec![(false, vec![(EV_KEY, 29, 1), syn]), (true, vec![(EV_KEY, 0x110, 1), syn])]
+        );
+        // The release: the button first, then its control.
+        f.key(KeyEvent::up(key(0x110)));
+        f.key(KeyEvent::up(Key::LEFTCTRL));
+        assert_eq!(
+            written(&mut f),
+            vec![(true, vec![(EV_KEY, 0x110, 0), syn]), (false, vec![(EV_KEY, 29, 0), syn])]
+        );
+        // Only a button: nothing for the keyboard.
+        f.key(KeyEvent::down(key(0x111)));
+        f.key(KeyEvent::up(key(0x111)));
+        assert_eq!(written(&mut f), vec![(true, vec![(EV_KEY, 0x111, 1), (EV_KEY, 0x111, 0), syn])]);
+        // And after a clear, keyboard frames are whole again.
+        f.key(KeyEvent::down(key(30)));
+        assert_eq!(finish(&mut f), vec![(EV_KEY, 30, 1), syn]);
     }
 
     #[test]

@@ -51,8 +51,8 @@ impl Daemon {
 
     /// A new event node: open it, match it, log the decision, claim it if a profile does.
     pub(super) fn add(&mut self, node: Node) {
-        if node.belongs_to(self.out.syspath()) {
-            log::debug!("{} is keymapd's own virtual keyboard: never grabbed", node.devnode.display());
+        if self.out.owns(&node) {
+            log::debug!("{} is one of keymapd's own virtual devices: never grabbed", node.devnode.display());
             return;
         }
         if let Some(k) = self.known.iter().find(|k| k.node.syspath == node.syspath) {

@@ -98,6 +98,9 @@ fn short(e: &std::io::Error) -> String {
 fn claim(set: &ProfileSet, info: &DeviceInfo) -> String {
     // Display only: the daemon itself recognises its device by sysfs path, never by name.
     if devices::is_keymapd_output(info) {
+        if info.product == super::uinput::POINTER_PRODUCT {
+            return "a keymapd virtual pointer (never grabbed)".into();
+        }
         return "a keymapd virtual keyboard (never grabbed)".into();
     }
     match set.match_device(info) {

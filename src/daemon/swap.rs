@@ -52,6 +52,7 @@ impl Daemon {
                 return;
             }
         };
+        self.out.pointer_for(&new);
         for i in 0..self.known.len() {
             if self.known[i].info.is_none() {
                 // Could not be opened before: try again (permissions may have been fixed).

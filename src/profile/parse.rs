@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::expr;
 use super::{Diagnostic, IdSelector, Profile, ProfileSet, Severity};
-use crate::keymap::{Chord, Keymap, LayerId, LayerKind, Mods, Settings, MAIN};
+use crate::keymap::{Action, Chord, Keymap, LayerId, LayerKind, Mods, Settings, MAIN};
 use crate::keys::Key;
 
 /// Profiles larger than this are refused (a keyboard's profile is a few KiB).
@@ -508,7 +508,9 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
             }
             chords.push((sorted, at, name));
             match expr::parse_chord_action(expr_text, keymap) {
-                Ok(action) => match Chord::new(&keys, action) {
+                Ok(action) => match Chord::new(&keys, action)
+                    .inspect(|_| warn_unemittable(d, keymap, action, value.span().start, name))
+                {
                     Some(c) => keymap.add_chord(layer, c),
                     None => {
                         d.error(at, format!("chord `{name}` has {} keys; a chord has 2 to 8", keys.len()))
@@ -548,6 +550,7 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
         }
         match expr::parse_action(expr_text, keymap) {
             Ok(action) => {
+                warn_unemittable(d, keymap, action, value.span().start, name);
                 for k in targets {
                     bound.insert(k, (at, name, own));
                     keymap.set(layer, k, action);
@@ -555,6 +558,28 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
             }
             Err(msg) => d.error(value.span().start, format!("`{name}`: {msg}")),
         }
+    }
+}
+
+/// A binding that emits a joystick, gamepad or tablet button: valid, but nothing will come out
+/// (keymapd has a virtual keyboard, and a virtual pointer for mouse buttons; neither declares
+/// those codes, and the kernel drops undeclared codes).
+fn warn_unemittable(d: &mut Diags, keymap: &Keymap, action: Action, at: usize, name: &str) {
+    let mut bad = None;
+    keymap.action_keys(action, &mut |k| {
+        if !k.is_emittable() && bad.is_none() {
+            bad = Some(k);
+        }
+    });
+    if let Some(k) = bad {
+        d.at(
+            at,
+            Severity::Warning,
+            format!(
+                "`{name}`: `{k}` is a joystick, gamepad or tablet button, which keymapd cannot emit \
+                 (it has a virtual keyboard, and a virtual pointer for mouse buttons); it will do nothing"
+            ),
+        );
     }
 }
 

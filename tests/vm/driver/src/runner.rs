@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Exact name of the daemon's uinput keyboard.
 pub const VIRTUAL_NAME: &str = "keymapd virtual keyboard";
+pub const POINTER_NAME: &str = "keymapd virtual pointer";
 /// How long `expect` waits for each event.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(2);
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -37,6 +38,8 @@ pub struct Scenario {
     daemon: Option<Daemon>,
     daemons_started: usize,
     virt: Option<Virtual>,
+    /// The daemon's virtual pointer, opened by the first step that names `pointer`.
+    ptr: Option<Virtual>,
     repeats: bool,
     env: Vec<(String, String)>,
     last_run: Option<RunResult>,
@@ -70,6 +73,7 @@ impl Scenario {
             daemon: None,
             daemons_started: 0,
             virt: None,
+            ptr: None,
             repeats: false,
             env: Vec::new(),
             last_run: None,
@@ -154,6 +158,7 @@ impl Scenario {
             }
         }
         self.virt = None;
+        self.ptr = None;
         self.devs.clear();
         let _ = std::fs::remove_dir_all(&self.conf);
         problem
@@ -168,10 +173,10 @@ impl Scenario {
             if let Some(t) = tail.strip_prefix("${node:") {
                 let end = t.find('}').ok_or_else(|| format!("unterminated ${{node:…}} in `{s}`"))?;
                 let dev = &t[..end];
-                let node = self.node_of(&if dev == "virtual" {
-                    Target::Virtual
-                } else {
-                    Target::Dev(dev.to_string())
+                let node = self.node_of(&match dev {
+                    "virtual" => Target::Virtual,
+                    "pointer" => Target::Pointer,
+                    _ => Target::Dev(dev.to_string()),
                 })?;
                 out.push_str(&node.to_string_lossy());
                 rest = &t[end + 1..];
@@ -197,6 +202,9 @@ impl Scenario {
                 .as_ref()
                 .map(|v| v.node.clone())
                 .ok_or_else(|| "no daemon virtual keyboard (no `daemon start` yet?)".to_string()),
+            Target::Pointer => self.ptr.as_ref().map(|v| v.node.clone()).ok_or_else(|| {
+                "the daemon's virtual pointer is not open (no `expect-on pointer` yet)".to_string()
+            }),
             Target::Dev(d) => Ok(self.dev(d)?.node.clone()),
         }
     }
@@ -245,8 +253,38 @@ impl Scenario {
         }
     }
 
+    /// Finds the daemon's virtual pointer (newest of that name) and opens it.
+    fn attach_pointer(&mut self, timeout: Duration) -> R {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some((num, node)) = dev::find_by_name(POINTER_NAME).last().cloned() {
+                if node.exists() {
+                    let since = self.daemon.as_ref().map(|d| d.started).unwrap_or((0, 0));
+                    dev::wait_udev(&node, since, deadline);
+                    if let Ok(fd) = dev::open_node(&node, false) {
+                        self.ptr = Some(Virtual { num, node, reader: Reader::new(fd) });
+                        return Ok(());
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "no input device named \"{POINTER_NAME}\" within {} ms",
+                    timeout.as_millis()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn reader(&mut self, t: &Target) -> R<&mut Reader> {
         match t {
+            Target::Pointer => {
+                if self.ptr.as_ref().is_none_or(|p| p.reader.exhausted()) {
+                    self.attach_pointer(Duration::from_secs(2))?;
+                }
+                Ok(&mut self.ptr.as_mut().expect("attached").reader)
+            }
             Target::Virtual => {
                 let needs_attach = match &self.virt {
                     None => true,
@@ -344,6 +382,7 @@ impl Scenario {
                 let args = args.iter().map(|a| self.subst(a)).collect::<R<Vec<_>>>()?;
                 self.daemons_started += 1;
                 self.virt = None;
+                self.ptr = None;
                 let d = Daemon::spawn(
                     &self.dir,
                     &self.conf,
@@ -420,6 +459,9 @@ impl Scenario {
                     None => {
                         if let Some(v) = &mut self.virt {
                             v.reader.flush();
+                        }
+                        if let Some(p) = &mut self.ptr {
+                            p.reader.flush();
                         }
                         for d in self.devs.values_mut() {
                             d.node_reader.flush();

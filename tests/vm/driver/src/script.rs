@@ -10,6 +10,8 @@ use crate::names;
 pub enum Target {
     /// The daemon's `keymapd virtual keyboard`.
     Virtual,
+    /// The daemon's `keymapd virtual pointer` (mouse buttons), opened on first use.
+    Pointer,
     /// A synthetic device made with `keyboard` or `mouse`.
     Dev(String),
 }
@@ -18,6 +20,7 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Target::Virtual => f.write_str("virtual"),
+            Target::Pointer => f.write_str("pointer"),
             Target::Dev(d) => f.write_str(d),
         }
     }
@@ -260,6 +263,8 @@ fn need<'a>(args: &'a [String], idx: usize, what: &str) -> Result<&'a str, Strin
 fn target(s: &str) -> Target {
     if s == "virtual" {
         Target::Virtual
+    } else if s == "pointer" {
+        Target::Pointer
     } else {
         Target::Dev(s.to_string())
     }
@@ -274,8 +279,8 @@ fn node_ref(s: &str) -> NodeRef {
 }
 
 fn dev_name(s: &str) -> Result<String, String> {
-    if s == "virtual" {
-        return Err("`virtual` is the daemon's keyboard; name synthetic devices otherwise".into());
+    if s == "virtual" || s == "pointer" {
+        return Err(format!("`{s}` is one of the daemon's devices; name synthetic devices otherwise"));
     }
     if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(format!("bad device name `{s}` (letters, digits, _ and - only)"));
