@@ -402,25 +402,19 @@ impl Keymap {
         }
     }
 
-    /// Every key this keymap can emit: bound keys and modifiers, `oneshotk` keys, the keys of
-    /// nested actions, chords and macros (repeated keys included). Not the keys a device passes
-    /// through unbound.
-    pub fn output_keys(&self) -> impl Iterator<Item = Key> + '_ {
-        fn of(a: &Action) -> Option<Key> {
-            match *a {
-                Action::Key { key, .. } | Action::Modifier { key, .. } | Action::OneshotK(_, _, key) => {
-                    Some(key)
+    /// Whether some binding or chord can emit a key for which `pred` holds (nested actions and
+    /// macros included; not the keys a device passes through unbound).
+    pub fn emits_any(&self, pred: impl Fn(Key) -> bool) -> bool {
+        let mut found = false;
+        for layer in &self.layers {
+            for &a in layer.map.iter().flatten().chain(layer.chords.iter().map(|c| &c.action)) {
+                self.action_keys(a, &mut |k| found |= pred(k));
+                if found {
+                    return true;
                 }
-                _ => None,
             }
         }
-        let bound =
-            self.layers.iter().flat_map(|l| l.map.iter().flatten().chain(l.chords.iter().map(|c| &c.action)));
-        let macro_keys = self.macros.iter().flat_map(|m| m.iter()).filter_map(|op| match *op {
-            MacroOp::Down(k) | MacroOp::Up(k) => Some(k),
-            _ => None,
-        });
-        bound.chain(&self.actions).filter_map(of).chain(macro_keys)
+        false
     }
 
     pub fn layers(&self) -> &[Layer] {

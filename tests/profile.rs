@@ -319,3 +319,19 @@ fn buttons_no_virtual_device_can_emit_are_warned_about_with_their_binding() {
     assert_eq!(warnings(&format!("{head}f1 = \"macro(a btn_thumb)\"\n")).len(), 1);
     assert_eq!(warnings(&format!("{head}\"j+k\" = \"btn_south\"\n")).len(), 1);
 }
+
+#[test]
+fn a_keymap_knows_whether_it_emits_mouse_buttons() {
+    let emits = |body: &str| {
+        let text = format!("ids = [\"*\"]\n{body}");
+        let (p, _) = Profile::parse(Path::new("m.toml"), &text).unwrap_or_else(|e| panic!("{e:?}"));
+        p.keymap.emits_any(keymapd::keys::Key::is_mouse_button)
+    };
+    assert!(!emits("[main]\ncapslock = \"esc\"\n"));
+    assert!(emits("[main]\nrightalt = \"leftmouse\"\n"));
+    assert!(emits("[nav]\nj = \"C-rightmouse\"\n"));
+    assert!(emits("[main]\ncapslock = \"overload(control, middlemouse)\"\n"));
+    assert!(emits("[main]\nf1 = \"macro(a leftmouse)\"\n"));
+    assert!(emits("[main]\n\"j+k\" = \"leftmouse\"\n"));
+    assert!(emits("[main]\nf2 = \"timeout(a, 200, leftmouse)\"\n"));
+}

@@ -111,7 +111,7 @@ impl VirtualKeyboard {
         &self.syspath
     }
 
-    /// Whether the input device at `input_syspath` is one of ours (keyboard or pointer).
+    /// Whether the event node belongs to one of our own devices (keyboard or pointer).
     pub fn owns(&self, node: &super::devices::Node) -> bool {
         node.belongs_to(&self.syspath) || self.pointer.as_ref().is_some_and(|p| node.belongs_to(&p.syspath))
     }
@@ -152,7 +152,7 @@ impl VirtualKeyboard {
     /// Creates the virtual pointer if a profile of `set` emits a mouse button (at start and on
     /// every reload; once created it stays).
     pub fn pointer_for(&mut self, set: &crate::profile::ProfileSet) {
-        if set.profiles.iter().any(|p| p.keymap.output_keys().any(Key::is_mouse_button)) {
+        if set.profiles.iter().any(|p| p.keymap.emits_any(Key::is_mouse_button)) {
             if let Err(e) = self.ensure_pointer() {
                 log::error!("{e}: mouse buttons in profiles will do nothing");
             }
