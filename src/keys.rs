@@ -843,6 +843,34 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     best.map(|(_, _, n)| n)
 }
 
+/// The word among `candidates` closest to `word` (same measure and limits as [`suggest`]; `b`
+/// must be lowercase ASCII): for "did you mean" hints about action and section names. Ties go
+/// to the first candidate.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let input = word.as_bytes();
+    if input.is_empty() || input.len() > SUGGEST_MAX {
+        return None;
+    }
+    let limit = if input.len() <= 3 { 1 } else { 2 };
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if c.len().abs_diff(input.len()) > limit || c == word {
+            continue;
+        }
+        let d = distance(input, c.as_bytes());
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// The edit distance [`suggest`] and [`closest`] use (ASCII case ignored in `a`), or `None`
+/// when `a` is longer than they consider.
+pub fn edit_distance(a: &str, b: &str) -> Option<usize> {
+    (a.len() <= SUGGEST_MAX).then(|| distance(a.as_bytes(), b.as_bytes()))
+}
+
 /// Optimal-string-alignment distance between `a` (compared ASCII-lowercased, at most
 /// [`SUGGEST_MAX`] bytes) and `b`, using three stack rows over `a`.
 fn distance(a: &[u8], b: &[u8]) -> usize {

@@ -35,6 +35,11 @@ fn malformed_profiles_give_exact_messages() {
             "t.toml:3:12: error: `capslock`: unknown action `frob(…)` in `frob(x)`",
         ),
         (
+            "ids = [\"*\"]\n[main]\ncapslock = \"overlaod(control, esc)\"\n",
+            "t.toml:3:12: error: `capslock`: unknown action `overlaod(…)` in `overlaod(control, esc)`; did you \
+             mean `overload(…)`?",
+        ),
+        (
             "ids = [\"usb\", \"046d:c52b\"]\n[main]\n",
             "t.toml:1:8: error: unknown device id `usb`; expected `VVVV:PPPP` (hex vendor:product), \
              `name:<device name or glob>`, `usb:kb`, `bluetooth:kb`, `laptop:kb` or `*`, optionally with a \

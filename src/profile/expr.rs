@@ -19,6 +19,34 @@ const MAX_NESTING: usize = 4;
 /// branches of `overloadt()`, `timeout()` and `overloadi()`, and chords, can.
 const WAITING: &[&str] = &["overloadt", "overloadt2", "overloadi", "lettermod", "timeout"];
 
+/// Every action name the parser accepts in the `name(…)` form (`noop` is the one bare word).
+/// The parser refuses any other name before it looks at arguments, so this list is the truth
+/// that README's action reference is checked against.
+pub const ACTIONS: &[&str] = &[
+    "layer",
+    "layerm",
+    "oneshot",
+    "oneshotm",
+    "oneshotk",
+    "toggle",
+    "togglem",
+    "swap",
+    "swapm",
+    "clear",
+    "clearm",
+    "setlayout",
+    "overload",
+    "overloadt",
+    "overloadt2",
+    "overloadi",
+    "lettermod",
+    "timeout",
+    "macro",
+    "macro2",
+    "repeat",
+    "command",
+];
+
 /// Parses the action of a chord binding (`"j+k" = "esc"`).
 pub fn parse_chord_action(expr: &str, keymap: &mut Keymap) -> Result<Action, String> {
     parse_in(expr.trim(), keymap, Some("chord"), 0)
@@ -45,6 +73,9 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
         let (mods, key) = parse_key_sequence(s)?;
         return Ok(keymap.key_action(mods, key));
     };
+    if !ACTIONS.contains(&name) {
+        return Err(unknown_action(name, s));
+    }
     match within {
         Some("overload") if WAITING.contains(&name) || name == "overload" => {
             return Err(format!(
@@ -179,8 +210,24 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
             }
             Action::Command(keymap.add_command(cmd).ok_or("too many commands in one profile")?)
         }
-        n => return Err(format!("unknown action `{n}(…)` in `{s}`")),
+        n => return Err(unknown_action(n, s)),
     })
+}
+
+/// "unknown action `overlaod(…)` in `overlaod(a, b)`; did you mean `overload`?"
+fn unknown_action(name: &str, expr: &str) -> String {
+    let mut msg = format!("unknown action `{name}(…)` in `{expr}`");
+    let lower = name.to_ascii_lowercase();
+    let hint = if lower != name && ACTIONS.contains(&lower.as_str()) {
+        ACTIONS.iter().copied().find(|a| *a == lower)
+    } else {
+        keys::closest(name, ACTIONS.iter().copied().chain(["noop"]))
+    };
+    if let Some(a) = hint {
+        let call = if a == "noop" { "noop".to_owned() } else { format!("{a}(…)") };
+        msg.push_str(&format!("; did you mean `{call}`?"));
+    }
+    msg
 }
 
 const UNICODE: &str = "only keys and ASCII text can be typed; keyd types other characters through its \
@@ -517,6 +564,29 @@ mod tests {
             parse_action("frobnicate(x)", &mut k),
             Err("unknown action `frobnicate(…)` in `frobnicate(x)`".into())
         );
+        assert_eq!(
+            parse_action("overlaod(control, esc)", &mut k),
+            Err("unknown action `overlaod(…)` in `overlaod(control, esc)`; did you mean `overload(…)`?"
+                .into())
+        );
+        assert_eq!(
+            parse_action("Layer(nav)", &mut k),
+            Err("unknown action `Layer(…)` in `Layer(nav)`; did you mean `layer(…)`?".into())
+        );
+        assert_eq!(
+            parse_action("oneshotz(nav)", &mut k),
+            Err("unknown action `oneshotz(…)` in `oneshotz(nav)`; did you mean `oneshot(…)`?".into())
+        );
+        // A nested unknown action is named too.
+        assert_eq!(
+            parse_action("overload(nav, tiemout(a, 1, b))", &mut k),
+            Err("unknown action `tiemout(…)` in `tiemout(a, 1, b)`; did you mean `timeout(…)`?".into())
+        );
+        // Every listed name is accepted by the parser (whatever its arguments say).
+        for name in ACTIONS {
+            let e = parse_action(&format!("{name}(nav, x)"), &mut k).err().unwrap_or_default();
+            assert!(!e.contains("unknown action"), "{name}: {e}");
+        }
         assert!(parse_action("", &mut k).unwrap_err().starts_with("empty action"));
         assert_eq!(parse_action("X-a", &mut k), Err("unknown key `X-a`".into()));
         assert!(parse_action("command(true)", &mut k).unwrap_err().contains("allow_commands = true"));
