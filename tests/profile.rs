@@ -340,3 +340,50 @@ fn a_keymap_knows_whether_it_emits_mouse_buttons() {
     assert!(emits("[main]\n\"j+k\" = \"leftmouse\"\n"));
     assert!(emits("[main]\nf2 = \"timeout(a, 200, leftmouse)\"\n"));
 }
+
+/// Each class selector claims exactly its buses: `laptop:kb` the built-in keyboard's (i8042/serio,
+/// I2C, SPI and the platform bus BUS_HOST, e.g. a Chromebook's EC keyboard), `usb:kb` USB only,
+/// `bluetooth:kb` Bluetooth only; none of them a virtual (uinput) or any other bus.
+#[test]
+fn class_selectors_cover_exactly_their_buses() {
+    // Bus numbers of input.h beyond those `bus` names: PCI, RS232, gameport, parport, ADB, HIL.
+    let others = [0x01u16, 0x13, 0x14, 0x15, 0x17, 0x1A];
+    let all: Vec<u16> = [bus::USB, bus::BLUETOOTH, bus::VIRTUAL, bus::I8042, bus::I2C, bus::HOST, bus::SPI]
+        .into_iter()
+        .chain(others)
+        .collect();
+    let table: [(&str, &[u16]); 3] = [
+        ("laptop:kb", &[bus::I8042, bus::I2C, bus::SPI, bus::HOST]),
+        ("usb:kb", &[bus::USB]),
+        ("bluetooth:kb", &[bus::BLUETOOTH]),
+    ];
+    for (sel, covered) in table {
+        let s = IdSelector::parse(sel).unwrap();
+        for &b in &all {
+            let dev = kb("some keyboard", 0x1234, 0x5678, b);
+            assert_eq!(s.fits(&dev), covered.contains(&b), "{sel} on bus {b:#04x}");
+        }
+    }
+    // Through a profile set, as the daemon asks: a platform (BUS_HOST) keyboard is the laptop's.
+    let (_d, s) = set(&[
+        ("laptop.toml", "ids = [\"laptop:kb\"]\n"),
+        ("usb.toml", "ids = [\"usb:kb\"]\n"),
+        ("bt.toml", "ids = [\"bluetooth:kb\"]\n"),
+    ]);
+    let s = s.unwrap();
+    let by = |b: u16| claimed_by(&s, &kb("cros_ec", 0, 0, b));
+    assert_eq!(by(bus::HOST).as_deref(), Some("laptop"));
+    assert_eq!(by(bus::I8042).as_deref(), Some("laptop"));
+    assert_eq!(by(bus::I2C).as_deref(), Some("laptop"));
+    assert_eq!(by(bus::SPI).as_deref(), Some("laptop"));
+    assert_eq!(by(bus::USB).as_deref(), Some("usb"));
+    assert_eq!(by(bus::BLUETOOTH).as_deref(), Some("bt"));
+    assert_eq!(by(bus::VIRTUAL), None, "a virtual keyboard is no class's");
+    for b in others {
+        assert_eq!(by(b), None, "bus {b:#04x}");
+    }
+    // A platform device that is not a keyboard (the power button) stays unclaimed.
+    let mut power = kb("Power Button", 0, 1, bus::HOST);
+    power.is_keyboard = false;
+    assert_eq!(claimed_by(&s, &power), None);
+}
