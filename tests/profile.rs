@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use keymapd::profile::{bus, DeviceInfo, IdSelector, Match, Profile, ProfileSet};
+use keymapd::profile::{bus, DeviceInfo, IdSelector, Match, Profile, ProfileSet, Tie};
 
 /// Every error of `text` parsed as `t.toml`, formatted as `keymapd check` prints them.
 fn errors(text: &str) -> Vec<String> {
@@ -386,4 +386,60 @@ fn class_selectors_cover_exactly_their_buses() {
     let mut power = kb("Power Button", 0, 1, bus::HOST);
     power.is_keyboard = false;
     assert_eq!(claimed_by(&s, &power), None);
+}
+
+/// Two different `name:` globs of two profiles both fitting one device: `check` cannot know
+/// (it refuses only identical selectors), so the match says which other profile tied, for the
+/// daemon's log and `keymapd list`. The earlier file still wins; something more specific ends
+/// the tie.
+#[test]
+fn overlapping_selectors_of_equal_specificity_report_the_tie() {
+    let (_d, s) = set(&[
+        ("a-logi.toml", "ids = [\"name:Logitech*\"]\n"),
+        ("b-k120.toml", "ids = [\"name:*K120\"]\n"),
+        ("c-any.toml", "ids = [\"*\"]\n"),
+    ]);
+    let s = s.expect("different selectors are not an error");
+    let k120 = kb("Logitech K120", 0x046d, 0xc31c, bus::USB);
+    assert_eq!(
+        s.match_device(&k120),
+        Match::Claimed {
+            profile: 0,
+            selector: "name:Logitech*".into(),
+            tied_with: Some(Tie { profile: 1, selector: "name:*K120".into() })
+        }
+    );
+    // Only one glob fits: no tie (the catch-all is less specific, not a tie).
+    let other = kb("Logitech K400", 0x046d, 0x4024, bus::USB);
+    assert_eq!(
+        s.match_device(&other),
+        Match::Claimed { profile: 0, selector: "name:Logitech*".into(), tied_with: None }
+    );
+    let cherry = kb("Cherry", 0x046a, 0x0011, bus::USB);
+    assert_eq!(s.match_device(&cherry), Match::Claimed { profile: 2, selector: "*".into(), tied_with: None });
+
+    // A vendor:product claim, more specific, wins over both globs, and the tie is gone.
+    let (_d, s) = set(&[
+        ("a-logi.toml", "ids = [\"name:Logitech*\"]\n"),
+        ("b-k120.toml", "ids = [\"name:*K120\"]\n"),
+        ("z-exact.toml", "ids = [\"046d:c31c\"]\n"),
+    ]);
+    assert_eq!(
+        s.unwrap().match_device(&k120),
+        Match::Claimed { profile: 2, selector: "046d:c31c".into(), tied_with: None }
+    );
+    // A less specific claim first does not hide a tie between the later, more specific ones.
+    let (_d, s) = set(&[
+        ("a.toml", "ids = [\"usb:kb\"]\n"),
+        ("b.toml", "ids = [\"name:Logitech*\"]\n"),
+        ("c.toml", "ids = [\"name:*K120\"]\n"),
+    ]);
+    assert_eq!(
+        s.unwrap().match_device(&k120),
+        Match::Claimed {
+            profile: 1,
+            selector: "name:Logitech*".into(),
+            tied_with: Some(Tie { profile: 2, selector: "name:*K120".into() })
+        }
+    );
 }

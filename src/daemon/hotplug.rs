@@ -79,9 +79,18 @@ impl Daemon {
         }
         self.known.push(Known { node: node.clone(), info: Some(info.clone()) });
         match self.set.match_device(&info) {
-            Match::Claimed { profile, .. } => {
+            Match::Claimed { profile, tied_with, .. } => {
                 let p = &self.set.profiles[profile];
-                log::info!("match {} -> {}", devices::label(&info), p.name);
+                match tied_with {
+                    None => log::info!("match {} -> {}", devices::label(&info), p.name),
+                    Some(t) => log::warn!(
+                        "match {} -> {} (tied with {} via {}: the earlier file wins)",
+                        devices::label(&info),
+                        p.name,
+                        self.set.profiles[t.profile].name,
+                        t.selector
+                    ),
+                }
                 let (name, keymap) = (p.name.clone(), p.keymap.clone());
                 self.claim(node, dev, info, name, keymap);
             }

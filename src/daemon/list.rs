@@ -104,7 +104,13 @@ fn claim(set: &ProfileSet, info: &DeviceInfo) -> String {
         return "a keymapd virtual keyboard (never grabbed)".into();
     }
     match set.match_device(info) {
-        Match::Claimed { profile, selector } => format!("{} (via {selector})", set.profiles[profile].name),
+        Match::Claimed { profile, selector, tied_with: None } => {
+            format!("{} (via {selector})", set.profiles[profile].name)
+        }
+        Match::Claimed { profile, selector, tied_with: Some(t) } => format!(
+            "{} (via {selector}; tied with {} via {}: the earlier file wins)",
+            set.profiles[profile].name, set.profiles[t.profile].name, t.selector
+        ),
         Match::Unclaimed(why) if set.profiles.is_empty() => format!("no profile claims it ({why})"),
         Match::Unclaimed(why) => why,
     }

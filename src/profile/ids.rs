@@ -1,7 +1,7 @@
 //! Device IDs: the selectors a profile's `ids` list holds, and how a device is matched to them.
 //! Pure: the daemon reads the device's identity and hands it over as a [`DeviceInfo`].
 
-use super::{Match, Profile};
+use super::{Match, Profile, Tie};
 
 /// Linux bus types (`BUS_*` in input.h) that the class selectors look at.
 pub mod bus {
@@ -189,16 +189,29 @@ pub fn match_device(profiles: &[Profile], dev: &DeviceInfo) -> Match {
         return Match::Unclaimed(why.to_owned());
     }
     let mut best: Option<(usize, &IdSelector)> = None;
+    let mut tie: Option<(usize, &IdSelector)> = None;
     for (i, p) in profiles.iter().enumerate() {
         if let Some(sel) = p.claims(dev) {
-            // Strictly more specific wins; on a tie the earlier file keeps it.
-            if best.is_none_or(|(_, b)| sel.specificity() > b.specificity()) {
-                best = Some((i, sel));
+            // Strictly more specific wins; on a tie the earlier file keeps it, and the first
+            // profile it tied with is remembered (until something more specific comes).
+            match best {
+                Some((_, b)) if sel.specificity() == b.specificity() => {
+                    tie.get_or_insert((i, sel));
+                }
+                Some((_, b)) if sel.specificity() < b.specificity() => {}
+                _ => {
+                    best = Some((i, sel));
+                    tie = None;
+                }
             }
         }
     }
     match best {
-        Some((profile, sel)) => Match::Claimed { profile, selector: sel.text.clone() },
+        Some((profile, sel)) => Match::Claimed {
+            profile,
+            selector: sel.text.clone(),
+            tied_with: tie.map(|(profile, s)| Tie { profile, selector: s.text.clone() }),
+        },
         None if profiles.is_empty() => Match::Unclaimed("no profiles loaded".to_owned()),
         None => Match::Unclaimed("no profile claims it".to_owned()),
     }

@@ -72,9 +72,20 @@ impl Profile {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Match {
     /// Claimed by `profile` (an index into [`ProfileSet::profiles`]) through `selector`.
-    Claimed { profile: usize, selector: String },
+    /// `tied_with`: another profile that claims the device just as specifically (two `name:`
+    /// globs that both fit it). `keymapd check` refuses identical selectors, but whether two
+    /// different ones overlap is only known per device; the earlier file wins, and the daemon
+    /// and `keymapd list` say so.
+    Claimed { profile: usize, selector: String, tied_with: Option<Tie> },
     /// Not claimed, and why.
     Unclaimed(String),
+}
+
+/// The other profile of a tie: which one, and the selector through which it fits the device.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Tie {
+    pub profile: usize,
+    pub selector: String,
 }
 
 /// All profiles of a directory (or of the files given), validated together.
@@ -91,7 +102,7 @@ impl ProfileSet {
     }
 
     /// Which profile claims `dev`: the most specific claim wins; ties go to the first file by
-    /// name (and `keymapd check` reports them).
+    /// name (`keymapd check` refuses identical selectors; any other tie is in the result).
     pub fn match_device(&self, dev: &DeviceInfo) -> Match {
         ids::match_device(&self.profiles, dev)
     }
