@@ -219,7 +219,8 @@ pub fn convert(
             };
             let (kind, section, src) = (out[i].kind, out[i].section, out[i].src);
             match kind {
-                Kind::Header => {
+                // A warning about a section (a layer nothing activates) is said, not acted on.
+                Kind::Header if d.severity == Severity::Error => {
                     for o in out.iter_mut().filter(|o| o.section == section && o.disabled.is_none()) {
                         o.disabled = Some(d.message.clone());
                     }
@@ -316,12 +317,12 @@ mod tests {
     #[test]
     fn basic() {
         let c = conv(
-            "[ids]\n*\n-046d:c077\n\n[main]\ncapslock = overload(control, esc)\n; = \"\n[nav:C]\nh = left\n",
+            "[ids]\n*\n-046d:c077\n\n[main]\ncapslock = overload(nav, esc)\n; = \"\n[nav:C]\nh = left\n",
         );
         assert_eq!(
             c.toml,
             "# Converted from /etc/keyd/default.conf by `keymapd import-keyd`.\nids = [\n    \"*\",\n    \
-             \"-046d:c077\",\n]\n\n[main]\ncapslock = \"overload(control, esc)\"\n\";\" = \"\\\"\"\n\n\
+             \"-046d:c077\",\n]\n\n[main]\ncapslock = \"overload(nav, esc)\"\n\";\" = \"\\\"\"\n\n\
              [\"nav:C\"]\nh = \"left\"\n"
         );
         assert!(c.notes.is_empty(), "{:?}", c.notes);

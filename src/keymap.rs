@@ -402,6 +402,95 @@ impl Keymap {
         }
     }
 
+    /// Calls `f` with every layer that `action` can activate or make current (`layer(nav)`,
+    /// `swap(sym)`, `setlayout(dvorak)`, a modifier key's built-in layer), following nested
+    /// actions (the tap of `overload()`, the branches of `timeout()` and `overloadi()`).
+    pub fn action_layers(&self, action: Action, f: &mut impl FnMut(LayerId)) {
+        self.action_layers_at(action, f, 0);
+    }
+
+    fn action_layers_at(&self, action: Action, f: &mut impl FnMut(LayerId), depth: u8) {
+        if depth > 16 {
+            return; // a guard only: the parser builds a tree at most a few levels deep
+        }
+        match action {
+            Action::Modifier { layer, .. }
+            | Action::Layer(layer)
+            | Action::LayerM(layer, _)
+            | Action::Oneshot(layer)
+            | Action::OneshotM(layer, _)
+            | Action::OneshotK(layer, _, _)
+            | Action::Toggle(layer)
+            | Action::ToggleM(layer, _)
+            | Action::Swap(layer)
+            | Action::SwapM(layer, _)
+            | Action::SetLayout(layer) => f(layer),
+            Action::Overload { layer, tap } | Action::OverloadT { layer, tap, .. } => {
+                f(layer);
+                self.action_layers_at(self.action(tap), f, depth + 1);
+            }
+            Action::OverloadI { fast: a, slow: b, .. } | Action::Timeout { tap: a, hold: b, .. } => {
+                self.action_layers_at(self.action(a), f, depth + 1);
+                self.action_layers_at(self.action(b), f, depth + 1);
+            }
+            Action::Key { .. }
+            | Action::Clear
+            | Action::ClearM(_)
+            | Action::Macro(_)
+            | Action::Macro2 { .. }
+            | Action::Repeat
+            | Action::Command(_)
+            | Action::Noop => {}
+        }
+    }
+
+    /// Every action a layer holds: its bindings and its chords' actions.
+    pub fn layer_actions(&self, layer: LayerId) -> impl Iterator<Item = Action> + '_ {
+        let l = &self.layers[layer as usize];
+        l.map.iter().flatten().copied().chain(l.chords.iter().map(|c| c.action))
+    }
+
+    /// Which layers can ever be active (or current, for a layout), by keyd's rules: `main` and
+    /// the built-in modifier layers always can (the modifier keys activate them); the
+    /// `default_layout`; any layer an action in a reachable layer activates (`layer()`,
+    /// `oneshot()`, `toggle()`, `swap()`, `overload()`, `setlayout()`, … and the `m`/`k`
+    /// variants, nested actions included); a composite once all its parts are reachable.
+    /// An action in a layer that can never be active can never run, so it reaches nothing.
+    pub fn reachable_layers(&self) -> Vec<bool> {
+        let n = self.layers.len();
+        let mut reached = vec![false; n];
+        let mut todo: Vec<LayerId> = Vec::new();
+        let mark = |l: LayerId, reached: &mut Vec<bool>, todo: &mut Vec<LayerId>| {
+            if let Some(r) = reached.get_mut(l as usize).filter(|r| !**r) {
+                *r = true;
+                todo.push(l);
+            }
+        };
+        for l in 0..=BUILTIN_LAYERS.len() as LayerId {
+            mark(l, &mut reached, &mut todo);
+        }
+        mark(self.settings.default_layout, &mut reached, &mut todo);
+        loop {
+            while let Some(l) = todo.pop() {
+                let mut found = Vec::new();
+                for a in self.layer_actions(l) {
+                    self.action_layers(a, &mut |t| found.push(t));
+                }
+                for t in found {
+                    mark(t, &mut reached, &mut todo);
+                }
+            }
+            for &c in &self.composites {
+                if !reached[c as usize] && self.layer(c).constituents().iter().all(|&p| reached[p as usize]) {
+                    mark(c, &mut reached, &mut todo);
+                }
+            }
+            if todo.is_empty() {
+                return reached;
+            }
+        }
+    }
+
     /// Whether some binding or chord can emit a key for which `pred` holds (nested actions and
     /// macros included; not the keys a device passes through unbound).
     pub fn emits_any(&self, pred: impl Fn(Key) -> bool) -> bool {

@@ -160,3 +160,37 @@ fn version_help_man_and_completions() {
     assert!(out.status.success() && text(&out.stdout).contains("keymapd"));
     assert!(Path::new(env!("CARGO_BIN_EXE_keymapd")).exists());
 }
+
+/// `keymapd check` on sections nothing activates: a typo of a reserved name fails, any other
+/// such layer passes with a warning giving its position.
+#[test]
+fn check_fails_on_a_mistyped_section_and_warns_about_an_unused_layer() {
+    let dir = std::env::temp_dir().join(format!("keymapd-cli-unused-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "ids = [\"*\"]\n[alias]\nleftalt = \"meta\"\n").unwrap();
+    let out = keymapd(&["check", typo.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "{}:2:2: error: unknown section [alias]; did you mean [aliases]?\nkeymapd: 1 error found\n",
+            typo.display()
+        )
+    );
+    std::fs::remove_file(&typo).unwrap();
+    let unused = dir.join("unused.toml");
+    std::fs::write(
+        &unused,
+        "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[nav]\n[nav_]\nh = \"left\"\n",
+    )
+    .unwrap();
+    let out = keymapd(&["check", unused.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        format!("{}:5:2: warning: layer `nav_` is never activated by any action\n", unused.display())
+    );
+    assert_eq!(text(&out.stdout), "ok: 1 profile (unused)\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

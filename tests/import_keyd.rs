@@ -159,3 +159,23 @@ fn a_directory_stands_for_its_configs_and_ties_are_pointed_out() {
         text(&r.stderr)
     );
 }
+
+/// A keyd layer that nothing activates converts as it is, with the warning as a note; one named
+/// like a reserved section (`[Main]`) is refused by the parser and so commented out, with a note.
+#[test]
+fn unreachable_layers_convert_with_a_note() {
+    let c = convert(Path::new("u.conf"), "[ids]\n*\n[main]\na = b\n[unused]\nh = left\n", &|_| None).unwrap();
+    assert!(c.toml.contains("\n[unused]\nh = \"left\"\n"), "{}", c.toml);
+    assert_eq!(
+        c.notes,
+        [keymapd::import_keyd::Note {
+            line: 5,
+            message: "layer `unused` is never activated by any action".into()
+        }]
+    );
+    let c = convert(Path::new("u.conf"), "[ids]\n*\n[main]\na = b\n[Main]\nh = left\n", &|_| None).unwrap();
+    assert!(c.toml.contains("# [Main]\n"), "{}", c.toml);
+    assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+    assert_eq!(c.notes[0].line, 5);
+    assert!(c.notes[0].message.contains("unknown section [Main]; did you mean [main]?"), "{:?}", c.notes);
+}

@@ -443,3 +443,114 @@ fn overlapping_selectors_of_equal_specificity_report_the_tie() {
         }
     );
 }
+
+/// A table no action can reach is a layer that never takes effect. If its name is close to one
+/// keymapd gives a meaning to, it is taken for a typo of that name: an error.
+#[test]
+fn unreachable_tables_named_like_reserved_sections_are_errors() {
+    let head = "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[nav]\nh = \"left\"\n";
+    let cases: &[(&str, &str)] = &[
+        ("[alias]\nleftalt = \"meta\"\n", "[alias]; did you mean [aliases]?"),
+        ("[Main]\na = \"b\"\n", "[Main]; did you mean [main]?"),
+        ("[MAIN]\n", "[MAIN]; did you mean [main]?"),
+        ("[globl]\nchord_timeout = \"10\"\n", "[globl]; did you mean [global]?"),
+        ("[Global]\n", "[Global]; did you mean [global]?"),
+        ("[aliasses]\n", "[aliasses]; did you mean [aliases]?"),
+        ("[contrl]\nj = \"down\"\n", "[contrl]; did you mean [control]?"),
+        ("[Shift]\n", "[Shift]; did you mean [shift]?"),
+        ("[shfit]\n", "[shfit]; did you mean [shift]?"),
+        ("[mata]\n", "[mata]; did you mean [meta]?"),
+        ("[atl]\n", "[atl]; did you mean [alt]?"),
+        ("[altgt]\n", "[altgt]; did you mean [altgr]?"),
+        ("[\"Meta:C\"]\n", "[Meta:C]; did you mean [meta]?"),
+        ("[id]\n", "[id]; did you mean `ids = [...]`?"),
+    ];
+    for (table, want) in cases {
+        let text = format!("{head}{table}");
+        assert_eq!(errors(&text), vec![format!("t.toml:6:2: error: unknown section {want}")], "for:\n{text}");
+    }
+    // Other errors of the file are still reported, before it.
+    assert_eq!(
+        errors("ids = [\"*\"]\n[main]\na = \"nokey\"\n[globl]\nchord_timeout = 10\n"),
+        [
+            "t.toml:3:5: error: `a`: unknown key `nokey`",
+            "t.toml:4:2: error: unknown section [globl]; did you mean [global]?"
+        ]
+    );
+    // Activated by an action, a near name is a layer that was meant: its bindings are judged.
+    assert_eq!(
+        errors("ids = [\"*\"]\n[main]\na = \"layer(Main)\"\n[Main]\nb = \"nokey\"\n"),
+        ["t.toml:5:5: error: `b`: unknown key `nokey`"]
+    );
+}
+
+#[test]
+fn unreachable_layers_are_warnings_with_their_position() {
+    let w = |body: &str| warnings(&format!("ids = [\"*\"]\n{body}"));
+    assert_eq!(w("[nav_]\nh = \"left\"\n"), ["2:2: warning: layer `nav_` is never activated by any action"]);
+    // Names far from any reserved one are only warned about, however short or long.
+    assert_eq!(w("[data]\n"), ["2:2: warning: layer `data` is never activated by any action"]);
+    assert_eq!(w("[symbols]\n"), ["2:2: warning: layer `symbols` is never activated by any action"]);
+    assert_eq!(w("[x]\n"), ["2:2: warning: layer `x` is never activated by any action"]);
+    // Activated only from a layer that is itself never active: never active either.
+    assert_eq!(
+        w("[nav]\ns = \"layer(sym)\"\n[sym]\n"),
+        [
+            "2:2: warning: layer `nav` is never activated by any action",
+            "4:2: warning: layer `sym` is never activated: only `nav` activates it, and nothing activates that layer",
+        ]
+    );
+    assert_eq!(
+        w("[\"dvorak:layout\"]\ns = \"o\"\n"),
+        ["2:2: warning: layout `dvorak` is never made current: no action does `setlayout(dvorak)` and it is \
+          not the `default_layout`"]
+    );
+    assert_eq!(
+        w("[nav]\n[\"control+nav\"]\nh = \"left\"\n"),
+        [
+            "2:2: warning: layer `nav` is never activated by any action",
+            "3:2: warning: composite layer [control+nav] is never active: its part `nav` is never activated",
+        ]
+    );
+    // `keymapd check` still accepts the profile (tests/cli.rs checks its exit code).
+}
+
+/// Unreferenced-looking sections that are fine, and get no warning: each can be active.
+#[test]
+fn layers_reachable_by_keyd_rules_get_no_warning() {
+    let fine = [
+        // Built-in modifier layers: the modifier keys themselves (and keys mapped to them).
+        "[control]\nj = \"down\"\n[shift]\nesc = \"grave\"\n[meta]\n[alt]\n[altgr]\n",
+        // A composite of built-in layers (control+alt is held by the real keys).
+        "[\"control+alt\"]\nh = \"left\"\n",
+        // A composite of reachable layers.
+        "[main]\ncapslock = \"layer(nav)\"\n[nav]\n[\"nav+shift\"]\nh = \"S-left\"\n",
+        // Reached through nested actions: an overload's tap, a timeout's branch, overloadi.
+        "[main]\na = \"overload(control, toggle(nav))\"\n[nav]\n",
+        "[main]\nf = \"timeout(f, 300, layer(nav))\"\n[nav]\n",
+        "[main]\nj = \"overloadi(j, overloadt2(nav, j, 200), 150)\"\n[nav]\n",
+        "[main]\ns = \"lettermod(nav, s, 150, 200)\"\n[nav]\n",
+        // Each layer action, and the m/k variants.
+        "[main]\na = \"layerm(nav, C-x)\"\nb = \"oneshotm(n2, x)\"\nc = \"oneshotk(n3, tab)\"\nd = \"togglem(n4, x)\"\n\
+         e = \"oneshot(n5)\"\nf = \"overloadt(n6, f, 200)\"\n[nav]\n[n2]\n[n3]\n[n4]\n[n5]\n[n6]\n",
+        // A swap target, from a reachable layer; swapm too.
+        "[main]\ncapslock = \"layer(nav)\"\n[nav]\ns = \"swap(sym)\"\nt = \"swapm(num, x)\"\n[sym]\n[num]\n",
+        // A modifier layer named by an action.
+        "[main]\ncapslock = \"layer(nav)\"\n[\"nav:C-S\"]\nh = \"left\"\n",
+        // A chord's action.
+        "[main]\n\"j+k\" = \"layer(nav)\"\n[nav]\n",
+        // Layouts: the default one, and one that setlayout() names.
+        "[global]\ndefault_layout = \"dvorak\"\n[\"dvorak:layout\"]\n[main]\nf1 = \"setlayout(colemak)\"\n\
+         [\"colemak:layout\"]\n",
+        // Reached from a layout's binding (a current layout is active).
+        "[global]\ndefault_layout = \"dv\"\n[\"dv:layout\"]\ncapslock = \"layer(nav)\"\n[nav]\n",
+        // A name close to a reserved one is fine when an action activates it: it is meant.
+        "[main]\ncapslock = \"layer(Main)\"\n[Main]\n",
+        // Cycles between reachable layers.
+        "[main]\ncapslock = \"layer(a)\"\n[a]\nx = \"layer(b)\"\n[b]\nx = \"toggle(a)\"\n",
+    ];
+    for body in fine {
+        let text = format!("ids = [\"*\"]\n{body}");
+        assert_eq!(warnings(&text), Vec::<String>::new(), "for profile:\n{text}");
+    }
+}

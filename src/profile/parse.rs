@@ -278,10 +278,21 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     }
     let aliases = parse_aliases(&mut d, aliases);
 
-    // Second pass: bindings.
-    for ((_, table), layer) in sections.iter().zip(&layer_of) {
+    // Second pass: bindings. Those of a section named like a reserved one (`[globl]`) are
+    // judged apart: if nothing activates it, it is a typo, and its entries (settings read as
+    // key bindings) are not worth an error each.
+    let mut suspects: Vec<(LayerId, usize, &str, Vec<Diagnostic>)> = Vec::new();
+    for ((key, table), layer) in sections.iter().zip(&layer_of) {
         let Some(layer) = *layer else { continue };
-        parse_bindings(&mut d, &mut keymap, &aliases, layer, table);
+        let l = keymap.layer(layer);
+        match close_to_reserved(&l.name).filter(|_| !matches!(l.kind, LayerKind::Composite(_))) {
+            Some(meant) => {
+                let mut apart = Diags { path, text, list: Vec::new() };
+                parse_bindings(&mut apart, &mut keymap, &aliases, layer, table);
+                suspects.push((layer, key.span().start, meant, apart.list));
+            }
+            None => parse_bindings(&mut d, &mut keymap, &aliases, layer, table),
+        }
     }
     // An alias that is a key name makes its keys that key, where [main] does not bind them.
     for (key, name) in &aliases.user {
@@ -291,6 +302,22 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
                 keymap.set(MAIN, *key, a);
             }
         }
+    }
+
+    let reached = keymap.reachable_layers();
+    for (layer, at, meant, diags) in suspects {
+        if reached[layer as usize] {
+            d.list.extend(diags); // activated by some action: a layer that was meant
+        } else {
+            let raw: &str =
+                sections.iter().find(|(k, _)| k.span().start == at).map_or("", |(k, _)| k.get_ref());
+            let meant = if meant == "ids" { "`ids = [...]`".to_owned() } else { format!("[{meant}]") };
+            d.error(at, format!("unknown section [{raw}]; did you mean {meant}?"));
+        }
+    }
+    d.list.truncate(MAX_DIAGNOSTICS);
+    if !d.has_errors() {
+        warn_unreachable(&mut d, &keymap, &reached, &sections, &layer_of);
     }
 
     let ids = match ids {
@@ -306,6 +333,101 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     let name = path.file_stem().map_or_else(|| "profile".to_owned(), |s| s.to_string_lossy().into_owned());
     let profile = Profile { name, path: path.to_owned(), ids, keymap: Arc::new(keymap) };
     Ok((profile, d.list))
+}
+
+/// The names keymapd gives a meaning to, which a typo in a table name most likely meant; `ids`
+/// is a field, not a table, but `[ids]` is keyd's spelling of it.
+const RESERVED: &[&str] = &["main", "global", "aliases", "ids", "control", "shift", "meta", "alt", "altgr"];
+
+/// The reserved name that `name` is close to: equal but for ASCII case, or within one edit (two
+/// for names longer than five letters, so `alias` finds `aliases` but `data` is not `meta`).
+fn close_to_reserved(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    RESERVED.iter().copied().find(|&r| r == lower).or_else(|| {
+        RESERVED
+            .iter()
+            .copied()
+            .filter(|r| {
+                let limit = if r.len() > 5 { 2 } else { 1 };
+                r.len().abs_diff(name.len()) <= limit
+                    && crate::keys::edit_distance(name, r).is_some_and(|d| d <= limit)
+            })
+            .min_by_key(|r| crate::keys::edit_distance(name, r))
+    })
+}
+
+/// Warns about sections that can never take effect: nothing can activate them (see
+/// [`Keymap::reachable_layers`] for keyd's rules). Those named like a reserved section are
+/// errors, reported before this.
+fn warn_unreachable(
+    d: &mut Diags,
+    keymap: &Keymap,
+    reached: &[bool],
+    sections: &[(&Spanned<std::borrow::Cow<str>>, &DeTable)],
+    layer_of: &[Option<LayerId>],
+) {
+    if reached.iter().all(|&r| r) {
+        return;
+    }
+    // Which unreachable layers name each unreachable layer (so the warning can say why).
+    let mut named_by: HashMap<LayerId, Vec<LayerId>> = HashMap::new();
+    for (id, _) in keymap.layers().iter().enumerate().filter(|(i, _)| !reached[*i]) {
+        let id = id as LayerId;
+        for a in keymap.layer_actions(id) {
+            keymap.action_layers(a, &mut |t| {
+                if t != id {
+                    let v = named_by.entry(t).or_default();
+                    if !v.contains(&id) {
+                        v.push(id);
+                    }
+                }
+            });
+        }
+    }
+    let quoted = |ids: &[LayerId]| -> String {
+        ids.iter().map(|&l| format!("`{}`", keymap.layer(l).name)).collect::<Vec<_>>().join(", ")
+    };
+    for ((key, _), layer) in sections.iter().zip(layer_of) {
+        let Some(id) = *layer else { continue };
+        if reached[id as usize] {
+            continue;
+        }
+        let at = key.span().start;
+        let l = keymap.layer(id);
+        let name = l.name.as_str();
+        let message = match &l.kind {
+            LayerKind::Composite(parts) => {
+                let off: Vec<LayerId> = parts.iter().copied().filter(|&p| !reached[p as usize]).collect();
+                let (s, verb) = if off.len() == 1 { ("", "is") } else { ("s", "are") };
+                format!(
+                    "composite layer [{name}] is never active: its part{s} {} {verb} never activated",
+                    quoted(&off)
+                )
+            }
+            LayerKind::Layout => match named_by.get(&id) {
+                Some(by) => format!(
+                    "layout `{name}` is never made current: only {} switch{} to it, and nothing activates {}",
+                    quoted(by),
+                    if by.len() == 1 { "es" } else { "" },
+                    if by.len() == 1 { "that layer" } else { "those layers" }
+                ),
+                None => format!(
+                    "layout `{name}` is never made current: no action does `setlayout({name})` and it is not \
+                     the `default_layout`"
+                ),
+            },
+            LayerKind::Normal => match named_by.get(&id) {
+                Some(by) => format!(
+                    "layer `{name}` is never activated: only {} activate{} it, and nothing activates {}",
+                    quoted(by),
+                    if by.len() == 1 { "s" } else { "" },
+                    if by.len() == 1 { "that layer" } else { "those layers" }
+                ),
+                None => format!("layer `{name}` is never activated by any action"),
+            },
+        };
+        d.at(at, Severity::Warning, message);
+    }
 }
 
 trait RefStr {
