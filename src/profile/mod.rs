@@ -12,6 +12,9 @@ use crate::keymap::Keymap;
 
 pub use ids::{bus, DeviceClass, DeviceInfo, IdKind, IdSelector, Specificity};
 
+/// The `[global]` settings a profile may set.
+pub use parse::SETTINGS;
+
 /// The default profile directory.
 pub const DEFAULT_DIR: &str = "/etc/keymapd";
 

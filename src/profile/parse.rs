@@ -25,7 +25,7 @@ const MAX_DIAGNOSTICS: usize = 100;
 const MAX_LAYERS: usize = 250;
 
 /// The `[global]` settings keymapd accepts (keyd's, plus `allow_commands`).
-const SETTINGS: &[&str] = &[
+pub const SETTINGS: &[&str] = &[
     "overload_tap_timeout",
     "oneshot_timeout",
     "chord_timeout",
