@@ -22,9 +22,9 @@ fn every_action_the_parser_accepts_is_in_the_actions_reference() {
     let missing: Vec<&str> = keymapd::profile::expr::ACTIONS
         .iter()
         .copied()
-        .filter(|a| !actions.contains(&format!("`{a}(")))
+        .filter(|a| !actions.contains(&format!("| `{a}(")))
         .collect();
-    assert!(missing.is_empty(), "README's actions section lacks `{{name}}(…)` for: {missing:?}");
+    assert!(missing.is_empty(), "README's actions tables lack a row `{{name}}(…)` for: {missing:?}");
     assert!(actions.contains("| `noop` |"), "README's actions section lacks `noop`");
     assert!(keymapd::profile::expr::ACTIONS.len() >= 22, "the list of actions shrank");
 }
