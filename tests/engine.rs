@@ -73,6 +73,38 @@ fn repeat_repeats_the_mapped_key() {
     );
 }
 
+/// Only a key that emits a key repeats (with the modifiers it was pressed with). A key that is
+/// or is mapped to a modifier does not: desktops do not repeat modifiers, and keyd passes no
+/// repeat for them either. Nor do layer, tap-hold and macro keys (a held macro repeats on its
+/// own timing, `macro_timeout`).
+#[test]
+fn repeats_of_modifiers_layers_and_macros_are_dropped() {
+    let p = r#"
+ids = ["*"]
+[main]
+capslock = "leftcontrol"
+rightalt = "rightshift"
+a = "C-a"
+b = "overload(shift, b)"
+c = "layer(control)"
+m = "macro(x y)"
+"#;
+    let rep = |k: &str| sim(p, &format!("{k} down, {k} repeat, {k} repeat, {k} up"));
+    assert_eq!(rep("capslock"), "leftcontrol down, leftcontrol up");
+    assert_eq!(rep("rightalt"), "rightshift down, rightshift up");
+    assert_eq!(rep("leftshift"), "leftshift down, leftshift up", "a modifier as itself");
+    assert_eq!(rep("c"), "leftcontrol down, leftcontrol up");
+    assert_eq!(rep("b"), "leftshift down, leftshift up, b down, b up");
+    assert_eq!(rep("m"), "x down, x up, y down, y up");
+    // A key with modifiers repeats its key, the modifiers held throughout.
+    assert_eq!(rep("a"), "leftcontrol down, a down, a repeat, a repeat, a up, leftcontrol up");
+    // A plain key held inside a modifier layer still repeats.
+    assert_eq!(
+        sim(p, "capslock down, j down, j repeat, capslock repeat, j up, capslock up"),
+        "leftcontrol down, j down, j repeat, j up, leftcontrol up"
+    );
+}
+
 #[test]
 fn layer_of_a_builtin_modifier() {
     let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(control)\"\n";
