@@ -36,6 +36,29 @@ fn chord_timeout_at_the_boundary() {
     assert_eq!(sim(C, "j down, 50ms"), "j down");
 }
 
+/// A `chord_timeout` other than the default is the one used: 120 ms, where the default 50 would
+/// have given up on every one of these chords long before.
+#[test]
+fn a_non_default_chord_timeout_is_used_at_its_boundary() {
+    let p = C.replace("[main]", "[global]\nchord_timeout = 120\n[main]");
+    // Inside the window: well past the default, and one millisecond before the boundary.
+    assert_eq!(sim(&p, "j down, 80ms, k down, k up, j up"), "esc down, esc up");
+    assert_eq!(sim(&p, "j down, 119ms, k down, k up, j up"), "esc down, esc up");
+    // At the boundary the time is up: the keys are themselves.
+    assert_eq!(sim(&p, "j down, 120ms, k down, k up, j up"), "j down, k down, k up, j up");
+    // A lone held key waits for the whole window, then is itself.
+    assert_eq!(sim(&p, "j down, 119ms"), "");
+    assert_eq!(sim(&p, "j down, 120ms"), "j down");
+    // A chord that could grow waits the same window for the longer one, from its last key.
+    assert_eq!(sim(&p, "a down, s down, 119ms, d down, d up, s up, a up"), "y down, y up");
+    assert_eq!(sim(&p, "a down, 100ms, s down, 119ms"), "");
+    assert_eq!(sim(&p, "a down, 100ms, s down, 120ms, s up, a up"), "x down, x up");
+    // A short window: 10 ms.
+    let p = C.replace("[main]", "[global]\nchord_timeout = 10\n[main]");
+    assert_eq!(sim(&p, "j down, 9ms, k down, k up, j up"), "esc down, esc up");
+    assert_eq!(sim(&p, "j down, 10ms, k down, k up, j up"), "j down, k down, k up, j up");
+}
+
 #[test]
 fn anything_else_replays_the_keys_as_themselves() {
     assert_eq!(sim(C, "j down, j up"), "j down, j up");
