@@ -220,3 +220,43 @@ fn overloadt_and_timeout_nest_macros_and_layer_actions() {
         "rightcontrol down, leftmeta down, leftmeta up, esc down, esc up, rightcontrol up"
     );
 }
+
+/// `overloadi(g, overloadt2(nav, x, 200), 100)` held and interrupted: idle, the slow branch
+/// decides as an `overloadt2` does; typing, the fast branch is a plain key from its press on.
+#[test]
+fn overloadi_held_and_interrupted() {
+    // Idle and held to the slow branch's timeout: its layer; released just before: its tap.
+    assert_eq!(sim(P, "g down, 200ms, h down, h up, g up"), "left down, left up");
+    assert_eq!(sim(P, "g down, 199ms, g up"), "x down, x up");
+    assert_eq!(sim(P, "g down, 200ms, g up"), "");
+    // Idle and interrupted by a tap inside: the layer (overloadt2); by an overlapping press
+    // that outlasts it: the tap, then the key.
+    assert_eq!(sim(P, "g down, h down, h up, g up"), "left down, left up");
+    assert_eq!(sim(P, "g down, h down, g up, h up"), "x down, h down, x up, h up");
+    // Typing: the fast branch, pressed at once, held however long, and interrupted freely.
+    assert_eq!(
+        sim(P, "e down, e up, 50ms, g down, 300ms, h down, h up, g up"),
+        "e down, e up, g down, h down, h up, g up"
+    );
+    assert_eq!(
+        sim(P, "e down, e up, 99ms, g down, h down, h up, g up"),
+        "e down, e up, g down, h down, h up, g up"
+    );
+    assert_eq!(sim(P, "e down, e up, 100ms, g down, h down, h up, g up"), "e down, e up, left down, left up");
+}
+
+/// keyd counts a plain key's release as typing, as its press: a key held long and let go just
+/// before the `overloadi()` key makes it fast.
+#[test]
+fn overloadi_counts_idle_time_from_the_last_release_too() {
+    assert_eq!(
+        sim(P, "e down, 150ms, e up, 99ms, g down, h down, h up, g up"),
+        "e down, e up, g down, h down, h up, g up"
+    );
+    assert_eq!(
+        sim(P, "e down, 150ms, e up, 100ms, g down, h down, h up, g up"),
+        "e down, e up, left down, left up"
+    );
+    // A plain key still held is typing since its press.
+    assert_eq!(sim(P, "e down, 200ms, g down, h down, h up, g up, e up"), "e down, left down, left up, e up");
+}

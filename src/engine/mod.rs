@@ -94,8 +94,9 @@ enum Held {
     No,
     /// Did nothing to undo (`noop`, `toggle()`, `clear()`, …).
     Noop,
-    /// Pressed an output key (its modifiers were applied around it).
-    Key(Key),
+    /// Pressed an output key (its modifiers were applied around it). `simple`: a plain or
+    /// shifted key, whose release counts as typing for `overloadi()` as its press did.
+    Key { key: Key, simple: bool },
     /// Activated a layer; the activation whose source is this slot undoes it.
     Layer,
     /// `overload()`: a layer now, the tap action on a lone release.
@@ -156,7 +157,7 @@ pub struct Engine {
     last_pressed: Option<Slot>,
     /// The output key pressed last (the modifier guard).
     last_output: Option<Key>,
-    /// When a plain (or shifted) key was last typed (`overloadi()`).
+    /// When a plain (or shifted) key was last pressed or released (`overloadi()`).
     last_simple: Option<Time>,
     /// What `repeat()` does.
     last_repeatable: Option<Action>,
@@ -378,10 +379,11 @@ impl Engine {
                 let active = self.press_key(mods, key, dl, out);
                 self.clear_oneshot();
                 self.last_repeatable = Some(Action::Key { mods: active, key });
-                if mods.minus(Mods::SHIFT).is_empty() {
+                let simple = mods.minus(Mods::SHIFT).is_empty();
+                if simple {
                     self.last_simple = Some(now);
                 }
-                Held::Key(key)
+                Held::Key { key, simple }
             }
             Action::Modifier { key, layer } => {
                 self.hold_layer(slot, layer, Mods::of_key(key).unwrap_or(Mods::NONE), out)
@@ -484,7 +486,12 @@ impl Engine {
     fn release(&mut self, slot: Slot, now: Time, out: &mut impl Sink) {
         match std::mem::replace(&mut self.held[slot as usize], Held::No) {
             Held::No | Held::Noop | Held::Pending | Held::Chorded(_) => {}
-            Held::Key(key) => {
+            Held::Key { key, simple } => {
+                // keyd counts the release of a plain key as typing too: a key held a while
+                // and let go just before an `overloadi()` key is still typing.
+                if simple {
+                    self.last_simple = Some(now);
+                }
                 self.out_release(key, out);
                 self.update_mods(MAIN, false, out);
             }
@@ -533,7 +540,7 @@ impl Engine {
     }
 
     fn repeat_key(&mut self, phys: Key, out: &mut impl Sink) {
-        if let Held::Key(key) = self.held[phys.index()] {
+        if let Held::Key { key, .. } = self.held[phys.index()] {
             if self.out[key.index()] > 0 {
                 out.key(KeyEvent::new(key, KeyValue::Repeat));
             }
