@@ -309,3 +309,169 @@ fn keyd_manual_examples() {
         "leftshift down, leftshift up, capslock down, capslock up, leftshift down, leftshift up"
     );
 }
+
+/// The `m` variants, interrupted by another key while they act, and nested inside tap-hold
+/// actions (the tap of `overload()`, the branches of `timeout()`), where they keep the layer
+/// their binding was found in (`swapm` inside `[nav]` swaps `nav`).
+const M: &str = r#"
+ids = ["*"]
+[main]
+f1 = "layerm(nav, macro(x 100ms y))"
+f2 = "toggle(nav)"
+f3 = "togglem(nav, macro(t g))"
+f5 = "oneshotm(nav, macro(o s))"
+f8 = "clearm(macro(c l))"
+f9 = "layer(nav)"
+f11 = "layerm(control, x)"
+a = "overload(control, togglem(nav, macro(t)))"
+b = "overload(shift, oneshotm(nav, macro(o)))"
+c = "overload(alt, clearm(macro(c)))"
+d = "timeout(layerm(nav, macro(x)), 200, layer(control))"
+e = "timeout(oneshotm(nav, o), 200, togglem(nav, t))"
+[nav]
+h = "left"
+s = "swapm(sym, macro(s w))"
+t = "overload(control, swapm(sym, macro(s w)))"
+u = "timeout(u, 200, swapm(sym, w))"
+[sym]
+h = "!"
+"#;
+
+#[test]
+fn layerm_interrupted_while_its_macro_plays_and_with_a_modifier_layer() {
+    // The layer is active while the macro still waits; the macro goes on at its time.
+    assert_eq!(
+        sim(M, "f1 down, 50ms, h down, h up, 50ms, f1 up, h down, h up"),
+        "x down, x up, left down, left up, y down, y up, h down, h up"
+    );
+    // Released before the macro ends: the layer goes, the macro still finishes.
+    assert_eq!(
+        sim(M, "f1 down, 50ms, f1 up, h down, h up, 50ms"),
+        "x down, x up, h down, h up, y down, y up"
+    );
+    // The macro plays before the layer's modifier is held; keys struck after get it.
+    assert_eq!(
+        sim(M, "f11 down, j down, j up, f11 up"),
+        "x down, x up, leftcontrol down, j down, j up, leftcontrol up"
+    );
+}
+
+#[test]
+fn layerm_inside_a_timeout_is_held_when_another_key_interrupts() {
+    // Tapped: the macro, and the layer for the instant of the tap.
+    assert_eq!(sim(M, "d down, d up, h down, h up"), "x down, x up, h down, h up");
+    // Another key first: the tap branch is pressed and held, so its layer is active.
+    assert_eq!(
+        sim(M, "d down, h down, h up, d up, h down, h up"),
+        "x down, x up, left down, left up, h down, h up"
+    );
+    assert_eq!(sim(M, "d down, 200ms, x down, x up, d up"), "leftcontrol down, x down, x up, leftcontrol up");
+}
+
+#[test]
+fn togglem_interrupted_and_inside_an_overload() {
+    // The toggle happens on the press: a key struck while it is held is in the layer already.
+    assert_eq!(
+        sim(M, "f3 down, h down, h up, f3 up, h down, h up, f3 down, f3 up, h down, h up"),
+        "t down, t up, g down, g up, left down, left up, left down, left up, t down, t up, g down, g up, \
+         h down, h up"
+    );
+    // As an overload's tap: each tap plays the macro and flips the layer.
+    assert_eq!(
+        sim(M, "a down, a up, h down, h up, a down, a up, h down, h up"),
+        "leftcontrol down, leftcontrol up, t down, t up, left down, left up, leftcontrol down, leftcontrol up, \
+         t down, t up, h down, h up"
+    );
+    // Interrupted, the overload is its layer and the togglem never runs.
+    assert_eq!(
+        sim(M, "a down, h down, h up, a up, h down, h up"),
+        "leftcontrol down, h down, h up, leftcontrol up, h down, h up"
+    );
+    // As a timeout's hold branch.
+    assert_eq!(sim(M, "e down, 200ms, e up, h down, h up"), "t down, t up, left down, left up");
+}
+
+#[test]
+fn oneshotm_interrupted_and_nested() {
+    // Held and used: a plain layer for as long as it is held, after its macro.
+    assert_eq!(
+        sim(M, "f5 down, h down, h up, f5 up, h down, h up"),
+        "o down, o up, s down, s up, left down, left up, h down, h up"
+    );
+    // Tapped, then a layer key: the oneshot waits for a key that is not a layer key.
+    assert_eq!(
+        sim(M, "f5 down, f5 up, f9 down, h down, h up, f9 up, h down, h up"),
+        "o down, o up, s down, s up, left down, left up, h down, h up"
+    );
+    // As an overload's tap: the macro, then the layer for the next key only.
+    assert_eq!(
+        sim(M, "b down, b up, h down, h up, h down, h up"),
+        "leftshift down, leftshift up, o down, o up, left down, left up, h down, h up"
+    );
+    assert_eq!(
+        sim(M, "b down, x down, x up, b up, h down, h up"),
+        "leftshift down, x down, x up, leftshift up, h down, h up"
+    );
+    // As a timeout's tap branch.
+    assert_eq!(
+        sim(M, "e down, e up, h down, h up, h down, h up"),
+        "o down, o up, left down, left up, h down, h up"
+    );
+}
+
+#[test]
+fn swapm_interrupted_and_nested() {
+    // While the swap key is held, and after: the swapped-in layer lasts as long as the key that
+    // held the layer it replaced.
+    assert_eq!(
+        sim(M, "f9 down, s down, h down, h up, s up, f9 up, h down, h up"),
+        "s down, s up, w down, w up, leftshift down, 1 down, 1 up, leftshift up, h down, h up"
+    );
+    // That key going up first ends it, the swap key still down.
+    assert_eq!(
+        sim(M, "f9 down, s down, f9 up, h down, h up, s up"),
+        "s down, s up, w down, w up, h down, h up"
+    );
+    // As an overload's tap in [nav]: it swaps [nav], where the binding is.
+    assert_eq!(
+        sim(M, "f9 down, t down, t up, h down, h up, f9 up, h down, h up"),
+        "leftcontrol down, leftcontrol up, s down, s up, w down, w up, leftshift down, 1 down, 1 up, \
+         leftshift up, h down, h up"
+    );
+    // That overload interrupted: control over [nav], no swap.
+    assert_eq!(
+        sim(M, "f9 down, t down, h down, h up, t up, f9 up"),
+        "leftcontrol down, left down, left up, leftcontrol up"
+    );
+    // As a timeout's hold branch; tapped or interrupted, the timeout is its key.
+    assert_eq!(
+        sim(M, "f9 down, u down, 200ms, h down, h up, u up, f9 up, h down, h up"),
+        "w down, w up, leftshift down, 1 down, 1 up, leftshift up, h down, h up"
+    );
+    assert_eq!(sim(M, "f9 down, u down, u up, h down, h up, f9 up"), "u down, u up, left down, left up");
+    assert_eq!(sim(M, "f9 down, u down, h down, h up, u up, f9 up"), "u down, left down, left up, u up");
+}
+
+#[test]
+fn clearm_interrupted_and_inside_an_overload() {
+    // The clear happens on the press: a key struck while it is held finds the toggle gone.
+    assert_eq!(
+        sim(M, "f2 down, f2 up, f8 down, h down, h up, f8 up, h down, h up"),
+        "c down, c up, l down, l up, h down, h up, h down, h up"
+    );
+    // A layer held by a key is not cleared.
+    assert_eq!(
+        sim(M, "f9 down, f8 down, f8 up, h down, h up, f9 up"),
+        "c down, c up, l down, l up, left down, left up"
+    );
+    // As the tap of an alt overload: alt's lone tap is guarded, then the clear and the macro.
+    assert_eq!(
+        sim(M, "f2 down, f2 up, c down, c up, h down, h up"),
+        "leftalt down, leftcontrol down, leftalt up, leftcontrol up, c down, c up, h down, h up"
+    );
+    // Interrupted, that overload is alt, and nothing is cleared.
+    assert_eq!(
+        sim(M, "f2 down, f2 up, c down, j down, j up, c up, h down, h up"),
+        "leftalt down, j down, j up, leftalt up, left down, left up"
+    );
+}
