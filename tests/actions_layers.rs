@@ -475,3 +475,36 @@ fn clearm_interrupted_and_inside_an_overload() {
         "leftalt down, j down, j up, leftalt up, left down, left up"
     );
 }
+
+/// A layout can be part of a composite layer (keyd's `[ara+control]`): it counts as active
+/// while it is the current layout, so shortcuts can keep the printed letters.
+#[test]
+fn a_layout_can_be_part_of_a_composite_layer() {
+    let p = r#"
+ids = ["*"]
+[global]
+default_layout = "swapped"
+[main]
+f1 = "setlayout(main)"
+f2 = "setlayout(swapped)"
+["swapped:layout"]
+q = "w"
+w = "q"
+["swapped+control"]
+q = "C-q"
+"#;
+    assert_eq!(sim(p, "q down, q up"), "w down, w up");
+    assert_eq!(
+        sim(p, "leftcontrol down, q down, q up, w down, w up, leftcontrol up"),
+        "leftcontrol down, q down, q up, q down, q up, leftcontrol up"
+    );
+    // Another layout current: the composite is not active, control+q is control+q of [main].
+    assert_eq!(
+        sim(p, "f1 down, f1 up, leftcontrol down, q down, q up, leftcontrol up"),
+        "leftcontrol down, q down, q up, leftcontrol up"
+    );
+    assert_eq!(
+        sim(p, "f1 down, f1 up, f2 down, f2 up, leftcontrol down, w down, w up, leftcontrol up"),
+        "leftcontrol down, q down, q up, leftcontrol up"
+    );
+}

@@ -107,6 +107,25 @@ fn malformed_profiles_give_exact_messages() {
         ),
         ("ids = [\"*\"]\n[main]\n[main]\n", "t.toml:3:2: error: invalid TOML: duplicate key"),
         ("ids = \"*\"\n", "t.toml:1:7: error: `ids` must be an array of strings, e.g. `ids = [\"usb:kb\"]`"),
+        (
+            "ids = [\"0011:2233:44556677\"]\n",
+            "t.toml:1:8: error: unknown device id `0011:2233:44556677`: keyd's `vendor:product:hash` form has no \
+             keymapd equivalent; write `0011:2233` (every device with that vendor:product)",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\nS-tab = \"x\"\n",
+            "t.toml:3:1: error: `S-tab`: the key of a binding cannot carry modifiers; bind `tab` in [shift], which \
+             is active while shift is held",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[nav]\n\"C-A-h\" = \"x\"\n",
+            "t.toml:5:1: error: `C-A-h`: the key of a binding cannot carry modifiers; bind `h` in \
+             [\"nav+control+alt\"], which is active while [nav] and control and alt are held",
+        ),
+        (
+            "ids = [\"*\"]\n[\"main+control\"]\n",
+            "t.toml:2:2: error: `main` cannot be part of a composite layer: it is always active",
+        ),
     ];
     for (text, want) in cases {
         assert_eq!(errors(text), vec![want.to_string()], "for profile:\n{text}");

@@ -128,6 +128,14 @@ impl IdSelector {
             IdKind::Class(class)
         } else if let Some((v, p)) = parse_vendor_product(body) {
             IdKind::VendorProduct { vendor: v, product: p }
+        } else if let Some(short) =
+            body.rsplit_once(':').map(|(vp, _)| vp).filter(|vp| parse_vendor_product(vp).is_some())
+        {
+            return Err(format!(
+                "unknown device id `{text}`: keyd's `vendor:product:hash` form has no keymapd equivalent; \
+                 write `{}{short}` (every device with that vendor:product)",
+                if exclude { "-" } else { "" }
+            ));
         } else {
             return Err(format!("unknown device id `{text}`; {ID_FORMS}"));
         };

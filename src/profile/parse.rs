@@ -259,10 +259,15 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
         let mut ids = Vec::new();
         for part in parts {
             match keymap.layer_id(part) {
-                Some(l) if l != MAIN && keymap.layer(l).kind == LayerKind::Normal => ids.push(l),
+                // A layout may be a part (keyd's `[ara+control]`): it counts while it is current.
+                Some(l) if l != MAIN && keymap.layer(l).kind != LayerKind::Normal && keymap.layer(l).kind != LayerKind::Layout => d.error(
+                    offset,
+                    format!("`{part}` cannot be part of a composite layer; use plain or modifier layers, or a layout"),
+                ),
+                Some(l) if l != MAIN => ids.push(l),
                 Some(_) => d.error(
                     offset,
-                    format!("`{part}` cannot be part of a composite layer; use plain or modifier layers"),
+                    format!("`{part}` cannot be part of a composite layer: it is always active"),
                 ),
                 None => d.error(
                     offset,
@@ -643,7 +648,7 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
             continue;
         }
         let Some(keys) = aliases.resolve(name) else {
-            d.error(at, expr::unknown_key(name, None));
+            d.error(at, unknown_left_hand(name, keymap, layer));
             continue;
         };
         let own = keys.len() == 1;
@@ -681,6 +686,36 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
             Err(msg) => d.error(value.span().start, format!("`{name}`: {msg}")),
         }
     }
+}
+
+/// The error for a left-hand side that is not a key. A key with modifiers (`S-tab`) gets the
+/// layer that binds it: the modifiers' built-in layer, or a composite with the current layer.
+fn unknown_left_hand(name: &str, keymap: &Keymap, layer: LayerId) -> String {
+    let Ok((mods, key)) = expr::parse_key_sequence(name) else {
+        return expr::unknown_key(name, None);
+    };
+    let parts: Vec<&str> =
+        crate::keymap::BUILTIN_LAYERS.iter().filter(|(_, m)| mods.contains(*m)).map(|(n, _)| *n).collect();
+    if mods.is_empty() || parts.is_empty() {
+        return expr::unknown_key(name, None);
+    }
+    let here = &keymap.layer(layer).name;
+    let section = if layer == MAIN && parts.len() == 1 {
+        format!("[{}]", parts[0])
+    } else if layer == MAIN {
+        format!("[\"{}\"]", parts.join("+"))
+    } else {
+        format!("[\"{here}+{}\"]", parts.join("+"))
+    };
+    format!(
+        "`{name}`: the key of a binding cannot carry modifiers; bind `{key}` in {section}, which is active \
+         while {} held",
+        if layer == MAIN {
+            format!("{} is", parts.join(" and "))
+        } else {
+            format!("[{here}] and {} are", parts.join(" and "))
+        }
+    )
 }
 
 /// A binding that emits a joystick, gamepad or tablet button: valid, but nothing will come out
