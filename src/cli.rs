@@ -280,14 +280,15 @@ fn read_script(path: &Path) -> std::io::Result<(String, String)> {
 fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
     let mut ok = true;
     let mut stdout = std::io::stdout().lock();
-    // A directory (`/etc/keyd`) stands for its `*.conf` files, in name order.
+    // A directory (`/etc/keyd`) stands for its `*.conf` (and keyd 1.x `*.cfg`) files, in name order.
     let mut files = Vec::new();
     for p in paths {
         match std::fs::read_dir(p) {
             Ok(entries) => {
                 let mut confs: Vec<PathBuf> = entries
                     .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|f| f.extension().is_some_and(|x| x == "conf"))
+                    // keyd 1.x configs end in `.cfg`.
+                    .filter(|f| f.extension().is_some_and(|x| x == "conf" || x == "cfg"))
                     .collect();
                 confs.sort();
                 files.extend(confs);

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::profile::{Profile, Severity};
+use crate::profile::{IdKind, IdSelector, Profile, Severity};
 
 /// One converted config.
 pub struct Converted {
@@ -88,6 +88,17 @@ pub fn convert(
         }
     }
 
+    // keyd 2 configs start with [ids]. One without, that is named `.cfg` or has bindings before
+    // any section, is keyd 1.x's; any other has no ids (and claims nothing, as in keyd).
+    fn header(l: &str) -> Option<&str> {
+        l.strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(str::trim)
+    }
+    let has_ids = lines.iter().any(|(l, _)| header(l) == Some("ids"));
+    let first_is_binding = lines
+        .iter()
+        .find(|(l, _)| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|(l, _)| header(l).is_none());
+    let legacy = !has_ids && (path.extension().is_some_and(|e| e == "cfg") || first_is_binding);
     for (line, n) in lines {
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -113,9 +124,31 @@ pub fn convert(
             ids.push((line, n));
             continue;
         }
-        let Some(sec) = current else {
-            notes.push(Note { line: n, message: format!("cannot convert `{line}`: outside any section") });
-            continue;
+        let sec = match current {
+            Some(sec) => sec,
+            // keyd 1.x had no [ids] and no [main] header: bindings before any section are
+            // [main]'s (keyd 2 refuses them; converting them is what the user wants).
+            None if legacy => {
+                let main = match sections.iter().position(|s| s.header == "main") {
+                    Some(i) => i,
+                    None => {
+                        sections.push(Section { header: "main".into(), line: n, entries: Vec::new() });
+                        notes.push(Note {
+                            line: n,
+                            message: "keyd 1.x syntax: the bindings before any section are taken as [main]'s"
+                                .into(),
+                        });
+                        sections.len() - 1
+                    }
+                };
+                current = Some(main);
+                main
+            }
+            None => {
+                notes
+                    .push(Note { line: n, message: format!("cannot convert `{line}`: outside any section") });
+                continue;
+            }
         };
         // Split at the first `=` after the first character, so that `= = x` binds `=`.
         let Some(eq) = line.get(1..).and_then(|l| l.find('=')).map(|i| i + 1) else {
@@ -154,9 +187,48 @@ pub fn convert(
         Kind::Text,
         0,
     );
+    if legacy {
+        // keyd 1.x had no [ids]: `default.cfg` was for every keyboard, any other file for the
+        // keyboard it was named after (by vendor:product, or earlier by device name).
+        let id = if name == "default" {
+            "*".to_owned()
+        } else if IdSelector::parse(&name).is_ok_and(|s| matches!(s.kind, IdKind::VendorProduct { .. })) {
+            name.clone()
+        } else {
+            format!("name:{name}")
+        };
+        notes.push(Note {
+            line: 0,
+            message: format!(
+                "no [ids] section (keyd 1.x): the file name says which keyboard it is for, so it claims \
+                 `{id}`; check `ids` against `keymapd list`"
+            ),
+        });
+        ids.push((id, 0));
+    }
     push(&mut out, "ids = [".into(), 0, Kind::IdsHead, 0);
     for (id, n) in &ids {
         let id = id.strip_prefix("k:").map(str::to_owned).unwrap_or_else(|| id.replacen("-k:", "-", 1));
+        let id = match vendor_product_of_hashed(&id) {
+            Some(short) => {
+                let what = if short.starts_with('-') {
+                    "which excludes every device with that vendor:product".to_owned()
+                } else {
+                    "which claims every device with that vendor:product (exclude the others with \
+                     `-name:…` to narrow it)"
+                        .to_owned()
+                };
+                notes.push(Note {
+                    line: *n,
+                    message: format!(
+                        "`{id}`: keyd's third part (a hash of the device) has no keymapd equivalent; \
+                         converted to `{short}`, {what}"
+                    ),
+                });
+                short
+            }
+            None => id,
+        };
         if id.starts_with("m:") || id.starts_with("-m:") {
             notes.push(Note {
                 line: *n,
@@ -212,16 +284,23 @@ pub fn convert(
         };
         let mut changed = false;
         let mut fatal = None;
-        for d in &diags {
-            let Some(i) = out_index(&out, d.line) else {
+        // Every line number refers to the text just rendered: map them all before any is
+        // commented out (which adds lines).
+        let at: Vec<Option<usize>> = diags.iter().map(|d| out_index(&out, d.line)).collect();
+        for (d, i) in diags.iter().zip(at) {
+            let Some(i) = i else {
                 fatal.get_or_insert_with(|| d.message.clone());
                 continue;
             };
             let (kind, section, src) = (out[i].kind, out[i].section, out[i].src);
             match kind {
+                _ if out[i].disabled.is_some() => {} // commented out already, by its section
                 // A warning about a section (a layer nothing activates) is said, not acted on.
                 Kind::Header if d.severity == Severity::Error => {
-                    for o in out.iter_mut().filter(|o| o.section == section && o.disabled.is_none()) {
+                    for o in out
+                        .iter_mut()
+                        .filter(|o| o.section == section && o.disabled.is_none() && o.kind != Kind::Text)
+                    {
                         o.disabled = Some(d.message.clone());
                     }
                     notes.push(Note { line: src, message: format!("cannot convert section: {}", d.message) });
@@ -250,6 +329,17 @@ pub fn convert(
         }
     }
     Err("cannot convert: the profile keeps failing to parse".into())
+}
+
+/// keyd ≥ 2.5's `vvvv:pppp:hhhhhhhh` (vendor, product, a hash of the device), with an optional
+/// leading `-`, as the `vvvv:pppp` keymapd understands.
+fn vendor_product_of_hashed(id: &str) -> Option<String> {
+    let (minus, body) = id.strip_prefix('-').map_or(("", id), |b| ("-", b));
+    let mut parts = body.split(':');
+    let (v, p, h) = (parts.next()?, parts.next()?, parts.next()?);
+    let hex = |x: &str, n: usize| (1..=n).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_hexdigit());
+    (parts.next().is_none() && v.len() == 4 && p.len() == 4 && hex(v, 4) && hex(p, 4) && hex(h, 16))
+        .then(|| format!("{minus}{v}:{p}"))
 }
 
 /// The output line a diagnostic's 1-based line falls on, counting the comments that disabled
@@ -345,6 +435,59 @@ mod tests {
     fn repeated_sections_merge_and_later_bindings_win() {
         let c = conv("[ids]\n*\n[main]\na = b\n[nav]\nh = left\n[main]\na = c\nx = y\n");
         assert!(c.toml.contains("[main]\na = \"c\"\nx = \"y\"\n"), "{}", c.toml);
+    }
+
+    #[test]
+    fn a_config_without_ids_is_keyd_1x_named_after_its_keyboard() {
+        let c =
+            |file: &str| convert(Path::new(file), "capslock = esc\n[nav]\nh = left\n", &|_| None).unwrap();
+        let all = c("/etc/keyd/default.cfg");
+        assert!(all.toml.contains("ids = [\n    \"*\",\n]\n\n[main]\ncapslock = \"esc\"\n"), "{}", all.toml);
+        assert_eq!(all.notes[0].line, 0);
+        assert!(all.notes[0].message.contains("claims `*`"), "{:?}", all.notes);
+        assert_eq!(all.notes[1].line, 1, "{:?}", all.notes);
+        assert!(c("/etc/keyd/046d:c52b.cfg").toml.contains("\"046d:c52b\""));
+        assert!(c("/etc/keyd/My Keyboard.cfg").toml.contains("\"name:My Keyboard\""));
+        // With [ids], a binding before any section is still refused, as keyd 2 does.
+        let v2 = conv("a = b\n[ids]\n*\n");
+        assert_eq!(
+            v2.notes,
+            [Note { line: 1, message: "cannot convert `a = b`: outside any section".into() }]
+        );
+    }
+
+    #[test]
+    fn three_part_ids_become_vendor_product_with_a_note() {
+        let c = conv("[ids]\n0011:2233:44556677\n-k:0011:4455:0abc\n[main]\na = b\n");
+        assert!(c.toml.contains("ids = [\n    \"0011:2233\",\n    \"-0011:4455\",\n]\n"), "{}", c.toml);
+        assert_eq!(c.notes.iter().map(|n| n.line).collect::<Vec<_>>(), [2, 3]);
+        assert!(c.notes[0].message.contains("converted to `0011:2233`, which claims"), "{:?}", c.notes);
+        assert!(c.notes[1].message.contains("converted to `-0011:4455`, which excludes"), "{:?}", c.notes);
+        assert_eq!(vendor_product_of_hashed("0011:2233"), None);
+        assert_eq!(vendor_product_of_hashed("0011:2233:"), None);
+        assert_eq!(vendor_product_of_hashed("0011:2233:xyz"), None);
+        assert_eq!(vendor_product_of_hashed("0011:2233:1:2"), None);
+    }
+
+    #[test]
+    fn several_refusals_in_a_row_are_each_commented_out() {
+        // Each commented-out line adds one: the lines of one pass are mapped before any is.
+        let c = conv("[ids]\n*\n[main]\na = ä\nb = ö\nc = d\ne = ü\n");
+        assert_eq!(c.notes.iter().map(|n| n.line).collect::<Vec<_>>(), [4, 5, 7], "{:?}", c.notes);
+        assert!(c.toml.contains("# a = \"ä\"\n") && c.toml.contains("# b = \"ö\"\n"), "{}", c.toml);
+        assert!(c.toml.contains("\nc = \"d\"\n# keymapd cannot convert"), "{}", c.toml);
+    }
+
+    #[test]
+    fn a_key_with_modifiers_on_the_left_is_refused_with_the_layer_to_use() {
+        let c = conv("[ids]\n*\n[main]\nS-tab = x\n[sw:A]\nS-tab = A-S-tab\n[nav]\n");
+        let msgs: Vec<&str> = c.notes.iter().map(|n| n.message.as_str()).collect();
+        let has = |m: &str| msgs.iter().any(|n| n.contains(m));
+        assert!(has("`S-tab`: the key of a binding cannot carry modifiers; bind `tab` in [shift], which is active while shift is held"), "{msgs:?}");
+        assert!(
+            has("bind `tab` in [\"sw+shift\"], which is active while [sw] and shift are held"),
+            "{msgs:?}"
+        );
     }
 
     #[test]

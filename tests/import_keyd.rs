@@ -24,7 +24,7 @@ fn examples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/keyd-examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .filter(|p| p.extension().is_some_and(|e| e == "conf" || e == "cfg"))
         .collect();
     v.sort();
     v
@@ -178,4 +178,50 @@ fn unreachable_layers_convert_with_a_note() {
     assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
     assert_eq!(c.notes[0].line, 5);
     assert!(c.notes[0].message.contains("unknown section [Main]; did you mean [main]?"), "{:?}", c.notes);
+}
+
+/// The features of keyd's own examples that the importer once refused, each in a config of
+/// ours: a layout inside a composite (`[ara+control]`), keyd 2.5's three-part ids, keyd 1.x
+/// files without [ids] and [main].
+#[test]
+fn keyd_features_of_its_own_examples_convert_and_behave() {
+    let lc = converted("layout-composite.conf");
+    assert!(lc.notes.is_empty(), "{:?}", lc.notes);
+    assert!(lc.toml.contains("[\"swapped+control\"]\nq = \"C-q\"\n"), "{}", lc.toml);
+    // The layout (from the included file) is current; control keeps the printed letter.
+    assert_eq!(common::sim(&lc.toml, "q down, q up"), "w down, w up");
+    assert_eq!(
+        common::sim(&lc.toml, "leftcontrol down, q down, q up, leftcontrol up"),
+        "leftcontrol down, q down, q up, leftcontrol up"
+    );
+    assert_eq!(
+        common::sim(&lc.toml, "leftshift down, q down, q up, leftshift up"),
+        "leftshift down, w down, w up, leftshift up"
+    );
+
+    let h = converted("hashed-id.conf");
+    assert!(h.toml.contains("ids = [\n    \"1a2b:3c4d\",\n    \"-1a2b:9999\",\n]\n"), "{}", h.toml);
+    assert_eq!(h.notes.iter().map(|n| n.line).collect::<Vec<_>>(), [4, 5], "{:?}", h.notes);
+    let p = common::profile(&h.toml);
+    let dev = |product| keymapd::profile::DeviceInfo {
+        name: "Some keyboard".into(),
+        vendor: 0x1a2b,
+        product,
+        bustype: keymapd::profile::bus::USB,
+        is_keyboard: true,
+        ..Default::default()
+    };
+    assert!(p.claims(&dev(0x3c4d)).is_some() && p.claims(&dev(0x9999)).is_none());
+
+    let l = converted("legacy.cfg");
+    assert!(l.toml.contains("ids = [\n    \"name:legacy\",\n]\n\n[main]\ncapslock = "), "{}", l.toml);
+    assert_eq!(l.notes.iter().map(|n| n.line).collect::<Vec<_>>(), [0, 3], "{:?}", l.notes);
+    assert_eq!(
+        common::sim(&l.toml, "capslock down, capslock up"),
+        "leftcontrol down, leftcontrol up, esc down, esc up"
+    );
+    assert_eq!(
+        common::sim(&l.toml, "capslock down, u down, u up, capslock up"),
+        "leftcontrol down, leftcontrol up, pageup down, pageup up, leftcontrol down, leftcontrol up"
+    );
 }
