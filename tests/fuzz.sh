@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes keymapd's pure core with libFuzzer (cargo fuzz): each target in fuzz/ runs for a bounded
-# time from the seed corpus in fuzz/corpus/<target>/, which is the minimized corpus kept in the
-# repository; any crash, timeout or out-of-memory fails it, and its reproducer path is printed.
-# Closes with `fuzz: N passed, M failed` (N/M: targets).
+# Fuzzes keymapd's pure core with libFuzzer (cargo fuzz): first `cargo fmt --check` and clippy
+# on the fuzz crate (it is not in the root workspace, so `cargo fmt --all` and the workspace's
+# clippy never see it), then each target in fuzz/ runs for a bounded time from the seed corpus
+# in fuzz/corpus/<target>/, which is the minimized corpus kept in the repository; any crash,
+# timeout or out-of-memory fails it, and its reproducer path is printed. Closes with
+# `fuzz: N passed, M failed` (N/M: checks, i.e. the fuzz crate's lints, then each target).
 #
 #   FUZZ_SECONDS=3600 tests/fuzz.sh            # longer runs (default: 60 s per target)
 #   tests/fuzz.sh engine_events                 # one target
@@ -105,6 +107,17 @@ fi
 
 passed=0
 failed=0
+
+# The fuzz crate is outside the root workspace: format and lint it here.
+log "the fuzz crate: cargo fmt --check, cargo clippy -D warnings"
+if cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check \
+    && cargo clippy -q --manifest-path fuzz/Cargo.toml --all-targets --locked -- -D warnings; then
+    passed=$((passed + 1))
+    log "the fuzz crate: format and lints ok"
+else
+    failed=$((failed + 1))
+    log "the fuzz crate: FAILED: run \`cargo fmt --manifest-path fuzz/Cargo.toml --all\` and fix clippy's findings"
+fi
 
 start=$SECONDS
 log "building the targets ($(cargo fuzz --version))"
