@@ -786,3 +786,20 @@ fn script_with_huge_durations_does_not_panic() {
     let out = bounded("huge durations", BUDGET, move || script::run(keymap, &steps).len());
     assert_eq!(out, 1, "one `a down`, the rest are presses of a key already down");
 }
+
+// ---- No unwrap/expect/panic in non-test code ----
+
+/// The crate roots deny `unwrap`, `expect` and `panic!` outside tests (clippy, with `-D warnings`
+/// in tests/all.sh): a panic on input, the system or a file would take the keyboard with it.
+/// This fails if that guard is removed, which clippy alone would not notice.
+#[test]
+fn crate_roots_deny_unwrap_expect_and_panic() {
+    let lints = "deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)";
+    for (root, line) in
+        [("src/lib.rs", format!("#![cfg_attr(not(test), {lints})]")), ("src/main.rs", format!("#![{lints}]"))]
+    {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(text.lines().any(|l| l.trim() == line), "{root} no longer has `{line}`");
+    }
+}
