@@ -95,19 +95,86 @@ fn isolated(name: &str, budget: Duration) -> bool {
     if std::env::var_os(CHILD_ENV).is_some_and(|v| v == name) {
         return true;
     }
-    use std::os::unix::process::ExitStatusExt;
+    run_child(name, budget, None);
+    false
+}
+
+/// The uid and gid an unprivileged child runs as: `nobody` and `nogroup` on Debian. Any id that
+/// is not root would do; this one exists on every system, owns nothing and is in no group.
+const NOBODY: u32 = 65534;
+
+/// Runs test `name` in a child process as [`NOBODY`] (this process must be root); the child
+/// runs the test's unprivileged branch. The set-uid happens in the forked child before exec
+/// (`CommandExt::uid`, which also drops the supplementary groups), so it needs nothing but root:
+/// no setpriv, runuser or sudo. A failure to drop privileges, or to run the binary as that user,
+/// fails the test: it never silently skips the check.
+fn as_unprivileged(name: &str, budget: Duration) {
+    assert!(is_root(), "{name}: only root can run a child as uid {NOBODY}");
+    run_child(name, budget, Some(NOBODY));
+}
+
+/// In a child started by [`as_unprivileged`]: asserts that it really runs without root.
+fn assert_unprivileged_child(name: &str) {
+    if std::env::var_os(CHILD_ENV).is_some_and(|v| v == name) {
+        // SAFETY: getuid, getgid, getgroups(0, NULL) have no preconditions and cannot fail.
+        let (uid, gid, groups) =
+            unsafe { (libc::getuid(), libc::getgid(), libc::getgroups(0, std::ptr::null_mut())) };
+        assert!(
+            (uid, gid, groups, is_root()) == (NOBODY, NOBODY, 0, false),
+            "{name}: the child should run as {NOBODY}:{NOBODY} without groups, runs as \
+             uid {uid} gid {gid} with {groups} groups"
+        );
+    }
+}
+
+/// Whether every directory on the way to `path` can be searched, and `path` read and executed,
+/// by a user who is neither its owner nor in its group.
+fn others_can_run(path: &Path) -> bool {
+    let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode()).unwrap_or(0);
+    mode(path) & 0o005 == 0o005 && path.ancestors().skip(1).all(|d| mode(d) & 0o001 != 0)
+}
+
+fn run_child(name: &str, budget: Duration, uid: Option<u32>) {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
     use std::process::{Command, Stdio};
     let dir = TempDir::new("child");
     let log = dir.path("output");
     let file = fs::File::create(&log).expect("child log");
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+    let mut exe = std::env::current_exe().expect("test binary");
+    let mut command = Command::new(&exe);
+    if let Some(uid) = uid {
+        // The checkout may sit where that user cannot reach it (under /root): then run a copy
+        // from the temp dir (opened to others whatever the umask). Its temp files go to a
+        // directory of its own.
+        fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o755)).expect("chmod the child dir");
+        if !others_can_run(&exe) {
+            let copy = dir.path("hostile");
+            fs::copy(&exe, &copy).expect("copy the test binary");
+            fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).expect("chmod the copy");
+            exe = copy;
+            assert!(
+                others_can_run(&exe),
+                "{name}: uid {uid} could not run {}: a directory above it is closed to others",
+                exe.display()
+            );
+            command = Command::new(&exe);
+        }
+        let tmp = dir.path("tmp");
+        fs::create_dir(&tmp).expect("child temp dir");
+        std::os::unix::fs::chown(&tmp, Some(uid), Some(uid)).expect("chown the child's temp dir");
+        command.uid(uid).gid(uid).env("TMPDIR", &tmp);
+    }
+    let mut child = command
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, name)
         .stdin(Stdio::null())
         .stdout(file.try_clone().expect("dup"))
         .stderr(file)
         .spawn()
-        .expect("spawn the test binary");
+        .unwrap_or_else(|e| {
+            let who = uid.map(|u| format!(" as uid {u}")).unwrap_or_default();
+            panic!("{name}: cannot run {}{who}: {e}", exe.display())
+        });
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -131,7 +198,7 @@ fn isolated(name: &str, budget: Duration) -> bool {
         .collect::<Vec<_>>()
         .join("\n");
     match status {
-        Some(s) if s.success() && output.contains("1 passed") => false,
+        Some(s) if s.success() && output.contains("1 passed") => {}
         Some(s) => match s.signal() {
             Some(sig) => panic!(
                 "{name}: the process crashed (signal {sig}; 6 is an abort, e.g. a stack overflow):\n{tail}"
@@ -553,22 +620,23 @@ fn dangling_symlink() {
 
 #[test]
 fn unreadable_file_and_directory() {
+    const NAME: &str = "unreadable_file_and_directory";
+    assert_unprivileged_child(NAME);
     let dir = TempDir::new("unreadable");
     let p = dir.write("x.toml", GOOD);
     fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
-    if is_root() {
-        // Root reads it anyway (CI runs as root): the profile loads.
-        let set = load(&dir.0).unwrap_or_else(|d| panic!("{d:?}"));
-        assert_eq!(set.profiles.len(), 1);
-    } else {
-        expect_error(&dir.0, &p, "cannot read");
-    }
     let sub = TempDir::new("unreadable-dir");
     sub.write("y.toml", GOOD);
     fs::set_permissions(&sub.0, fs::Permissions::from_mode(0o000)).unwrap();
     if is_root() {
+        // Root reads them anyway (CI runs as root): the profiles load...
+        let set = load(&dir.0).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(set.profiles.len(), 1);
         assert!(load(&sub.0).is_ok());
+        // ...and the errors a user gets are checked by this same test run as one.
+        as_unprivileged(NAME, BUDGET);
     } else {
+        expect_error(&dir.0, &p, "cannot read");
         expect_error(&sub.0, &sub.0, "cannot read directory");
     }
 }
