@@ -8,9 +8,12 @@
 #     configuration into profiles that `keymapd check` accepts and that remap as written
 #     (`keymapd test --script`); the module evaluates, and its build-time check rejects a bad
 #     profile;
-#   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls;
-#   - `cargo install --path .` installs a working binary; man page and completions;
-#   - shellcheck, when present.
+#   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
+#     page renders with man(1), the bash, zsh and fish completions load and complete;
+#   - `cargo install --path .` installs a working binary;
+#   - shellcheck.
+# Nothing is skipped: as root it installs every tool it needs (apt-get), and a missing tool is a
+# failure that says what to install.
 # Closing line: `packaging: N passed, M failed`. Exit status non-zero on any failure.
 #
 # Environment: KEYMAPD_BIN=path to use a built keymapd instead of building target/debug/keymapd.
@@ -22,13 +25,11 @@ REPO=$(cd "$HERE/../.." && pwd)
 THRESHOLD=${SECURITY_THRESHOLD:-19}
 PASSED=0
 FAILED=0
-SKIPPED=0
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 pass() { PASSED=$((PASSED + 1)); printf 'PASS %s\n' "$*"; }
 fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$*"; }
-skip() { SKIPPED=$((SKIPPED + 1)); printf 'SKIP %s\n' "$*"; }
 # check NAME CMD...: pass if CMD succeeds, else fail and show its output.
 check() {
     local name=$1 out
@@ -42,19 +43,29 @@ check() {
 }
 
 # ---- tools ---------------------------------------------------------------------------------
+# Each tool, and the Debian package that has it. Every check below runs; one whose tool is
+# missing fails (`tool` says which package to install).
+declare -A PACKAGE_OF=([systemd-analyze]=systemd [nix-instantiate]=nix-bin [libinput]=libinput-tools
+    [python3]=python3 [man]=man-db [zsh]=zsh [fish]=fish [shellcheck]=shellcheck)
 need=()
-command -v systemd-analyze >/dev/null || need+=(systemd)
-command -v nix-instantiate >/dev/null || need+=(nix-bin)
-command -v libinput >/dev/null || need+=(libinput-tools)
+for t in "${!PACKAGE_OF[@]}"; do
+    command -v "$t" >/dev/null || need+=("${PACKAGE_OF[$t]}")
+done
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "installing ${need[*]}"
         { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"; } \
             > "$WORK/apt.log" 2>&1 || { tail -n 20 "$WORK/apt.log"; echo "apt-get failed"; }
     else
-        echo "missing tools (${need[*]}) and not root: those checks will fail"
+        echo "missing tools (packages: ${need[*]}) and not root to install them: those checks will fail"
     fi
 fi
+# tool NAME: true if NAME is there, else says which package has it (and the check fails).
+tool() {
+    command -v "$1" >/dev/null && return 0
+    echo "$1 is not installed (Debian package ${PACKAGE_OF[$1]:-?}; run this script as root to install it)"
+    return 1
+}
 
 if [ -n "${KEYMAPD_BIN:-}" ]; then
     BIN=$(realpath "$KEYMAPD_BIN")  # used from other directories below
@@ -121,13 +132,10 @@ check "udev rules: uinput to group uinput 0660 with static_node" \
     "$REPO/udev-rules/70-keymapd.rules"
 check "modules-load.d loads uinput" grep -qx uinput "$REPO/packaging/modules-load.d/keymapd.conf"
 
-if command -v libinput >/dev/null; then
-    mkdir -p "$WORK/quirks"
-    cp "$REPO/packaging/libinput/50-keymapd.quirks" "$WORK/quirks/"
-    check "libinput quirks validate" libinput quirks validate --data-dir "$WORK/quirks"
-else
-    skip "libinput quirks validate (no libinput tool)"
-fi
+mkdir -p "$WORK/quirks"
+cp "$REPO/packaging/libinput/50-keymapd.quirks" "$WORK/quirks/"
+quirks_validate() { tool libinput && libinput quirks validate --data-dir "$WORK/quirks"; }
+check "libinput quirks validate" quirks_validate
 
 # ---- Nix -----------------------------------------------------------------------------------
 while IFS= read -r f; do
@@ -301,18 +309,47 @@ check "install: example profiles copied into an empty /etc/keymapd, and valid" \
     bash -c "ls '$IROOT'/etc/keymapd/*.toml >/dev/null && '$BIN' check '$IROOT/etc/keymapd'"
 check "install: the installed unit verifies" bash -c \
     "sed 's|^ExecStart=/usr/local/bin/keymapd |ExecStart=$BIN |' '$IROOT/usr/local/lib/systemd/system/keymapd.service' > '$WORK/unit2.service' && cd '$WORK' && systemd-analyze verify --man=no unit2.service"
-if command -v man >/dev/null && [ -f "$IROOT/usr/local/share/man/man1/keymapd.1" ]; then
-    check "install: man page renders" bash -c "MANWIDTH=80 man -l '$IROOT/usr/local/share/man/man1/keymapd.1' 2>&1 | grep -q keymapd"
-else
-    skip "install: man page (keymapd man not available yet)"
-fi
-if [ -f "$IROOT/usr/local/share/bash-completion/completions/keymapd" ]; then
-    check "install: bash completion parses" bash -n "$IROOT/usr/local/share/bash-completion/completions/keymapd"
-    check "install: zsh and fish completions present" test -s "$IROOT/usr/local/share/zsh/site-functions/_keymapd" -a \
-        -s "$IROOT/usr/local/share/fish/vendor_completions.d/keymapd.fish"
-else
-    skip "install: completions (keymapd completions not available yet)"
-fi
+# The man page and the completions: installed, and working in the tools that read them.
+MAN1=$IROOT/usr/local/share/man/man1/keymapd.1
+BASH_COMP=$IROOT/usr/local/share/bash-completion/completions/keymapd
+ZSH_COMP=$IROOT/usr/local/share/zsh/site-functions/_keymapd
+FISH_COMP=$IROOT/usr/local/share/fish/vendor_completions.d/keymapd.fish
+check "install: man page and bash, zsh, fish completions installed" bash -c \
+    "for f in '$MAN1' '$BASH_COMP' '$ZSH_COMP' '$FISH_COMP'; do [ -s \"\$f\" ] || { echo \"not installed: \$f\"; exit 1; }; done"
+man_renders() { # NAME and COMMANDS sections, the subcommands, and no warning from groff
+    tool man || return 1
+    local text
+    text=$(MANWIDTH=80 man --warnings -l "$MAN1" 2> "$WORK/man.err") || return 1
+    [ ! -s "$WORK/man.err" ] || { cat "$WORK/man.err"; return 1; }
+    for want in NAME COMMANDS 'keymapd check' 'keymapd run' 'keymapd test'; do
+        grep -q "$want" <<<"$text" || { echo "no '$want' in the rendered page"; return 1; }
+    done
+}
+check "install: man page renders (man -l), without warnings" man_renders
+# Each completion is loaded the way its shell loads it and asked to complete `keymapd ch`.
+bash_completes() {
+    bash -n "$BASH_COMP" || return 1
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    bash --norc --noprofile -c 'source "$1" && complete -p keymapd >/dev/null \
+        && COMP_WORDS=(keymapd ch) COMP_CWORD=1 COMP_LINE="keymapd ch" COMP_POINT=10 && _keymapd keymapd ch keymapd \
+        && printf "%s\n" "${COMPREPLY[@]}" | grep -qx check' _ "$BASH_COMP"
+}
+zsh_completes() { # parses, and compinit registers it for keymapd
+    tool zsh || return 1
+    zsh -n "$ZSH_COMP" || return 1
+    mkdir -p "$WORK/zsh-home"
+    # shellcheck disable=SC2016  # expanded by zsh
+    HOME=$WORK/zsh-home zsh -fc 'autoload -Uz compinit && compinit -u -D && source "$1" \
+        && (( $+functions[_keymapd] )) && [[ $_comps[keymapd] == _keymapd ]]' _ "$ZSH_COMP"
+}
+fish_completes() {
+    tool fish || return 1
+    fish --no-execute "$FISH_COMP" || return 1
+    HOME=$WORK/fish-home fish --no-config -c "source '$FISH_COMP'; complete -C'keymapd ch'" | grep -q '^check'
+}
+check "install: bash completion loads and completes 'keymapd ch' to check" bash_completes
+check "install: zsh completion parses and registers with compinit" zsh_completes
+check "install: fish completion parses and completes 'keymapd ch' to check" fish_completes
 echo '# admin edit' >> "$IROOT/etc/keymapd/laptop.toml"
 snapshot() { (cd "$IROOT" && find . -type f -o -type l | sort | xargs -d '\n' sha256sum 2>/dev/null; find . -type l -printf '%p -> %l\n' | sort); }
 before=$(snapshot)
@@ -336,14 +373,12 @@ else
 fi
 
 # ---- shell scripts -------------------------------------------------------------------------
-if command -v shellcheck >/dev/null; then
-    cd "$REPO" || exit 1  # source= paths in the scripts are relative to the repository
-    for s in packaging/install-debian.sh tests/packaging/run.sh tests/vm/systemd-boot.sh tests/vm/systemd/vmtest.sh; do
-        [ -f "$s" ] && check "shellcheck $s" shellcheck -x "$s"
-    done
-else
-    skip "shellcheck (not installed)"
-fi
+cd "$REPO" || exit 1  # source= paths in the scripts are relative to the repository
+shellchecked() { tool shellcheck && shellcheck -x "$1"; }
+for s in packaging/install-debian.sh tests/packaging/run.sh tests/fuzz.sh tests/all.sh \
+    tests/vm/systemd-boot.sh tests/vm/systemd/vmtest.sh; do
+    [ -f "$s" ] && check "shellcheck $s" shellchecked "$s"
+done
 
-echo "packaging: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+echo "packaging: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
