@@ -9,7 +9,9 @@
 #     };
 #   };
 #
-# Each keyboard becomes /etc/keymapd/<name>.toml, rendered by ./render.nix and validated at build
+# Each keyboard becomes /etc/keymapd/<name>.toml: ./render.nix turns it into the file's data
+# (ids and the settings' sections), `(pkgs.formats.toml { }).generate` writes that as TOML, and
+# extraConfig, if any, is appended after a blank line. All are validated together at build
 # time with `keymapd check` (a bad profile fails the build, not the running daemon). Profile
 # changes are applied with `systemctl reload keymapd`, never a restart. The service itself is
 # the hardened unit from packaging/systemd/keymapd.service, shipped in the package.
@@ -19,6 +21,7 @@ let
   inherit (lib) mkOption mkEnableOption mkIf mkDefault types literalExpression;
 
   render = import ./render.nix;
+  toml = pkgs.formats.toml { };
 
   keyboardOptions = { name, ... }: {
     options = {
@@ -33,8 +36,8 @@ let
         '';
       };
       settings = mkOption {
-        # The value space of TOML; ./render.nix writes it out (main first, then the rest).
-        type = (pkgs.formats.toml { }).type;
+        # The value space of TOML, written out by pkgs.formats.toml's generate.
+        type = toml.type;
         default = { };
         example = literalExpression ''
           {
@@ -44,7 +47,8 @@ let
         '';
         description = ''
           The profile's sections, each an attribute set of `key = action`, written to
-          {file}`/etc/keymapd/${name}.toml` after `ids`.
+          {file}`/etc/keymapd/${name}.toml` with `ids` (by `pkgs.formats.toml`: `ids` first,
+          then the sections in sorted order).
         '';
       };
       extraConfig = mkOption {
@@ -55,26 +59,39 @@ let
           h = "home"
         '';
         description = ''
-          Lines appended verbatim to the generated profile. Begin with a section header:
-          bare `key = action` lines would land in the last generated section.
+          Lines appended verbatim to the generated profile, after a blank line. Begin with a
+          section header: bare `key = action` lines would land in the last generated section
+          (the sections come sorted by name). A section must not also be in `settings`.
         '';
       };
     };
   };
 
-  rendered = render (lib.mapAttrs
-    (_: kb: { inherit (kb) ids settings extraConfig; })
-    cfg.keyboards);
+  data = render (lib.mapAttrs (_: kb: { inherit (kb) ids settings; }) cfg.keyboards);
 
-  # Every profile in one directory, checked together as the daemon would load them.
-  profiles = pkgs.runCommand "keymapd-profiles" { } (''
+  # Per profile file: the TOML generated from its data, and its extraConfig (null if empty).
+  # A keyboard's name may hold '@', which a store path's name may not.
+  files = lib.mapAttrs'
+    (name: kb:
+      let drvName = "keymapd-" + builtins.replaceStrings [ "@" ] [ "_" ] name; in
+      lib.nameValuePair "${name}.toml" {
+        generated = toml.generate "${drvName}.toml" data."${name}.toml";
+        extra = if kb.extraConfig == "" then null else pkgs.writeText "${drvName}-extraConfig" kb.extraConfig;
+      })
+    cfg.keyboards;
+
+  # Every profile in one directory, checked together as the daemon would load them. (`cat`,
+  # not `cp`: the copy of a store file is read-only, and extraConfig is appended to it.)
+  profiles = pkgs.runCommand "keymapd-profiles" { passthru = { inherit files; }; } (''
     mkdir -p $out
   '' + lib.concatStrings (lib.mapAttrsToList
-    (file: text: ''
-      cp ${pkgs.writeText "keymapd-${file}" text} $out/${lib.escapeShellArg file}
+    (file: f: ''
+      cat ${f.generated} > $out/${lib.escapeShellArg file}
+    '' + lib.optionalString (f.extra != null) ''
+      { echo; cat ${f.extra}; } >> $out/${lib.escapeShellArg file}
     '')
-    rendered)
-  + lib.optionalString (rendered != { }) ''
+    files)
+  + lib.optionalString (files != { }) ''
     ${cfg.package}/bin/keymapd check $out/*.toml
   '');
 in
@@ -124,7 +141,7 @@ in
 
     environment.etc = lib.mapAttrs'
       (file: _: lib.nameValuePair "keymapd/${file}" { source = "${profiles}/${file}"; })
-      rendered
+      files
     // lib.optionalAttrs cfg.libinputQuirks {
       # `text` is of type lines: definitions from other modules are concatenated, not replaced.
       "libinput/local-overrides.quirks".text =

@@ -1,69 +1,50 @@
-# Renders services.keymapd.keyboards into profile files, using builtins only (no nixpkgs), so
-# that tests/packaging can evaluate it with a bare `nix-instantiate` and feed the result to
-# `keymapd check` and `keymapd test`. The NixOS module installs exactly this text.
+# Turns services.keymapd.keyboards into the data of each profile file, using builtins only (no
+# nixpkgs), so that tests/packaging can evaluate it with a bare `nix-instantiate`. The module
+# hands each result to `(pkgs.formats.toml { }).generate`, which serialises it (json2toml on its
+# builtins.toJSON), and appends the keyboard's extraConfig; the test does the same with
+# remarshal's json2toml and feeds the files to `keymapd check` and `keymapd test`.
 #
-#   keyboards: { <name> = { ids ? [ "*" ]; settings ? { }; extraConfig ? ""; }; ... }
-#   result:    { "<name>.toml" = "<TOML text>"; ... }
+#   keyboards: { <name> = { ids ? [ "*" ]; settings ? { }; ... }; ... }
+#   result:    { "<name>.toml" = { ids = [ ... ]; <section> = { <key> = <action>; ... }; ... }; ... }
 #
 # settings is { <section> = { <key> = <action>; ... }; ... }, e.g. settings.main.capslock = "esc".
 # Values may be strings, integers, booleans, floats, lists of those, or nested attribute sets
-# (written as sub-tables). extraConfig is appended verbatim after the generated text.
+# (sub-tables). Other attributes of a keyboard (extraConfig) are not the renderer's business.
 keyboards:
 let
   inherit (builtins)
-    attrNames concatStringsSep filter isAttrs isBool isFloat isInt isList isString map match
-    sort stringLength substring throw toJSON;
+    all attrNames filter head isAttrs isBool isFloat isInt isList isPath isString
+    listToAttrs map match typeOf;
 
-  # A TOML key: bare when it may be, else a basic string. JSON's string escapes are all valid
-  # TOML basic-string escapes (\" \\ \n \t \uXXXX ...), so toJSON quotes correctly.
-  key = k: if match "[A-Za-z0-9_-]+" k != null then k else toJSON k;
-
-  scalar = where: v:
-    if isString v then toJSON v
-    else if isBool v then (if v then "true" else "false")
-    else if isInt v then toString v
-    else if isFloat v then toJSON v
-    else if isList v then "[" + concatStringsSep ", " (map (scalar where) v) + "]"
-    else throw "keymapd: ${where}: a value must be a string, number, boolean or list, not ${builtins.typeOf v}";
-
-  # Section names in file order: main first (as in keyd's files), then the rest sorted.
-  order = names:
-    (filter (n: n == "main") names) ++ sort (a: b: a < b) (filter (n: n != "main") names);
-
-  # One table and, after it, its sub-tables ([a] then [a.b]).
-  table = where: path: attrs:
-    let
-      names = order (attrNames attrs);
-      plain = filter (n: !(isAttrs attrs.${n})) names;
-      nested = filter (n: isAttrs attrs.${n}) names;
-      header = "[" + concatStringsSep "." (map key path) + "]\n";
-      body = concatStringsSep "" (map (n: "${key n} = ${scalar "${where}.${n}" attrs.${n}}\n") plain);
-    in
-    header + body
-    + concatStringsSep "" (map (n: "\n" + table "${where}.${n}" (path ++ [ n ]) attrs.${n}) nested);
+  # The TOML value space, checked here so that a mistake names its option rather than failing
+  # later inside json2toml (TOML has no null; a function has no JSON form).
+  value = where: v:
+    if isString v || isBool v || isInt v || isFloat v || isPath v then true
+    else if isList v then all (value where) v
+    else if isAttrs v then all (n: value "${where}.${n}" v.${n}) (attrNames v)
+    else throw "keymapd: ${where}: a value must be a string, number, boolean, list or attribute set, not ${typeOf v}";
 
   profile = name: kb:
     let
       ids = kb.ids or [ "*" ];
       settings = kb.settings or { };
-      extraConfig = kb.extraConfig or "";
       where = "keyboards.${name}.settings";
-      sections = order (attrNames settings);
-      bad = filter (s: !(isAttrs settings.${s})) sections;
+      bad = filter (s: !(isAttrs settings.${s})) (attrNames settings);
     in
     if match "[A-Za-z0-9_][A-Za-z0-9_.@-]*" name == null then
       throw "keymapd: keyboards.${name}: the name becomes the file name ${name}.toml; use letters, digits, '_', '-', '.', '@'"
-    else if !(isList ids) || ids == [ ] then
+    else if !(isList ids) || ids == [ ] || !(all isString ids) then
       throw "keymapd: keyboards.${name}.ids must be a non-empty list of device ids"
+    else if settings ? ids then
+      throw "keymapd: ${where}.ids: ids is not a section; set keyboards.${name}.ids"
     else if bad != [ ] then
-      throw "keymapd: ${where}.${builtins.head bad} must be a section: an attribute set of key = action"
+      throw "keymapd: ${where}.${head bad} must be a section: an attribute set of key = action"
     else
-      "# Generated from services.keymapd.keyboards.${name}; edits here are overwritten.\n"
-      + "ids = ${scalar "keyboards.${name}.ids" ids}\n"
-      + concatStringsSep "" (map (s: "\n" + table "${where}.${s}" [ s ] settings.${s}) sections)
-      + (if extraConfig == "" then "" else "\n" + extraConfig
-          + (if substring (stringLength extraConfig - 1) 1 extraConfig == "\n" then "" else "\n"));
+      # (`value` throws on a bad value; it never returns false.)
+      assert all (s: value "${where}.${s}" settings.${s}) (attrNames settings);
+      # `ids` is the only top-level value; json2toml writes plain values before tables.
+      { inherit ids; } // settings;
 in
-builtins.listToAttrs (map
+listToAttrs (map
   (name: { name = "${name}.toml"; value = profile name keyboards.${name}; })
   (attrNames keyboards))

@@ -4,20 +4,22 @@
 #   - the unit keeps the settings the design depends on;
 #   - systemd-sysusers creates the user and groups in a scratch root;
 #   - libinput accepts the quirk file;
-#   - every .nix file parses; the NixOS renderer turns the documented keyd-style
-#     configuration into profiles that `keymapd check` accepts and that remap as written
-#     (`keymapd test --script`); the module evaluates, and its build-time check rejects a bad
-#     profile;
+#   - every .nix file parses; the NixOS renderer (builtins only) turns the documented keyd-style
+#     configuration into profile data, which json2toml (remarshal, what pkgs.formats.toml's
+#     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
+#     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
+#     script assembles the same files plus extraConfig, and rejects a bad profile;
 #   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
 #     page renders with man(1), the bash, zsh and fish completions load and complete;
 #   - `cargo install --path .` installs a working binary;
 #   - shellcheck.
-# Nothing is skipped: as root it installs every tool it needs (apt-get), and a missing tool is a
-# failure that says what to install.
+# Nothing is skipped: as root it installs every tool it needs (apt-get; remarshal from PyPI into
+# a cached venv), and a missing tool is a failure that says what to install.
 # Closing line: `packaging: N passed, M failed`. Exit status non-zero on any failure.
 #
 # Environment: KEYMAPD_BIN=path to use a built keymapd instead of building target/debug/keymapd.
 #              SECURITY_THRESHOLD (default 19: exposure 1.9 on systemd's 0-10 scale).
+#              KEYMAPD_PACKAGING_CACHE (default ~/.cache/keymapd-packaging): remarshal's venv.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,6 +53,11 @@ need=()
 for t in "${!PACKAGE_OF[@]}"; do
     command -v "$t" >/dev/null || need+=("${PACKAGE_OF[$t]}")
 done
+# remarshal's venv (below) needs venv and ensurepip, which Debian's python3 has in python3-venv.
+if [ ! -x "${KEYMAPD_PACKAGING_CACHE:-$HOME/.cache/keymapd-packaging}/remarshal-1.3.0/bin/json2toml" ] \
+    && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    need+=(python3-venv)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "installing ${need[*]}"
@@ -65,6 +72,29 @@ tool() {
     command -v "$1" >/dev/null && return 0
     echo "$1 is not installed (Debian package ${PACKAGE_OF[$1]:-?}; run this script as root to install it)"
     return 1
+}
+
+# remarshal's json2toml, which nixpkgs' pkgs.formats.toml runs on builtins.toJSON's output.
+# The newest release whose Python requirement Debian 12's python3 (3.11) meets, and the
+# tomlkit it writes with, pinned so that the output does not change under the test. Installed
+# from PyPI into a venv, once; kept in the cache.
+REMARSHAL=remarshal==1.3.0
+TOMLKIT=tomlkit==0.14.0
+REMARSHAL_VENV=${KEYMAPD_PACKAGING_CACHE:-$HOME/.cache/keymapd-packaging}/remarshal-1.3.0
+JSON2TOML=$REMARSHAL_VENV/bin/json2toml
+if ! "$JSON2TOML" --version >/dev/null 2>&1; then
+    echo "installing $REMARSHAL ($TOMLKIT) into $REMARSHAL_VENV"
+    rm -rf "$REMARSHAL_VENV"
+    if ! { python3 -m venv "$REMARSHAL_VENV" && "$REMARSHAL_VENV/bin/pip" install -q "$REMARSHAL" "$TOMLKIT"; } \
+        > "$WORK/pip.log" 2>&1; then
+        tail -n 20 "$WORK/pip.log"
+        echo "could not install $REMARSHAL from PyPI: the NixOS rendering checks will fail"
+        rm -rf "$REMARSHAL_VENV"
+    fi
+fi
+json2toml() { # JSON-FILE TOML-FILE, as pkgs.formats.toml's generate: json2toml "$valuePath" "$out"
+    [ -x "$JSON2TOML" ] || { echo "json2toml missing: $REMARSHAL did not install (see above)"; return 1; }
+    "$JSON2TOML" "$1" "$2"
 }
 
 if [ -n "${KEYMAPD_BIN:-}" ]; then
@@ -170,76 +200,105 @@ in
   };
 }
 EOF
-# Writes each rendered profile into DIR; prints nothing on success.
-render_into() {
-    local dir=$1 expr=$2
-    mkdir -p "$dir"
-    nix-instantiate --eval --strict --json -E "import $REPO/packaging/nixos/render.nix ($expr)" > "$dir.json" \
-        && python3 - "$dir.json" "$dir" <<'EOF'
+# render.nix's data for each profile, as builtins.toJSON hands it to pkgs.formats.toml's
+# generate (its `value`, passed as a file: DIR.json/NAME), turned into TOML the same way:
+# `json2toml "$valuePath" "$out"`, into DIR/NAME.
+render_into() { # DIR KEYBOARDS-EXPR
+    local dir=$1 f
+    mkdir -p "$dir" "$dir.json"
+    nix-instantiate --eval --strict --json -E \
+        "builtins.mapAttrs (_: builtins.toJSON) (import $REPO/packaging/nixos/render.nix ($2))" > "$dir.all.json" \
+        || return 1
+    python3 - "$dir.all.json" "$dir.json" <<'PY' || return 1
 import json, os, sys
-for name, text in json.load(open(sys.argv[1])).items():
+for name, value in json.load(open(sys.argv[1])).items():
     with open(os.path.join(sys.argv[2], name), "w") as f:
-        f.write(text)
-EOF
+        f.write(value)
+PY
+    for f in "$dir.json"/*; do
+        json2toml "$f" "$dir/${f##*/}" || return 1
+    done
 }
-check "nix render: keyd-style keyboards evaluate with builtins only" render_into "$WORK/rendered" "import $WORK/keyboards.nix"
+check "nix render: keyd-style keyboards evaluate with builtins only; json2toml writes them" \
+    render_into "$WORK/rendered" "import $WORK/keyboards.nix"
 check "nix render: one file per keyboard" \
     test "$(cd "$WORK/rendered" 2>/dev/null && printf '%s ' *)" = "everything.toml laptop_keyboard.toml usb_keyboard.toml "
-check "nix render: ids default to [\"*\"]" grep -qx 'ids = \["\*"\]' "$WORK/rendered/everything.toml"
 has_lines() { # FILE LINE...: FILE has each LINE, exactly
     local file=$1 line
     shift
-    for line in "$@"; do grep -qxF -- "$line" "$file" || { echo "no line: $line"; return 1; }; done
+    for line in "$@"; do grep -qxF -- "$line" "$file" || { echo "no line: $line"; cat "$file"; return 1; }; done
 }
+first_line_is() { [ "$(head -n 1 "$1")" = "$2" ] || { cat "$1"; return 1; }; }
+check "nix render: ids default to [\"*\"], written first" first_line_is "$WORK/rendered/everything.toml" 'ids = ["*"]'
 check "nix render: digit keys bare, odd section names quoted" \
-    has_lines "$WORK/rendered/everything.toml" '102nd = "esc"' '["nav:C"]' 'capslock = "layer(nav)"' '[extra]'
+    has_lines "$WORK/rendered/everything.toml" '[main]' '102nd = "esc"' 'capslock = "layer(nav)"' '["nav:C"]'
+check "nix render: extraConfig is left to the module" bash -c "! grep -q extra '$WORK/rendered/everything.toml'"
 
 check "keymapd check accepts the rendered profiles" "$BIN" check "$WORK/rendered"
 
 # Each: profile, input script, expected output.
 expect_test() {
     local profile=$1 script=$2 want=$3 got
-    got=$(printf '%b' "$script" | "$BIN" test --profile "$WORK/rendered/$profile" --script - 2>&1) || {
+    got=$(printf '%b' "$script" | "$BIN" test --profile "$profile" --script - 2>&1) || {
         echo "$got"; return 1; }
     [ "$got" = "$(printf '%b' "$want")" ] || { printf 'want:\n%b\ngot:\n%s\n' "$want" "$got"; return 1; }
 }
-check "rendered usb_keyboard: leftcontrol -> leftmeta, leftmeta -> leftcontrol" expect_test usb_keyboard.toml \
+check "rendered usb_keyboard: leftcontrol -> leftmeta, leftmeta -> leftcontrol" \
+    expect_test "$WORK/rendered/usb_keyboard.toml" \
     'leftcontrol down\nleftcontrol up\nleftmeta down\nleftmeta up\n' \
     'leftmeta down\nleftmeta up\nleftcontrol down\nleftcontrol up'
-check "rendered usb_keyboard: rightalt <-> rightmeta, a unchanged" expect_test usb_keyboard.toml \
+check "rendered usb_keyboard: rightalt <-> rightmeta, a unchanged" expect_test "$WORK/rendered/usb_keyboard.toml" \
     'rightalt down\nrightalt up\nrightmeta down\nrightmeta up\na down\na up\n' \
     'rightmeta down\nrightmeta up\nrightalt down\nrightalt up\na down\na up'
-check "rendered laptop_keyboard: leftalt <-> leftcontrol" expect_test laptop_keyboard.toml \
+check "rendered laptop_keyboard: leftalt <-> leftcontrol" expect_test "$WORK/rendered/laptop_keyboard.toml" \
     'leftalt down\nleftalt up\nleftcontrol down\nleftcontrol up\n' \
     'leftcontrol down\nleftcontrol up\nleftalt down\nleftalt up'
 
-if nix-instantiate --eval --strict -E "import $REPO/packaging/nixos/render.nix { \"bad name\" = { }; }" > "$WORK/badname.log" 2>&1; then
-    fail "nix render rejects a keyboard name that is no file name"
-else
-    check "nix render rejects a keyboard name that is no file name" grep -q "the name becomes the file name" "$WORK/badname.log"
-fi
+render_rejects() { # LOG KEYBOARDS-EXPR NEEDLE: the renderer refuses the keyboards, saying NEEDLE
+    if nix-instantiate --eval --strict -E "import $REPO/packaging/nixos/render.nix ($2)" > "$WORK/$1.log" 2>&1; then
+        echo "accepted: $2"
+        return 1
+    fi
+    grep -qF -- "$3" "$WORK/$1.log" || { cat "$WORK/$1.log"; return 1; }
+}
+check "nix render rejects a keyboard name that is no file name" \
+    render_rejects badname '{ "bad name" = { }; }' "the name becomes the file name"
+check "nix render rejects a section that is no attribute set" \
+    render_rejects notsection '{ k.settings.main = "x"; }' "keyboards.k.settings.main must be a section"
+check "nix render rejects settings.ids (ids is its own option)" \
+    render_rejects ids '{ k.settings.ids = { }; }' "ids is not a section"
+check "nix render rejects a value TOML cannot hold, naming its option" \
+    render_rejects null '{ k.settings.main.a = null; }' "keyboards.k.settings.main.a: a value must be"
 
 # The module: evaluate its config against a stand-in lib/pkgs, then run the derivation script
-# that validates profiles at build time, with the real keymapd, on a good and a bad config.
+# that assembles and validates the profiles at build time, with the real keymapd, on a good
+# and a bad config. The store paths that script reads are filled in as nixpkgs would build
+# them: generate's output is json2toml of its value's builtins.toJSON, writeText's its text.
 module_eval() { # DIR KEYBOARDS-EXPR
     local dir=$1
     mkdir -p "$dir/store/hash-keymapd/bin"
     ln -sf "$BIN" "$dir/store/hash-keymapd/bin/keymapd"
     nix-instantiate --eval --strict --json -E \
         "import $HERE/nix/eval-module.nix { store = \"$dir/store\"; keyboards = $2; }" > "$dir/module.json" || return 1
-    # writeText's outputs: the rendered texts, where the derivation script copies them from.
-    nix-instantiate --eval --strict --json -E "import $REPO/packaging/nixos/render.nix ($2)" > "$dir/texts.json" || return 1
-    python3 - "$dir" <<'EOF' || return 1
-import json, os, sys
-d = sys.argv[1]
-for name, text in json.load(open(os.path.join(d, "texts.json"))).items():
-    open(os.path.join(d, "store", "hash-keymapd-" + name), "w").write(text)
+    [ -x "$JSON2TOML" ] || { echo "json2toml missing: $REMARSHAL did not install (see above)"; return 1; }
+    python3 - "$dir" "$JSON2TOML" <<'PY' || return 1
+import json, os, subprocess, sys
+d, json2toml = sys.argv[1], sys.argv[2]
 m = json.load(open(os.path.join(d, "module.json")))
+for name, f in m["files"].items():
+    g = f["generated"]
+    value = os.path.join(d, name + ".value.json")
+    open(value, "w").write(g["json"])
+    subprocess.run([json2toml, value, g["path"]], check=True)
+    os.chmod(g["path"], 0o444)  # store paths are read-only
+    if f["extra"] is not None:
+        open(f["extra"]["path"], "w").write(f["extra"]["text"])
+        os.chmod(f["extra"]["path"], 0o444)
 open(os.path.join(d, "build.sh"), "w").write(m["profilesScript"])
-EOF
+PY
 }
 if module_eval "$WORK/mod" "import $WORK/keyboards.nix"; then
-    check "nix module: config evaluates (etc files, user, uinput, reload trigger)" python3 - "$WORK/mod/module.json" <<'EOF'
+    check "nix module: config evaluates (etc files, user, uinput, reload trigger)" python3 - "$WORK/mod/module.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 etc = m["etc"]
@@ -252,11 +311,40 @@ assert m["user"]["isSystemUser"] and set(m["user"]["extraGroups"]) == {"input", 
 assert m["uinput"] is True and "uinput" in m["kernelModules"]
 assert m["idsDefault"] == ["*"]
 assert m["udevPackages"] and m["systemdPackages"]
-EOF
+assert m["settingsType"] == "formats.toml type", m["settingsType"]
+assert sorted(m["files"]) == ["everything.toml", "laptop_keyboard.toml", "usb_keyboard.toml"], m["files"]
+for name, f in m["files"].items():
+    assert f["generated"]["by"] == "formats.toml generate", f
+assert [n for n, f in m["files"].items() if f["extra"]] == ["everything.toml"], m["files"]
+assert m["files"]["everything.toml"]["extra"]["text"] == '[extra]\nl = "right"\n', m["files"]
+PY
+    check "nix module: generate is given exactly render.nix's data" python3 - "$WORK/mod/module.json" "$WORK/rendered.json" <<'PY'
+import json, os, sys
+m = json.load(open(sys.argv[1]))
+for name, f in m["files"].items():
+    want = open(os.path.join(sys.argv[2], name)).read()
+    assert f["generated"]["json"] == want, (name, f["generated"]["json"], want)
+PY
     check "nix module: build-time profile check passes on the good configuration" \
         env out="$WORK/mod/out" bash -e "$WORK/mod/build.sh"
+    # FILE [EXTRA-FILE]: the module's profile is generate's TOML, then EXTRA after a blank line.
+    installed_is() {
+        { cat "$WORK/rendered/$1"; if [ $# -gt 1 ]; then echo; cat "$2"; fi; } > "$WORK/want-$1"
+        cmp "$WORK/want-$1" "$WORK/mod/out/$1" || diff "$WORK/want-$1" "$WORK/mod/out/$1"
+    }
+    printf '[extra]\nl = "right"\n' > "$WORK/extra.toml"
+    check "nix module: installs generate's TOML as it is" installed_is usb_keyboard.toml
+    check "nix module: appends extraConfig after a blank line" installed_is everything.toml "$WORK/extra.toml"
+    check "module's usb_keyboard (as installed): leftcontrol -> leftmeta" \
+        expect_test "$WORK/mod/out/usb_keyboard.toml" 'leftcontrol down\nleftcontrol up\n' 'leftmeta down\nleftmeta up'
 else
     fail "nix module: config evaluates"
+fi
+if module_eval "$WORK/modat" '{ "kb@home".extraConfig = "[x]"; }'; then
+    check "nix module: a keyboard name with @ (no valid store path name) builds as kb@home.toml" \
+        bash -c "env out='$WORK/modat/out' bash -e '$WORK/modat/build.sh' && test -s '$WORK/modat/out/kb@home.toml'"
+else
+    fail "nix module: a keyboard name with @ (no valid store path name) evaluates"
 fi
 BAD='{ typo = { settings.main.leftcontrol = "nosuchkey"; }; }'
 if module_eval "$WORK/modbad" "$BAD"; then

@@ -25,10 +25,28 @@ let
     optionalAttrs = c: s: if c then s else { };
     escapeShellArg = s: "'" + replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   };
+  # Derivations are attribute sets with an outPath (so "${drv}" is its store path) that also
+  # carry what they would be built from, for tests/packaging/run.sh to build them the way
+  # nixpkgs does: formats.toml's generate runs `json2toml "$valuePath" "$out"` on
+  # builtins.toJSON of its value; writeText writes its text; runCommand's passthru is kept.
+  # A derivation's name must be a valid store path name, as Nix checks it.
+  out = name:
+    if builtins.match "[A-Za-z0-9+_?=-][A-Za-z0-9+._?=-]*" name == null
+    then throw "invalid store path name: ${name}"
+    else "${store}/hash-${name}";
   pkgs = {
-    formats.toml = _: { type = "toml"; };
-    writeText = name: text: "${store}/hash-${name}";
-    runCommand = name: env: script: { inherit name script; outPath = "${store}/hash-${name}"; };
+    formats.toml = _: {
+      type = "formats.toml type";
+      generate = name: value: {
+        inherit name;
+        by = "formats.toml generate";
+        json = builtins.toJSON value;
+        outPath = out name;
+      };
+    };
+    writeText = name: text: { inherit name text; outPath = out name; };
+    runCommand = name: env: script:
+      { inherit name script; outPath = out name; } // (env.passthru or { });
     callPackage = _: _: { outPath = "${store}/hash-keymapd"; };
   };
   self = import ../../../packaging/nixos/module.nix {
@@ -47,10 +65,21 @@ let
   };
   cfg = self.config.content or self.config;
   unit = cfg.systemd.services.keymapd;
+  profiles = builtins.head unit.reloadTriggers;
+  keyboardOptions = (self.options.services.keymapd.keyboards.type.attrsOf.submodule { name = "x"; }).options;
 in
 {
   etc = builtins.mapAttrs (_: v: v.source or v.text) cfg.environment.etc;
-  profilesScript = (builtins.head unit.reloadTriggers).script;
+  profilesScript = profiles.script;
+  # What the profiles derivation reads: per file, generate's output and input, and the
+  # extraConfig file (null when there is none).
+  files = builtins.mapAttrs
+    (_: f: {
+      generated = { path = f.generated.outPath; inherit (f.generated) json by; };
+      extra = if f.extra == null then null else { path = f.extra.outPath; inherit (f.extra) text; };
+    })
+    profiles.files;
+  settingsType = keyboardOptions.settings.type;
   inherit (unit) wantedBy;
   reloadTriggers = map (d: d.name) unit.reloadTriggers;
   user = cfg.users.users.keymapd;
@@ -58,5 +87,5 @@ in
   kernelModules = cfg.boot.kernelModules;
   udevPackages = map toString cfg.services.udev.packages;
   systemdPackages = map toString cfg.systemd.packages;
-  idsDefault = (self.options.services.keymapd.keyboards.type.attrsOf.submodule { name = "x"; }).options.ids.default;
+  idsDefault = keyboardOptions.ids.default;
 }
