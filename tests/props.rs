@@ -379,6 +379,86 @@ fn watchdog<T: Send + 'static>(case: &Case, f: impl FnOnce(Case) -> T + Send + '
     }
 }
 
+// ---- The generator covers what the properties are about ----
+
+/// The sessions `no_stuck_or_invented_keys` draws hold what issue 8 asks the property to cover:
+/// key events, time, reloads (of one device and of all, to another of the session's random
+/// profiles), unplugs and plug-ins, `release_all` and shutdowns, each somewhere early and
+/// somewhere late in a session; and both settling and latching profile sets, so that the
+/// end-of-session check 7 (nothing stuck) runs on some and check 8 (`release_all` leaves
+/// nothing) on all. Fails if a change to `op()` or `case()` drops any of them.
+#[test]
+fn sessions_reload_unplug_and_shut_down_at_random_points() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    const CASES: usize = 200;
+    let mut runner =
+        TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[8; 32]));
+    let strategy = case(150);
+    // Per op kind: in how many sessions it occurs, and in which tenths of a session.
+    let mut seen: BTreeMap<&str, (usize, [bool; 10])> = BTreeMap::new();
+    let (mut settling, mut latching, mut reload_between_profiles) = (0, 0, 0);
+    for _ in 0..CASES {
+        let c = strategy.new_tree(&mut runner).expect("a case").current();
+        if keymaps(&c).iter().all(|k| harness::keymap_settles(k)) {
+            settling += 1;
+        } else {
+            latching += 1;
+        }
+        let mut kinds = std::collections::BTreeSet::new();
+        for (i, op) in c.ops.iter().enumerate() {
+            let kind = match op {
+                Op::Key { value: KeyValue::Down, .. } => "press",
+                Op::Key { value: KeyValue::Up, .. } => "release",
+                Op::Key { value: KeyValue::Repeat, .. } => "repeat",
+                Op::Advance { .. } => "time",
+                Op::Reload { .. } => "reload",
+                Op::ReloadAll { .. } => "reload all",
+                Op::Remove { .. } => "unplug",
+                Op::Add { .. } => "plug in",
+                Op::ReleaseDev { .. } => "release_all",
+                Op::Shutdown => "shutdown",
+                Op::SpuriousTick { .. } => "spurious tick",
+            };
+            kinds.insert(kind);
+            seen.entry(kind).or_default().1[10 * i / c.ops.len()] = true;
+        }
+        for k in kinds {
+            seen.entry(k).or_default().0 += 1;
+        }
+        let reloads = c.ops.iter().any(|op| matches!(op, Op::Reload { .. } | Op::ReloadAll { .. }));
+        if c.profiles.len() > 1 && c.profiles.iter().any(|p| *p != c.profiles[0]) && reloads {
+            reload_between_profiles += 1;
+        }
+    }
+    let kinds = [
+        "press",
+        "release",
+        "repeat",
+        "time",
+        "reload",
+        "reload all",
+        "unplug",
+        "plug in",
+        "release_all",
+        "shutdown",
+        "spurious tick",
+    ];
+    for kind in kinds {
+        let (sessions, tenths) = seen.get(kind).copied().unwrap_or_default();
+        assert!(sessions >= CASES / 3, "only {sessions} of {CASES} sessions have a {kind}");
+        assert!(tenths.iter().all(|&t| t), "a {kind} never falls in some tenth of a session: {tenths:?}");
+    }
+    assert!(
+        reload_between_profiles >= CASES / 3,
+        "{reload_between_profiles} sessions reload between profiles"
+    );
+    assert!(
+        settling >= CASES / 4 && latching >= CASES / 4,
+        "{settling} settling, {latching} latching sessions"
+    );
+}
+
 // ---- Properties ----
 
 proptest! {

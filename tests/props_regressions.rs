@@ -33,6 +33,13 @@ const EMPTY: &str = "ids = [\"*\"]\n[main]\n";
 
 // ---- Found by breaking the core on purpose (see tests/RELIABILITY.md): each catches that bug. ----
 
+/// Catches `Merger::event` not passing on the release of a modifier (the end of the session
+/// lets leftcontrol go; the merged stream must follow).
+#[test]
+fn merged_modifier_release_is_passed_on() {
+    check(&[EMPTY], 1, "dev0 leftcontrol down");
+}
+
 /// Catches `Merger::remove_source` forgetting a source without releasing its keys.
 #[test]
 fn unplug_while_a_key_is_down_releases_it() {
@@ -55,6 +62,24 @@ fn reload_while_a_modifier_is_held_releases_it() {
 #[test]
 fn two_physical_keys_on_one_output_key_press_it_once() {
     check(&["ids = [\"*\"]\n[main]\nesc = \"a\"\n"], 1, "dev0 esc down; dev0 a down");
+}
+
+/// Catches the replay of a pending decision's queue dropping the releases in it: `b` waits for
+/// its chord partner, its release ends the wait, and both must be replayed.
+#[test]
+fn release_queued_during_a_pending_chord_is_replayed() {
+    check(&["ids = [\"*\"]\n[main]\n\"b+esc\" = \"a\"\n"], 1, "dev0 b down; dev0 b up");
+}
+
+/// Catches `Engine::set_keymap` not releasing first: the pending tap-hold decision survives the
+/// reload and, resolved later, looks its tap up in the new keymap (an index out of bounds, in
+/// the command table here). Shrunk by `no_stuck_or_invented_keys` from a 3-device session.
+#[test]
+fn reload_while_a_tap_hold_decision_is_pending() {
+    let p = "ids = [\"*\"]\n[global]\nallow_commands = true\n[main]\n\
+             c = \"overloadt2(control, command(true), 1000)\"\n[control]\n";
+    check(&[EMPTY, p], 3, "dev1 c down; reload all profile0");
+    check(&[EMPTY, p], 1, "dev0 reload profile1; dev0 c down; dev0 reload profile0");
 }
 
 // ---- Risky paths, written by hand. ----
