@@ -7,6 +7,8 @@ use std::os::unix::net::UnixDatagram;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// A user from /etc/passwd with the groups /etc/group gives it.
@@ -160,11 +162,38 @@ pub fn describe_status(s: &ExitStatus) -> String {
     }
 }
 
+/// The notify messages received so far, filled by a thread of their own.
+type Notes = Arc<(Mutex<VecDeque<String>>, Condvar)>;
+
+/// Reads the notify socket as long as the daemon may write to it, as systemd does: a datagram
+/// socket holds only a few unread messages (net.unix.max_dgram_qlen, 10 by default), and once
+/// it is full a daemon's sd_notify blocks, so a daemon that reloads a dozen times while no step
+/// waits for its notifications would hang.
+fn read_notes(sock: UnixDatagram, notes: Notes, stop: Arc<AtomicBool>) {
+    let mut buf = [0u8; 4096];
+    while !stop.load(Ordering::Relaxed) {
+        match sock.recv(&mut buf) {
+            Ok(n) => {
+                let mut q = notes.0.lock().unwrap_or_else(|p| p.into_inner());
+                for l in String::from_utf8_lossy(&buf[..n]).lines() {
+                    if !l.is_empty() {
+                        q.push_back(l.to_string());
+                    }
+                }
+                notes.1.notify_all();
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
 pub struct Daemon {
     child: Child,
     pub log: PathBuf,
-    sock: UnixDatagram,
-    notes: VecDeque<String>,
+    notes: Notes,
+    stop_notes: Arc<AtomicBool>,
+    note_reader: Option<std::thread::JoinHandle<()>>,
     log_cursor: usize,
     pub status: Option<ExitStatus>,
     pub argv: String,
@@ -185,7 +214,7 @@ impl Daemon {
         let _ = std::fs::remove_file(&sock_path);
         let sock =
             UnixDatagram::bind(&sock_path).map_err(|e| format!("bind {}: {e}", sock_path.display()))?;
-        sock.set_read_timeout(Some(Duration::from_millis(20))).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_millis(50))).map_err(|e| e.to_string())?;
         {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o666));
@@ -215,7 +244,23 @@ impl Daemon {
         );
         let started = crate::dev::coarse_now();
         let child = cmd.spawn().map_err(|e| format!("cannot start `{argv}`: {e}"))?;
-        Ok(Daemon { child, log, sock, notes: VecDeque::new(), log_cursor: 0, status: None, argv, started })
+        let notes: Notes = Arc::new((Mutex::new(VecDeque::new()), Condvar::new()));
+        let stop_notes = Arc::new(AtomicBool::new(false));
+        let note_reader = {
+            let (notes, stop) = (notes.clone(), stop_notes.clone());
+            Some(std::thread::spawn(move || read_notes(sock, notes, stop)))
+        };
+        Ok(Daemon {
+            child,
+            log,
+            notes,
+            stop_notes,
+            note_reader,
+            log_cursor: 0,
+            status: None,
+            argv,
+            started,
+        })
     }
 
     pub fn pid(&self) -> i32 {
@@ -232,24 +277,20 @@ impl Daemon {
         self.status
     }
 
-    fn recv_notes(&mut self) {
-        let mut buf = [0u8; 4096];
+    /// Waits up to `timeout` for the next notify message; None if none came.
+    fn next_note(&self, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        let mut q = self.notes.0.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            match self.sock.recv(&mut buf) {
-                Ok(n) => {
-                    for l in String::from_utf8_lossy(&buf[..n]).lines() {
-                        if !l.is_empty() {
-                            self.notes.push_back(l.to_string());
-                        }
-                    }
-                    // Keep reading without waiting once something came.
-                    let _ = self.sock.set_nonblocking(true);
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break,
-                Err(_) => break,
+            if let Some(n) = q.pop_front() {
+                return Some(n);
             }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            q = self.notes.1.wait_timeout(q, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
-        let _ = self.sock.set_nonblocking(false);
     }
 
     /// Waits for the notify message `text` (e.g. `READY=1`), consuming the
@@ -258,17 +299,21 @@ impl Daemon {
         let deadline = Instant::now() + timeout;
         let mut skipped = Vec::new();
         loop {
-            while let Some(n) = self.notes.pop_front() {
+            if let Some(n) = self.next_note(Duration::from_millis(20)) {
                 if n == text {
                     return Ok(());
                 }
                 skipped.push(n);
+                continue;
             }
             if let Some(s) = self.poll_exit() {
-                // Messages sent just before exiting still count.
-                self.recv_notes();
-                if self.notes.iter().any(|n| n == text) {
-                    continue;
+                // Messages sent just before exiting still count: they are in the socket, and
+                // the reader takes them out within a few milliseconds.
+                while let Some(n) = self.next_note(Duration::from_millis(100)) {
+                    if n == text {
+                        return Ok(());
+                    }
+                    skipped.push(n);
                 }
                 return Err(format!("daemon exited ({}) before sending {text}", describe_status(&s)));
             }
@@ -279,7 +324,6 @@ impl Daemon {
                     timeout.as_millis()
                 ));
             }
-            self.recv_notes();
         }
     }
 
@@ -358,5 +402,9 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.stop(Duration::from_secs(2));
+        self.stop_notes.store(true, Ordering::Relaxed);
+        if let Some(t) = self.note_reader.take() {
+            let _ = t.join();
+        }
     }
 }
