@@ -16,11 +16,22 @@ pub const POINTER_NAME: &str = "keymapd virtual pointer";
 /// How long `expect` waits for each event.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(2);
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a daemon whose virtual keyboard vanished has to exit before the driver calls it a
+/// recreation (the device goes when the process closes it, a moment before it is reaped).
+const VIRTUAL_GONE_GRACE: Duration = Duration::from_secs(2);
 
 struct Virtual {
+    /// The input device's number (`/sys/class/input/inputN`): the kernel never hands out a
+    /// number twice, so a device of the same name with another number is a new device.
     num: u32,
     node: PathBuf,
     reader: Reader,
+}
+
+impl Virtual {
+    fn sys(&self) -> PathBuf {
+        PathBuf::from(format!("/sys/class/input/input{}", self.num))
+    }
 }
 
 struct RunResult {
@@ -90,7 +101,7 @@ impl Scenario {
         let trace = std::env::var_os("KEYMAPD_TESTBED_TRACE").is_some_and(|v| v != "0");
         for s in steps {
             let t0 = Instant::now();
-            let res = self.step(s);
+            let res = self.step(s).and_then(|()| self.check_virtual());
             if trace {
                 println!("    {:>6} ms  line {}: {}", t0.elapsed().as_millis(), s.line, s.text);
             }
@@ -277,6 +288,32 @@ impl Scenario {
         }
     }
 
+    /// The daemon's virtual keyboard is created once and kept for as long as the daemon runs
+    /// (recreating it resets the desktop's repeat rate and layout): checked after every step,
+    /// so that a reload, a hotplug or a signal that recreates it fails the scenario at that
+    /// step, even if the scenario never reads it again. A keyboard that goes because its daemon
+    /// exits is fine; one that goes while its daemon keeps running is not. Not for `daemon
+    /// attach` (a system service may be restarted on purpose); a scenario that restarts its
+    /// daemon (`daemon stop`, then `daemon start`) attaches to the new one's.
+    fn check_virtual(&mut self) -> R {
+        if self.external {
+            return Ok(());
+        }
+        let Some(v) = &self.virt else { return Ok(()) };
+        if v.sys().exists() {
+            return Ok(());
+        }
+        let what = format!("input{}, {}", v.num, v.node.display());
+        let Some(d) = self.daemon.as_mut() else { return Ok(()) };
+        match d.wait_exit(VIRTUAL_GONE_GRACE) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "the daemon's virtual keyboard ({what}) went away while the daemon kept running: \
+                 it must be created once and kept across reloads, hotplugs and signals"
+            )),
+        }
+    }
+
     fn reader(&mut self, t: &Target) -> R<&mut Reader> {
         match t {
             Target::Pointer => {
@@ -286,26 +323,45 @@ impl Scenario {
                 Ok(&mut self.ptr.as_mut().expect("attached").reader)
             }
             Target::Virtual => {
-                let needs_attach = match &self.virt {
-                    None => true,
-                    Some(v) => v.reader.exhausted(),
+                let gone = match &self.virt {
+                    None => None,
+                    Some(v) => Some(v.reader.exhausted()),
                 };
-                if needs_attach {
-                    match self.daemon.as_mut().map(|d| d.poll_exit()) {
-                        None if self.external => {}
-                        None => return Err("no daemon virtual keyboard (no `daemon start` yet?)".into()),
-                        Some(Some(s)) => {
-                            return Err(format!(
+                match gone {
+                    Some(false) => {}
+                    // Not opened yet (`daemon spawn`, `daemon attach`): open it now.
+                    None => {
+                        match self.daemon.as_mut().map(|d| d.poll_exit()) {
+                            None if self.external => {}
+                            None => return Err("no daemon virtual keyboard (no `daemon start` yet?)".into()),
+                            Some(Some(s)) => {
+                                return Err(format!(
+                                    "the daemon's virtual keyboard is gone (daemon exited: {})",
+                                    daemon::describe_status(&s)
+                                ))
+                            }
+                            Some(None) => {}
+                        }
+                        self.attach_virtual(Duration::from_secs(2))?;
+                    }
+                    // A keymapd run by someone else (systemd) may be restarted: follow it.
+                    Some(true) if self.external => {
+                        let old = self.virt.as_ref().map(|v| v.num);
+                        self.attach_virtual(Duration::from_secs(2))?;
+                        if self.virt.as_ref().map(|v| v.num) == old {
+                            return Err("the daemon's virtual keyboard went away".into());
+                        }
+                    }
+                    // Ours went away: only the daemon exiting may do that.
+                    Some(true) => {
+                        self.check_virtual()?;
+                        return Err(match self.daemon.as_mut().and_then(|d| d.poll_exit()) {
+                            Some(s) => format!(
                                 "the daemon's virtual keyboard is gone (daemon exited: {})",
                                 daemon::describe_status(&s)
-                            ))
-                        }
-                        Some(None) => {}
-                    }
-                    let old = self.virt.as_ref().map(|v| v.num);
-                    self.attach_virtual(Duration::from_secs(2))?;
-                    if old.is_some() && self.virt.as_ref().map(|v| v.num) == old {
-                        return Err("the daemon's virtual keyboard went away".into());
+                            ),
+                            None => "the daemon's virtual keyboard is gone".into(),
+                        });
                     }
                 }
                 Ok(&mut self.virt.as_mut().expect("attached").reader)
