@@ -247,10 +247,20 @@ impl Synthetic {
                     if spec.rep {
                         ioctl_int(fd, UI_SET_EVBIT, EV_REP as i32)?;
                     }
-                    // Every keyboard key; the button range (0x100..0x160) is
-                    // left out so udev does not take it for a mouse or joystick.
-                    for code in (1..0x100).chain(0x160..=KEY_MAX as i32) {
-                        ioctl_int(fd, UI_SET_KEYBIT, code)?;
+                    // Every keyboard key (or the `keys=` given); the button range
+                    // (0x100..0x160) is left out so udev does not take it for a
+                    // mouse or joystick.
+                    match &spec.keys {
+                        Some(keys) => {
+                            for &code in keys {
+                                ioctl_int(fd, UI_SET_KEYBIT, code.into())?;
+                            }
+                        }
+                        None => {
+                            for code in (1..0x100).chain(0x160..=KEY_MAX as i32) {
+                                ioctl_int(fd, UI_SET_KEYBIT, code)?;
+                            }
+                        }
                     }
                     ioctl_int(fd, UI_SET_MSCBIT, MSC_SCAN as i32)?;
                     for led in [LED_NUML, LED_CAPSL, LED_SCROLLL] {

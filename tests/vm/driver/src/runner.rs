@@ -485,6 +485,19 @@ impl Scenario {
                     None => Ok(()),
                 }
             }
+            Cmd::DaemonExpectLogCount { text, n } => {
+                let log = self.daemon()?.log_text();
+                let lines: Vec<&str> = log.lines().filter(|l| l.contains(text.as_str())).collect();
+                let got = log.matches(text.as_str()).count();
+                if got == *n {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "daemon log has \"{text}\" {got} time(s), expected {n}{}",
+                        if lines.is_empty() { String::new() } else { format!(": {}", lines.join(" | ")) }
+                    ))
+                }
+            }
             Cmd::DaemonExpectNotify { text, ms } => {
                 self.daemon()?.wait_note(text, Duration::from_millis(*ms))
             }

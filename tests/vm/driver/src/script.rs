@@ -63,6 +63,8 @@ pub struct DevSpec {
     pub name: String,
     pub phys: String,
     pub rep: bool,
+    /// `keys=a,b,…`: only these keys (a media remote, a power button) instead of a keyboard's.
+    pub keys: Option<Vec<u16>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +106,11 @@ pub enum Cmd {
         ms: u64,
     },
     DaemonExpectNoLog(String),
+    /// The whole log so far has `text` exactly `n` times.
+    DaemonExpectLogCount {
+        text: String,
+        n: usize,
+    },
     DaemonExpectNotify {
         text: String,
         ms: u64,
@@ -376,6 +383,7 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
         product: 0x0104,
         version: 1,
         rep: false,
+        keys: None,
     };
     for opt in &args[2..] {
         let (k, v) = opt.split_once('=').ok_or_else(|| format!("expected key=value, got `{opt}`"))?;
@@ -405,8 +413,18 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
             }
             "phys" => spec.phys = v.to_string(),
             "rep" => spec.rep = on_off(v)?,
-            o => return Err(format!("unknown option `{o}` (bus, id, version, name, phys, rep)")),
+            "keys" => {
+                let keys = v.split(',').filter(|k| !k.is_empty()).map(key).collect::<Result<Vec<_>, _>>()?;
+                if keys.is_empty() {
+                    return Err("keys= needs at least one key".into());
+                }
+                spec.keys = Some(keys);
+            }
+            o => return Err(format!("unknown option `{o}` (bus, id, version, name, phys, rep, keys)")),
         }
+    }
+    if spec.keys.is_some() && spec.kind == DevKind::Mouse {
+        return Err("keys= is for keyboards (a mouse has its buttons)".into());
     }
     Ok(spec)
 }
@@ -485,6 +503,13 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
                 "expect-no-log" => {
                     no_more(a, 3)?;
                     Cmd::DaemonExpectNoLog(need(a, 2, "text")?.to_string())
+                }
+                "expect-log-count" => {
+                    no_more(a, 4)?;
+                    Cmd::DaemonExpectLogCount {
+                        text: need(a, 2, "text")?.to_string(),
+                        n: num(need(a, 3, "count")?, "count")?,
+                    }
                 }
                 "expect-ready" => {
                     no_more(a, 3)?;
