@@ -3,9 +3,11 @@
 # initramfs holding keymapd, keymapd-testbed, busybox, udev and the scenarios
 # of tests/vm/scenarios, runs them there and reports one line per scenario.
 #
-#   tests/vm/run.sh [PATTERN]     run the scenarios whose file name contains PATTERN
+#   tests/vm/run.sh [PATTERN…]    run the scenarios whose file name contains a PATTERN
+#                                 (all of them without one)
 #
 # Environment:
+#   KEYMAPD_VM_SCENARIOS  scenario directory (default: tests/vm/scenarios)
 #   KEYMAPD_VM_CACHE    kernel cache        (default: $HOME/.cache/keymapd-vm)
 #   KEYMAPD_VM_TIMEOUT  seconds for the VM  (default: 300)
 #   KEYMAPD_VM_PROFILE  release | debug     (default: release)
@@ -20,12 +22,12 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 case "${1:-}" in -h | --help) usage ;; esac
-[ $# -le 1 ] || usage
-PATTERN="${1:-}"
+PATTERNS=("$@")
+[ $# -gt 0 ] || PATTERNS=("")
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -58,16 +60,22 @@ finish() {
 trap finish EXIT
 
 # ---------------------------------------------------------------- scenarios
-SCN_DIR="$HERE/scenarios"
+SCN_DIR="${KEYMAPD_VM_SCENARIOS:-$HERE/scenarios}"
+[ -d "$SCN_DIR" ] || fail_run "no scenario directory $SCN_DIR"
+SCN_DIR="$(cd "$SCN_DIR" && pwd)"
 SELECTED=()
+grep_args=()
+for p in "${PATTERNS[@]}"; do grep_args+=(-e "$p"); done
 if [ -d "$SCN_DIR" ]; then
 	while IFS= read -r f; do
 		SELECTED+=("$f")
-	done < <(find "$SCN_DIR" -maxdepth 1 -type f -name '*.scn' -printf '%f\n' | sort | grep -F -- "$PATTERN" || true)
+	done < <(find "$SCN_DIR" -maxdepth 1 -type f -name '*.scn' -printf '%f\n' | sort | grep -F "${grep_args[@]}" || true)
 fi
-if [ "${#SELECTED[@]}" -eq 0 ]; then
-	fail_run "no scenario in tests/vm/scenarios matches '${PATTERN}'"
-fi
+[ "${#SELECTED[@]}" -gt 0 ] || fail_run "no scenario in ${SCN_DIR#"$ROOT"/} matches '${PATTERNS[*]}'"
+for p in "${PATTERNS[@]}"; do
+	printf '%s\n' "${SELECTED[@]}" | grep -qF -- "$p" ||
+		fail_run "no scenario in ${SCN_DIR#"$ROOT"/} matches '$p'"
+done
 
 # ---------------------------------------------------------------- tools
 ensure_tools
