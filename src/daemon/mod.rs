@@ -133,3 +133,40 @@ fn watch_dir(config: &Path) -> PathBuf {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(kind: io::ErrorKind) -> io::Error {
+        io::Error::from(kind)
+    }
+
+    #[test]
+    fn no_uinput_says_to_load_the_module() {
+        let m = explain_open(Path::new(uinput::UINPUT), &err(io::ErrorKind::NotFound));
+        assert!(m.starts_with("/dev/uinput does not exist: load the uinput module"), "{m}");
+        assert!(m.contains("`modprobe uinput`"), "{m}");
+        assert!(m.contains("/etc/modules-load.d/"), "{m}");
+    }
+
+    #[test]
+    fn uinput_permission_names_the_group_and_the_udev_rule() {
+        let m = explain_open(Path::new(uinput::UINPUT), &err(io::ErrorKind::PermissionDenied));
+        assert!(m.starts_with("/dev/uinput: permission denied"), "{m}");
+        assert!(m.contains("member of the `uinput` group"), "{m}");
+        assert!(m.contains("udev-rules/70-keymapd.rules"), "{m}");
+        assert!(m.contains("udevadm control --reload"), "{m}");
+    }
+
+    #[test]
+    fn keyboard_errors_are_not_about_uinput() {
+        let node = Path::new("/dev/input/event3");
+        let m = explain_open(node, &err(io::ErrorKind::PermissionDenied));
+        assert!(m.starts_with("/dev/input/event3: permission denied"), "{m}");
+        assert!(m.contains("`input` group") && m.contains("70-keymapd.rules"), "{m}");
+        assert!(!m.contains("uinput"), "{m}");
+        let m = explain_open(node, &err(io::ErrorKind::NotFound));
+        assert!(m.contains("no such device") && !m.contains("uinput"), "{m}");
+    }
+}
