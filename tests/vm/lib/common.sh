@@ -64,25 +64,49 @@ missing_tools() {
 	echo "${m[*]}"
 }
 
+# Installs Debian packages (as root, with apt-get; `apt-get update` only if the
+# install fails), or fails the run naming them.
+install_packages() {
+	local pkgs="$*"
+	if [ "$(id -u)" != 0 ] || ! have apt-get; then
+		fail_run "missing tools (Debian packages: $pkgs); install them or run as root"
+	fi
+	log "installing $pkgs"
+	# shellcheck disable=SC2086
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs >"$OUT/apt.log" 2>&1; then
+		log "apt-get install failed; running apt-get update first"
+		DEBIAN_FRONTEND=noninteractive apt-get update >>"$OUT/apt.log" 2>&1 || true
+		# shellcheck disable=SC2086
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs >>"$OUT/apt.log" 2>&1; then
+			fail_run "apt-get install $pkgs failed (see ${OUT#"$ROOT"/}/apt.log): $(tail -n 3 "$OUT/apt.log" | tr '\n' ' ')"
+		fi
+	fi
+}
+
 ensure_tools() {
 	local missing
 	missing="$(missing_tools)"
 	[ -z "$missing" ] && return 0
-	if [ "$(id -u)" != 0 ] || ! have apt-get; then
-		fail_run "missing tools (Debian packages: $missing); install them or run as root"
-	fi
-	log "installing $missing"
-	# shellcheck disable=SC2086
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >"$OUT/apt.log" 2>&1; then
-		log "apt-get install failed; running apt-get update first"
-		DEBIAN_FRONTEND=noninteractive apt-get update >>"$OUT/apt.log" 2>&1 || true
-		# shellcheck disable=SC2086
-		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >>"$OUT/apt.log" 2>&1; then
-			fail_run "apt-get install $missing failed (see ${OUT#"$ROOT"/}/apt.log): $(tail -n 3 "$OUT/apt.log" | tr '\n' ' ')"
-		fi
-	fi
+	install_packages "$missing"
 	missing="$(missing_tools)"
 	[ -z "$missing" ] || fail_run "still missing after apt-get install: $missing"
+}
+
+# Decompresses a kernel module by its suffix (Debian ships .ko up to bookworm,
+# .ko.xz from trixie on; other kernels use .zst or .gz) into DST, installing
+# the decompressor first if it is missing.
+unpack_module() {
+	local src="$1" dst="$2" tool pkg
+	case "$src" in
+	*.xz) tool=xz pkg=xz-utils ;;
+	*.zst) tool=zstd pkg=zstd ;;
+	*.gz) tool=gzip pkg=gzip ;;
+	*.ko) cp "$src" "$dst" || fail_run "cannot copy $src"; return 0 ;;
+	*) fail_run "$(basename "$src"): unknown kernel module compression" ;;
+	esac
+	have "$tool" || install_packages "$pkg"
+	have "$tool" || fail_run "still no $tool after installing $pkg"
+	"$tool" -dc "$src" >"$dst" || fail_run "$tool -dc $(basename "$src") failed"
 }
 
 # Finds the kernel .deb in the cache, or downloads it once. Extracts vmlinuz
@@ -120,12 +144,7 @@ fetch_kernel() {
 		for m in evdev uinput; do
 			f="$(find "$dir/x" -name "$m.ko*" | head -n 1)"
 			[ -n "$f" ] || fail_run "no $m.ko in $deb (is it the cloud flavour?)"
-			case "$f" in
-			*.xz) xz -dc "$f" >"$dir/$m.ko" ;;
-			*.zst) zstd -dc "$f" >"$dir/$m.ko" ;;
-			*.gz) gzip -dc "$f" >"$dir/$m.ko" ;;
-			*) cp "$f" "$dir/$m.ko" ;;
-			esac
+			unpack_module "$f" "$dir/$m.ko"
 		done
 		rm -rf "$dir/x"
 		touch "$dir/.complete"
