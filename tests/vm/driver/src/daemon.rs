@@ -250,17 +250,7 @@ impl Daemon {
             let (notes, stop) = (notes.clone(), stop_notes.clone());
             Some(std::thread::spawn(move || read_notes(sock, notes, stop)))
         };
-        Ok(Daemon {
-            child,
-            log,
-            notes,
-            stop_notes,
-            note_reader,
-            log_cursor: 0,
-            status: None,
-            argv,
-            started,
-        })
+        Ok(Daemon { child, log, notes, stop_notes, note_reader, log_cursor: 0, status: None, argv, started })
     }
 
     pub fn pid(&self) -> i32 {
