@@ -323,10 +323,7 @@ impl Scenario {
                 Ok(&mut self.ptr.as_mut().expect("attached").reader)
             }
             Target::Virtual => {
-                let gone = match &self.virt {
-                    None => None,
-                    Some(v) => Some(v.reader.exhausted()),
-                };
+                let gone = self.virt.as_ref().map(|v| v.reader.exhausted());
                 match gone {
                     Some(false) => {}
                     // Not opened yet (`daemon spawn`, `daemon attach`): open it now.
