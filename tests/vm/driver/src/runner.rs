@@ -496,7 +496,14 @@ impl Scenario {
                 }
             }
             Cmd::DaemonExpectNotify { text, ms } => {
-                self.daemon()?.wait_note(text, Duration::from_millis(*ms))
+                self.daemon()?.wait_note(text, Duration::from_millis(*ms))?;
+                // At READY=1 the virtual keyboard exists: open it now, as `daemon start` does,
+                // so that what the scenario types next is read (opened lazily at the first
+                // `expect`, the events written before it would be lost).
+                if text == "READY=1" && self.virt.is_none() && !self.external {
+                    self.attach_virtual(Duration::from_secs(5))?;
+                }
+                Ok(())
             }
             Cmd::DaemonExpectRunning => match self.daemon()?.poll_exit() {
                 None => Ok(()),
