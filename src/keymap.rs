@@ -357,24 +357,33 @@ impl Keymap {
         &self.layers[id as usize]
     }
 
-    /// Calls `f` with every key that `action` can emit, following nested actions and macros.
-    pub fn action_keys(&self, action: Action, f: &mut impl FnMut(Key)) {
-        self.action_keys_at(action, f, 0);
+    /// Calls `f` with `action` and every action nested in it (the tap of `overload()`, the
+    /// branches of `timeout()` and `overloadi()`), outermost first.
+    pub fn walk(&self, action: Action, f: &mut impl FnMut(Action)) {
+        self.walk_at(action, f, 0);
     }
 
-    fn action_keys_at(&self, action: Action, f: &mut impl FnMut(Key), depth: u8) {
+    fn walk_at(&self, action: Action, f: &mut impl FnMut(Action), depth: u8) {
         // Nested actions form a tree built by the parser; the bound is only a guard.
         if depth > 16 {
             return;
         }
-        let mut macro_keys = |id: MacroId| {
-            for op in self.macro_ops(id) {
-                if let MacroOp::Down(k) | MacroOp::Up(k) = *op {
-                    f(k);
-                }
-            }
-        };
+        f(action);
         match action {
+            Action::Overload { tap, .. } | Action::OverloadT { tap, .. } => {
+                self.walk_at(self.action(tap), f, depth + 1)
+            }
+            Action::OverloadI { fast: a, slow: b, .. } | Action::Timeout { tap: a, hold: b, .. } => {
+                self.walk_at(self.action(a), f, depth + 1);
+                self.walk_at(self.action(b), f, depth + 1);
+            }
+            _ => {}
+        }
+    }
+
+    /// Calls `f` with every key that `action` can emit, following nested actions and macros.
+    pub fn action_keys(&self, action: Action, f: &mut impl FnMut(Key)) {
+        self.walk(action, &mut |a| match a {
             Action::Key { key, .. } | Action::Modifier { key, .. } | Action::OneshotK(_, _, key) => f(key),
             Action::LayerM(_, m)
             | Action::OneshotM(_, m)
@@ -382,15 +391,18 @@ impl Keymap {
             | Action::SwapM(_, m)
             | Action::ClearM(m)
             | Action::Macro(m)
-            | Action::Macro2 { id: m, .. } => macro_keys(m),
-            Action::Overload { tap, .. } | Action::OverloadT { tap, .. } => {
-                self.action_keys_at(self.action(tap), f, depth + 1)
+            | Action::Macro2 { id: m, .. } => {
+                for op in self.macro_ops(m) {
+                    if let MacroOp::Down(k) | MacroOp::Up(k) = *op {
+                        f(k);
+                    }
+                }
             }
-            Action::OverloadI { fast: a, slow: b, .. } | Action::Timeout { tap: a, hold: b, .. } => {
-                self.action_keys_at(self.action(a), f, depth + 1);
-                self.action_keys_at(self.action(b), f, depth + 1);
-            }
-            Action::Layer(_)
+            Action::Overload { .. }
+            | Action::OverloadT { .. }
+            | Action::OverloadI { .. }
+            | Action::Timeout { .. }
+            | Action::Layer(_)
             | Action::Oneshot(_)
             | Action::Toggle(_)
             | Action::Swap(_)
@@ -399,21 +411,14 @@ impl Keymap {
             | Action::Repeat
             | Action::Command(_)
             | Action::Noop => {}
-        }
+        });
     }
 
     /// Calls `f` with every layer that `action` can activate or make current (`layer(nav)`,
     /// `swap(sym)`, `setlayout(dvorak)`, a modifier key's built-in layer), following nested
-    /// actions (the tap of `overload()`, the branches of `timeout()` and `overloadi()`).
+    /// actions.
     pub fn action_layers(&self, action: Action, f: &mut impl FnMut(LayerId)) {
-        self.action_layers_at(action, f, 0);
-    }
-
-    fn action_layers_at(&self, action: Action, f: &mut impl FnMut(LayerId), depth: u8) {
-        if depth > 16 {
-            return; // a guard only: the parser builds a tree at most a few levels deep
-        }
-        match action {
+        self.walk(action, &mut |a| match a {
             Action::Modifier { layer, .. }
             | Action::Layer(layer)
             | Action::LayerM(layer, _)
@@ -424,16 +429,12 @@ impl Keymap {
             | Action::ToggleM(layer, _)
             | Action::Swap(layer)
             | Action::SwapM(layer, _)
-            | Action::SetLayout(layer) => f(layer),
-            Action::Overload { layer, tap } | Action::OverloadT { layer, tap, .. } => {
-                f(layer);
-                self.action_layers_at(self.action(tap), f, depth + 1);
-            }
-            Action::OverloadI { fast: a, slow: b, .. } | Action::Timeout { tap: a, hold: b, .. } => {
-                self.action_layers_at(self.action(a), f, depth + 1);
-                self.action_layers_at(self.action(b), f, depth + 1);
-            }
-            Action::Key { .. }
+            | Action::SetLayout(layer)
+            | Action::Overload { layer, .. }
+            | Action::OverloadT { layer, .. } => f(layer),
+            Action::OverloadI { .. }
+            | Action::Timeout { .. }
+            | Action::Key { .. }
             | Action::Clear
             | Action::ClearM(_)
             | Action::Macro(_)
@@ -441,7 +442,7 @@ impl Keymap {
             | Action::Repeat
             | Action::Command(_)
             | Action::Noop => {}
-        }
+        });
     }
 
     /// Every action a layer holds: its bindings and its chords' actions.
@@ -495,8 +496,8 @@ impl Keymap {
     /// macros included; not the keys a device passes through unbound).
     pub fn emits_any(&self, pred: impl Fn(Key) -> bool) -> bool {
         let mut found = false;
-        for layer in &self.layers {
-            for &a in layer.map.iter().flatten().chain(layer.chords.iter().map(|c| &c.action)) {
+        for layer in 0..self.layers.len() as LayerId {
+            for a in self.layer_actions(layer) {
                 self.action_keys(a, &mut |k| found |= pred(k));
                 if found {
                     return true;

@@ -84,11 +84,10 @@ impl Daemon {
                 match tied_with {
                     None => log::info!("match {} -> {}", devices::label(&info), p.name),
                     Some(t) => log::warn!(
-                        "match {} -> {} (tied with {} via {}: the earlier file wins)",
+                        "match {} -> {} ({})",
                         devices::label(&info),
                         p.name,
-                        self.set.profiles[t.profile].name,
-                        t.selector
+                        self.set.describe_tie(&t)
                     ),
                 }
                 let (name, keymap) = (p.name.clone(), p.keymap.clone());

@@ -107,10 +107,9 @@ fn claim(set: &ProfileSet, info: &DeviceInfo) -> String {
         Match::Claimed { profile, selector, tied_with: None } => {
             format!("{} (via {selector})", set.profiles[profile].name)
         }
-        Match::Claimed { profile, selector, tied_with: Some(t) } => format!(
-            "{} (via {selector}; tied with {} via {}: the earlier file wins)",
-            set.profiles[profile].name, set.profiles[t.profile].name, t.selector
-        ),
+        Match::Claimed { profile, selector, tied_with: Some(t) } => {
+            format!("{} (via {selector}; {})", set.profiles[profile].name, set.describe_tie(&t))
+        }
         Match::Unclaimed(why) if set.profiles.is_empty() => format!("no profile claims it ({why})"),
         Match::Unclaimed(why) => why,
     }

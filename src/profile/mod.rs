@@ -109,4 +109,9 @@ impl ProfileSet {
     pub fn match_device(&self, dev: &DeviceInfo) -> Match {
         ids::match_device(&self.profiles, dev)
     }
+
+    /// What a claim's tie says, for the daemon's `match` line and `keymapd list`.
+    pub fn describe_tie(&self, tie: &Tie) -> String {
+        format!("tied with {} via {}: the earlier file wins", self.profiles[tie.profile].name, tie.selector)
+    }
 }

@@ -286,7 +286,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     // Second pass: bindings. Those of a section named like a reserved one (`[globl]`) are
     // judged apart: if nothing activates it, it is a typo, and its entries (settings read as
     // key bindings) are not worth an error each.
-    let mut suspects: Vec<(LayerId, usize, &str, Vec<Diagnostic>)> = Vec::new();
+    let mut suspects: Vec<(LayerId, usize, &str, &str, Vec<Diagnostic>)> = Vec::new();
     for ((key, table), layer) in sections.iter().zip(&layer_of) {
         let Some(layer) = *layer else { continue };
         let l = keymap.layer(layer);
@@ -294,7 +294,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
             Some(meant) => {
                 let mut apart = Diags { path, text, list: Vec::new() };
                 parse_bindings(&mut apart, &mut keymap, &aliases, layer, table);
-                suspects.push((layer, key.span().start, meant, apart.list));
+                suspects.push((layer, key.span().start, key.get_ref(), meant, apart.list));
             }
             None => parse_bindings(&mut d, &mut keymap, &aliases, layer, table),
         }
@@ -310,12 +310,10 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     }
 
     let reached = keymap.reachable_layers();
-    for (layer, at, meant, diags) in suspects {
+    for (layer, at, raw, meant, diags) in suspects {
         if reached[layer as usize] {
             d.list.extend(diags); // activated by some action: a layer that was meant
         } else {
-            let raw: &str =
-                sections.iter().find(|(k, _)| k.span().start == at).map_or("", |(k, _)| k.get_ref());
             let meant = if meant == "ids" { "`ids = [...]`".to_owned() } else { format!("[{meant}]") };
             d.error(at, format!("unknown section [{raw}]; did you mean {meant}?"));
         }
