@@ -8,7 +8,8 @@
 #     configuration into profile data, which json2toml (remarshal, what pkgs.formats.toml's
 #     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
 #     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
-#     script assembles the same files plus extraConfig, and rejects a bad profile;
+#     script assembles the same files plus extraConfig (keyd syntax, converted with import-keyd,
+#     its notes as warnings) and extraToml, and rejects a bad profile;
 #   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
 #     page renders with man(1), the bash, zsh and fish completions load and complete;
 #   - `cargo install --path .` installs a working binary;
@@ -193,9 +194,22 @@ in
       main = { capslock = "layer(nav)"; "102nd" = "esc"; };
       "nav:C" = { h = "left"; j = "down"; };
     };
-    extraConfig = ''
+    extraToml = ''
       [extra]
       l = "right"
+    '';
+  };
+  # services.keyd's own documented extraConfig, keyd syntax, renamed key for key; and a
+  # setting keymapd lacks, which import-keyd comments out with a note (a build warning).
+  keyd_style = {
+    ids = [ "046d:c52b" ];
+    settings.main.capslock = "overload(control, esc)";
+    extraConfig = ''
+      [control+shift]
+      h = left
+
+      [global]
+      layer_indicator = 1
     '';
   };
 }
@@ -222,7 +236,7 @@ PY
 check "nix render: keyd-style keyboards evaluate with builtins only; json2toml writes them" \
     render_into "$WORK/rendered" "import $WORK/keyboards.nix"
 check "nix render: one file per keyboard" \
-    test "$(cd "$WORK/rendered" 2>/dev/null && printf '%s ' *)" = "everything.toml laptop_keyboard.toml usb_keyboard.toml "
+    test "$(cd "$WORK/rendered" 2>/dev/null && printf '%s ' *)" = "everything.toml keyd_style.toml laptop_keyboard.toml usb_keyboard.toml "
 has_lines() { # FILE LINE...: FILE has each LINE, exactly
     local file=$1 line
     shift
@@ -291,9 +305,10 @@ for name, f in m["files"].items():
     open(value, "w").write(g["json"])
     subprocess.run([json2toml, value, g["path"]], check=True)
     os.chmod(g["path"], 0o444)  # store paths are read-only
-    if f["extra"] is not None:
-        open(f["extra"]["path"], "w").write(f["extra"]["text"])
-        os.chmod(f["extra"]["path"], 0o444)
+    for extra in ("extra", "extraToml"):
+        if f[extra] is not None:
+            open(f[extra]["path"], "w").write(f[extra]["text"])
+            os.chmod(f[extra]["path"], 0o444)
 open(os.path.join(d, "build.sh"), "w").write(m["profilesScript"])
 PY
 }
@@ -312,11 +327,13 @@ assert m["uinput"] is True and "uinput" in m["kernelModules"]
 assert m["idsDefault"] == ["*"]
 assert m["udevPackages"] and m["systemdPackages"]
 assert m["settingsType"] == "formats.toml type", m["settingsType"]
-assert sorted(m["files"]) == ["everything.toml", "laptop_keyboard.toml", "usb_keyboard.toml"], m["files"]
+assert sorted(m["files"]) == ["everything.toml", "keyd_style.toml", "laptop_keyboard.toml", "usb_keyboard.toml"], m["files"]
 for name, f in m["files"].items():
     assert f["generated"]["by"] == "formats.toml generate", f
-assert [n for n, f in m["files"].items() if f["extra"]] == ["everything.toml"], m["files"]
-assert m["files"]["everything.toml"]["extra"]["text"] == '[extra]\nl = "right"\n', m["files"]
+assert [n for n, f in m["files"].items() if f["extra"]] == ["keyd_style.toml"], m["files"]
+assert [n for n, f in m["files"].items() if f["extraToml"]] == ["everything.toml"], m["files"]
+assert m["files"]["everything.toml"]["extraToml"]["text"] == '[extra]\nl = "right"\n', m["files"]
+assert m["files"]["keyd_style.toml"]["extra"]["text"].startswith("[control+shift]\nh = left\n"), m["files"]
 PY
     check "nix module: generate is given exactly render.nix's data" python3 - "$WORK/mod/module.json" "$WORK/rendered.json" <<'PY'
 import json, os, sys
@@ -326,7 +343,7 @@ for name, f in m["files"].items():
     assert f["generated"]["json"] == want, (name, f["generated"]["json"], want)
 PY
     check "nix module: build-time profile check passes on the good configuration" \
-        env out="$WORK/mod/out" bash -e "$WORK/mod/build.sh"
+        bash -c "cd '$WORK/mod' && env out='$WORK/mod/out' bash -e build.sh 2> build.log || { cat build.log; exit 1; }"
     # FILE [EXTRA-FILE]: the module's profile is generate's TOML, then EXTRA after a blank line.
     installed_is() {
         { cat "$WORK/rendered/$1"; if [ $# -gt 1 ]; then echo; cat "$2"; fi; } > "$WORK/want-$1"
@@ -334,21 +351,34 @@ PY
     }
     printf '[extra]\nl = "right"\n' > "$WORK/extra.toml"
     check "nix module: installs generate's TOML as it is" installed_is usb_keyboard.toml
-    check "nix module: appends extraConfig after a blank line" installed_is everything.toml "$WORK/extra.toml"
+    check "nix module: appends extraToml after a blank line" installed_is everything.toml "$WORK/extra.toml"
+    check "nix module: extraConfig in keyd syntax is converted by import-keyd and appended" \
+        has_lines "$WORK/mod/out/keyd_style.toml" 'ids = ["046d:c52b"]' '[main]' 'capslock = "overload(control, esc)"' \
+        '["control+shift"]' 'h = "left"'
+    one_ids() {
+        if [ "$(grep -c '^ids' "$1")" != 1 ] || grep -qxF '    "*",' "$1"; then cat "$1"; return 1; fi
+    }
+    check "nix module: extraConfig's ids are the option's, not import-keyd's" one_ids "$WORK/mod/out/keyd_style.toml"
+    check "nix module: import-keyd's notes on extraConfig are build warnings, at extraConfig's line" \
+        grep -q '^warning: keymapd: keyd_style.toml: extraConfig line 5: .*layer_indicator' "$WORK/mod/build.log"
+    check "module's keyd_style: keyd's [control+shift] h = left works" \
+        expect_test "$WORK/mod/out/keyd_style.toml" \
+        'leftcontrol down\nleftshift down\nh down\nh up\nleftshift up\nleftcontrol up\n' \
+        'leftcontrol down\nleftshift down\nleftcontrol up\nleftshift up\nleft down\nleft up\nleftcontrol down\nleftshift down\nleftshift up\nleftcontrol up'
     check "module's usb_keyboard (as installed): leftcontrol -> leftmeta" \
         expect_test "$WORK/mod/out/usb_keyboard.toml" 'leftcontrol down\nleftcontrol up\n' 'leftmeta down\nleftmeta up'
 else
     fail "nix module: config evaluates"
 fi
-if module_eval "$WORK/modat" '{ "kb@home".extraConfig = "[x]"; }'; then
+if module_eval "$WORK/modat" '{ "kb@home".extraToml = "[x]"; }'; then
     check "nix module: a keyboard name with @ (no valid store path name) builds as kb@home.toml" \
-        bash -c "env out='$WORK/modat/out' bash -e '$WORK/modat/build.sh' && test -s '$WORK/modat/out/kb@home.toml'"
+        bash -c "cd '$WORK/modat' && env out='$WORK/modat/out' bash -e build.sh && test -s '$WORK/modat/out/kb@home.toml'"
 else
     fail "nix module: a keyboard name with @ (no valid store path name) evaluates"
 fi
 BAD='{ typo = { settings.main.leftcontrol = "nosuchkey"; }; }'
 if module_eval "$WORK/modbad" "$BAD"; then
-    if env out="$WORK/modbad/out" bash -e "$WORK/modbad/build.sh" > "$WORK/modbad.log" 2>&1; then
+    if (cd "$WORK/modbad" && env out="$WORK/modbad/out" bash -e build.sh) > "$WORK/modbad.log" 2>&1; then
         fail "nix module: build-time profile check fails a bad profile"
         cat "$WORK/modbad.log"
     else
