@@ -81,9 +81,12 @@ Example: keymapd import-keyd -o /etc/keymapd /etc/keyd/*.conf && keymapd check")
     /// Print shell completions to standard output.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff) to standard output.
+    /// Print a man page (roff) to standard output: keymapd(1), or keymapd.toml(5).
     #[command(hide = true)]
-    Man,
+    Man {
+        #[arg(value_parser = ["keymapd", "keymapd.toml"], default_value = "keymapd")]
+        page: String,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -109,7 +112,12 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
-        Command::Man => match man_page(&mut std::io::stdout().lock()) {
+        Command::Man { page } => match match page.as_str() {
+            "keymapd.toml" => {
+                std::io::stdout().lock().write_all(crate::reference::profile_man_page().as_bytes())
+            }
+            _ => man_page(&mut std::io::stdout().lock()),
+        } {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format_args!("cannot write the man page: {e}")),
         },
@@ -121,7 +129,7 @@ pub fn main() -> ExitCode {
 fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
-    let man = clap_mangen::Man::new(cmd.clone());
+    let man = clap_mangen::Man::new(cmd.clone()).date(crate::reference::MAN_DATE);
     man.render_title(w)?;
     man.render_name_section(w)?;
     man.render_synopsis_section(w)?;
@@ -155,8 +163,9 @@ fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, ".SH EXAMPLES\n.nf\n{}\n.fi", roff_escape(EXAMPLES.trim_start_matches("Examples:\n")))?;
     writeln!(
         w,
-        ".SH FILES\n.TP\n/etc/keymapd/*.toml\nProfiles, one per keyboard; see the README for the format."
+        ".SH FILES\n.TP\n.I /etc/keymapd/*.toml\nProfiles, one per keyboard; their format is in\n.BR keymapd.toml (5)."
     )?;
+    writeln!(w, ".SH SEE ALSO\n.BR keymapd.toml (5),\n.BR systemctl (1),\n.BR keyd (1)")?;
     man.render_version_section(w)
 }
 

@@ -15,4 +15,5 @@ pub mod keymap;
 pub mod keys;
 pub mod merger;
 pub mod profile;
+pub mod reference;
 pub mod script;

@@ -11,7 +11,7 @@
 #     script assembles the same files plus extraConfig (keyd syntax, converted with import-keyd,
 #     its notes as warnings) and extraToml, and rejects a bad profile;
 #   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
-#     page renders with man(1), the bash, zsh and fish completions load and complete;
+#     pages keymapd(1) and keymapd.toml(5) render with man(1) and pass mandoc's lint, the bash, zsh and fish completions load and complete;
 #   - `cargo install --path .` installs a working binary;
 #   - shellcheck.
 # Nothing is skipped: as root it installs every tool it needs (apt-get; remarshal from PyPI into
@@ -49,7 +49,7 @@ check() {
 # Each tool, and the Debian package that has it. Every check below runs; one whose tool is
 # missing fails (`tool` says which package to install).
 declare -A PACKAGE_OF=([systemd-analyze]=systemd [nix-instantiate]=nix-bin [libinput]=libinput-tools
-    [python3]=python3 [man]=man-db [zsh]=zsh [fish]=fish [shellcheck]=shellcheck)
+    [python3]=python3 [man]=man-db [mandoc]=mandoc [zsh]=zsh [fish]=fish [shellcheck]=shellcheck)
 need=()
 for t in "${!PACKAGE_OF[@]}"; do
     command -v "$t" >/dev/null || need+=("${PACKAGE_OF[$t]}")
@@ -429,21 +429,28 @@ check "install: the installed unit verifies" bash -c \
     "sed 's|^ExecStart=/usr/local/bin/keymapd |ExecStart=$BIN |' '$IROOT/usr/local/lib/systemd/system/keymapd.service' > '$WORK/unit2.service' && cd '$WORK' && systemd-analyze verify --man=no unit2.service"
 # The man page and the completions: installed, and working in the tools that read them.
 MAN1=$IROOT/usr/local/share/man/man1/keymapd.1
+MAN5=$IROOT/usr/local/share/man/man5/keymapd.toml.5
 BASH_COMP=$IROOT/usr/local/share/bash-completion/completions/keymapd
 ZSH_COMP=$IROOT/usr/local/share/zsh/site-functions/_keymapd
 FISH_COMP=$IROOT/usr/local/share/fish/vendor_completions.d/keymapd.fish
-check "install: man page and bash, zsh, fish completions installed" bash -c \
-    "for f in '$MAN1' '$BASH_COMP' '$ZSH_COMP' '$FISH_COMP'; do [ -s \"\$f\" ] || { echo \"not installed: \$f\"; exit 1; }; done"
-man_renders() { # NAME and COMMANDS sections, the subcommands, and no warning from groff
+check "install: man pages keymapd(1), keymapd.toml(5) and bash, zsh, fish completions installed" bash -c \
+    "for f in '$MAN1' '$MAN5' '$BASH_COMP' '$ZSH_COMP' '$FISH_COMP'; do [ -s \"\$f\" ] || { echo \"not installed: \$f\"; exit 1; }; done"
+man_renders() { # PAGE WANT...: man -l renders it without a warning from groff, and says WANT
     tool man || return 1
-    local text
-    text=$(MANWIDTH=80 man --warnings -l "$MAN1" 2> "$WORK/man.err") || return 1
+    local page=$1 text want
+    shift
+    text=$(MANWIDTH=80 man --warnings -l "$page" 2> "$WORK/man.err") || return 1
     [ ! -s "$WORK/man.err" ] || { cat "$WORK/man.err"; return 1; }
-    for want in NAME COMMANDS 'keymapd check' 'keymapd run' 'keymapd test'; do
-        grep -q "$want" <<<"$text" || { echo "no '$want' in the rendered page"; return 1; }
+    for want in "$@"; do
+        grep -qF -- "$want" <<<"$text" || { echo "no '$want' in the rendered page"; return 1; }
     done
 }
-check "install: man page renders (man -l), without warnings" man_renders
+check "install: keymapd(1) renders (man -l), without warnings" \
+    man_renders "$MAN1" NAME COMMANDS 'keymapd check' 'keymapd run' 'keymapd test' 'keymapd.toml(5)'
+check "install: keymapd.toml(5) renders (man -l), without warnings" \
+    man_renders "$MAN5" NAME IDS ACTIONS 'GLOBAL SETTINGS' 'overload(layer, tap)' 'chord_timeout' 'laptop:kb'
+mandoc_lint() { tool mandoc && mandoc -T lint -W warning "$@"; }
+check "install: both man pages pass mandoc -T lint (warnings and worse)" mandoc_lint "$MAN1" "$MAN5"
 # Each completion is loaded the way its shell loads it and asked to complete `keymapd ch`.
 bash_completes() {
     bash -n "$BASH_COMP" || return 1
