@@ -78,6 +78,24 @@ Example: keymapd import-keyd -o /etc/keymapd /etc/keyd/*.conf && keymapd check")
         #[arg(long, short, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Draw the keyboard with what each key does in each layer of a profile; or write it as SVG.
+    #[command(after_help = "\
+Each layer is drawn on an ANSI 104-key board, each key with its action in short (`esc/C`:
+esc tapped, control held; `@nav`: layer(nav); `1:nav` oneshot, `T:` toggle, `S:` swap), and
+followed by a legend with every binding in full. In [main], keys left alone show their own name;
+in other layers, keys the layer does not bind are blank. The SVG highlights the keys a layer
+changes. Example: keymapd show /etc/keymapd/usb-keyboard.toml --svg usb-keyboard.svg")]
+    Show {
+        /// The profile file.
+        #[arg(value_name = "PROFILE")]
+        profile: PathBuf,
+        /// Draw only this layer (a section name: main, nav, control, …).
+        #[arg(long, value_name = "NAME")]
+        layer: Option<String>,
+        /// Write an SVG image to FILE instead (one keyboard per layer); `-` for standard output.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
     /// Print shell completions to standard output.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
@@ -108,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Test { config, .. } => daemon_result(daemon::live_test(&config)),
         Command::List { config } => daemon_result(daemon::list(&config)),
         Command::ImportKeyd { files, out } => import_keyd(&files, out.as_deref()),
+        Command::Show { profile, layer, svg } => show(&profile, layer.as_deref(), svg.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
@@ -377,5 +396,43 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `keymapd show PROFILE [--layer NAME] [--svg FILE]`: the drawing comes from `crate::show`.
+fn show(profile_path: &Path, layer: Option<&str>, svg: Option<&Path>) -> ExitCode {
+    let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
+        Ok(mut set) if set.profiles.len() == 1 => {
+            print_diagnostics(&set.warnings);
+            set.profiles.remove(0)
+        }
+        Ok(set) => {
+            return fail(format_args!(
+                "show takes one profile file; {} holds {}",
+                profile_path.display(),
+                set.profiles.len()
+            ))
+        }
+        Err(diags) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    let views = match crate::show::layers(&profile.keymap, layer) {
+        Ok(v) => v,
+        Err(e) => return fail(format_args!("{}: {e}", profile_path.display())),
+    };
+    let (out, text) = match svg {
+        Some(p) => (p, crate::show::svg(&profile.name, &views)),
+        None => (Path::new("-"), crate::show::text(&views)),
+    };
+    let written = if out == Path::new("-") {
+        std::io::stdout().lock().write_all(text.as_bytes())
+    } else {
+        std::fs::write(out, text)
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("cannot write {}: {e}", out.display())),
     }
 }

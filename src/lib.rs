@@ -17,3 +17,4 @@ pub mod merger;
 pub mod profile;
 pub mod reference;
 pub mod script;
+pub mod show;

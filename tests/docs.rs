@@ -109,3 +109,19 @@ fn roff_escapes_what_roff_would_misread() {
     assert_eq!(reference::roff("`a-b` **x** \\ …"), "\\fBa\\-b\\fR \\fBx\\fR \\e \\[u2026]");
     assert_eq!(reference::roff(".x\n'y"), "\\&.x\n\\&'y");
 }
+
+#[test]
+fn readmes_show_example_is_what_keymapd_show_prints() {
+    let out = Command::new(env!("CARGO_BIN_EXE_keymapd"))
+        .args(["show", "tests/show/nav.toml", "--layer", "nav"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let want = format!(
+        "$ keymapd show tests/show/nav.toml --layer nav\n{}```",
+        String::from_utf8(out.stdout).unwrap()
+    );
+    let readme = std::fs::read_to_string(path("README.md")).unwrap();
+    assert!(readme.contains(&want), "README's `keymapd show` example is not what it prints:\n{want}");
+}

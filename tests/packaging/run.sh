@@ -500,7 +500,7 @@ fi
 # ---- shell scripts -------------------------------------------------------------------------
 cd "$REPO" || exit 1  # source= paths in the scripts are relative to the repository
 shellchecked() { tool shellcheck && shellcheck -x "$1"; }
-for s in packaging/install-debian.sh tests/packaging/run.sh tests/fuzz.sh tests/all.sh \
+for s in packaging/install-debian.sh tests/packaging/run.sh tests/fuzz.sh tests/all.sh tests/show-svg.sh \
     tests/vm/systemd-boot.sh tests/vm/systemd/vmtest.sh; do
     [ -f "$s" ] && check "shellcheck $s" shellchecked "$s"
 done
