@@ -15,6 +15,8 @@ Examples:
   keymapd check                          validate /etc/keymapd/*.toml
   keymapd check profiles/laptop.toml     validate one file
   keymapd list                           show input devices and the profile claiming each
+  keymapd keys ctrl                      key names containing `ctrl`, with codes and aliases
+  keymapd import-keyd /etc/keyd          convert keyd configs (print them; -o DIR writes files)
   echo 'leftcontrol down' | keymapd test --profile profiles/usb-keyboard.toml --script -
   keymapd test                           live dry-run on the keyboards the profiles claim
   keymapd run                            serve (normally started by systemd)";
