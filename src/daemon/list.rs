@@ -194,3 +194,42 @@ fn or_dash(s: &str) -> String {
         s.into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_rows_name_every_field() {
+        let info = DeviceInfo {
+            name: "Listed \"Keyboard\"".into(),
+            vendor: 0x046d,
+            product: 0xc31c,
+            bustype: crate::profile::bus::USB,
+            phys: "usb-1/input0".into(),
+            is_keyboard: true,
+            is_pointer: false,
+        };
+        let row = Row {
+            path: "/dev/input/event3".into(),
+            info: Some(info),
+            error: None,
+            profile: Some(("mine".into(), "046d:c31c".into())),
+            note: "mine (via 046d:c31c)".into(),
+        };
+        assert_eq!(
+            json_row(&row).to_string(),
+            r#"{"error":null,"id":"046d:c31c","kind":"keyboard","name":"Listed \"Keyboard\"","note":"mine (via 046d:c31c)","path":"/dev/input/event3","phys":"usb-1/input0","product":"c31c","profile":"mine","selector":"046d:c31c","vendor":"046d"}"#
+        );
+        let row = Row {
+            path: "/dev/input/event4".into(),
+            info: None,
+            error: Some("cannot open: permission denied".into()),
+            profile: None,
+            note: "cannot open: permission denied".into(),
+        };
+        let v = json_row(&row);
+        assert_eq!(v["error"], "cannot open: permission denied");
+        assert!(v["id"].is_null() && v["profile"].is_null() && v["kind"].is_null());
+    }
+}
