@@ -315,3 +315,48 @@ fn no_colour_when_stderr_is_not_a_terminal() {
     let out = keymapd(&["check", "/nonexistent.toml"], "");
     assert!(!text(&out.stderr).contains('\x1b'), "{:?}", text(&out.stderr));
 }
+
+/// keymapd's stderr on a real terminal (a pseudo-terminal): the labels are coloured, unless
+/// NO_COLOR is set.
+#[test]
+fn labels_are_coloured_on_a_terminal_unless_no_color() {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let on_a_tty = |no_color: Option<&str>| -> String {
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty writes two fds into the integers given; the other pointers may be null.
+        let rc = unsafe {
+            libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds were just opened by openpty and are owned here alone.
+        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_keymapd"));
+        cmd.args(["check", "/nonexistent/x.toml"]).current_dir(root()).stderr(Stdio::from(slave));
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let status = cmd.status().expect("keymapd runs");
+        assert_eq!(status.code(), Some(1));
+        drop(cmd); // closes our copy of the slave: reading the master then ends (EIO)
+        let mut out = Vec::new();
+        let mut f = std::fs::File::from(master);
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = f.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        text(&out)
+    };
+    let coloured = on_a_tty(None);
+    assert!(coloured.contains("/nonexistent/x.toml: \x1b[1;31merror:\x1b[0m cannot read"), "{coloured:?}");
+    assert!(coloured.contains("keymapd: 1 error found"), "{coloured:?}");
+    let plain = on_a_tty(Some("1"));
+    assert!(
+        !plain.contains('\x1b') && plain.contains("/nonexistent/x.toml: error: cannot read"),
+        "{plain:?}"
+    );
+}
