@@ -47,7 +47,13 @@ fn malformed_profiles_give_exact_messages() {
         ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"tap-dance(a, b)\"\n",
-            "t.toml:3:12: error: `capslock`: unknown action `tap-dance(…)` in `tap-dance(a, b)`",
+            "t.toml:3:12: error: `capslock`: unknown action `tap-dance(…)` in `tap-dance(a, b)`; keyd's actions have \
+             no tap dance; `timeout(tap, ms, hold)` and `overloadt(…)` choose by time",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\na = \"tap-hold(200, 200, a, lctl)\"\n",
+            "t.toml:3:5: error: `a`: unknown action `tap-hold(…)` in `tap-hold(200, 200, a, lctl)`; tap-hold is \
+             `overloadt(layer, tap, ms)` (or `overload(layer, tap)`, `lettermod(…)`) here",
         ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"over-load(control, esc)\"\n",
@@ -66,7 +72,9 @@ fn malformed_profiles_give_exact_messages() {
         ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"frob(x)\"\n",
-            "t.toml:3:12: error: `capslock`: unknown action `frob(…)` in `frob(x)`",
+            "t.toml:3:12: error: `capslock`: unknown action `frob(…)` in `frob(x)`; the actions are: layer, layerm, \
+             oneshot, oneshotm, oneshotk, toggle, togglem, swap, swapm, clear, clearm, setlayout, overload, \
+             overloadt, overloadt2, overloadi, lettermod, timeout, macro, macro2, repeat, command, noop",
         ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"overlaod(control, esc)\"\n",

@@ -256,9 +256,27 @@ fn unknown_action(name: &str, expr: &str) -> String {
         keys::closest(name, ACTIONS.iter().copied().chain(["noop"]))
             .or_else(|| ACTIONS.iter().copied().find(|a| *a == joined))
     };
-    if let Some(a) = hint {
-        let call = if a == "noop" { "noop".to_owned() } else { format!("{a}(…)") };
-        msg.push_str(&format!("; did you mean `{call}`?"));
+    // Other remappers' names (kanata's, QMK's) for what keyd spells differently.
+    let joined = lower.replace(['-', '_'], "");
+    let foreign = match joined.as_str() {
+        "taphold" | "tapholdpress" | "tapholdrelease" | "lt" | "mt" => {
+            Some("tap-hold is `overloadt(layer, tap, ms)` (or `overload(layer, tap)`, `lettermod(…)`) here")
+        }
+        "tapdance" | "td" => Some(
+            "keyd's actions have no tap dance; `timeout(tap, ms, hold)` and `overloadt(…)` choose by time",
+        ),
+        "osm" | "osl" => Some("a one-shot is `oneshot(layer)` here"),
+        "tg" => Some("a toggle is `toggle(layer)` here"),
+        "mo" => Some("a momentary layer is `layer(name)` here"),
+        _ => None,
+    };
+    match (hint, foreign) {
+        (Some(a), _) => {
+            let call = if a == "noop" { "noop".to_owned() } else { format!("{a}(…)") };
+            msg.push_str(&format!("; did you mean `{call}`?"));
+        }
+        (None, Some(f)) => msg.push_str(&format!("; {f}")),
+        (None, None) => msg.push_str(&format!("; the actions are: {}, noop", ACTIONS.join(", "))),
     }
     msg
 }
@@ -595,7 +613,10 @@ mod tests {
         let mut k = km();
         assert_eq!(
             parse_action("frobnicate(x)", &mut k),
-            Err("unknown action `frobnicate(…)` in `frobnicate(x)`".into())
+            Err(format!(
+                "unknown action `frobnicate(…)` in `frobnicate(x)`; the actions are: {}, noop",
+                ACTIONS.join(", ")
+            ))
         );
         assert_eq!(
             parse_action("overlaod(control, esc)", &mut k),
