@@ -7,8 +7,11 @@
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
 # rustup; `cargo build --release`; the binary, systemd unit, sysusers.d entry, udev rules,
 # modules-load.d entry, libinput quirk, man pages (1, 5) and shell completions; the example profiles
-# into /etc/keymapd if it holds none; the keymapd user; udev reload; uinput; the service.
-# Running it again changes only what changed, and restarts the service only then.
+# into /usr/share/doc/keymapd/examples (none is enabled: /etc/keymapd is created empty, and the
+# daemon remaps nothing until a profile is copied there); what it needs to run (kmod, udev);
+# the keymapd user; udev reload; uinput; the service. Running it again changes only what
+# changed, and restarts the service only then. It exits non-zero when the service could not
+# be started (no systemd as PID 1, say), after saying what it could not do.
 #
 # --root DIR installs the files into DIR instead (an image or a VM's tree) and prepares it
 # offline (user, enabled unit) without starting anything; the test bed boots such a tree.
@@ -85,9 +88,13 @@ MAN5=$PREFIX/share/man/man5/keymapd.toml.5
 BASH_COMPLETION=$PREFIX/share/bash-completion/completions/keymapd
 ZSH_COMPLETION=$PREFIX/share/zsh/site-functions/_keymapd
 FISH_COMPLETION=$PREFIX/share/fish/vendor_completions.d/keymapd.fish
+EXAMPLES=/usr/share/doc/keymapd/examples
 CONFIG_DIR=/etc/keymapd
 INSTALLED=("$BINDIR/keymapd" "$UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN" "$MAN5"
     "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION")
+for p in "$SRC"/profiles/*.toml; do
+    [ -e "$p" ] && INSTALLED+=("$EXAMPLES/${p##*/}")
+done
 
 if [ "$LIVE" = 1 ] && [ "$(id -u)" != 0 ]; then
     die "run as root (sudo $0), or use --root DIR to install into a directory"
@@ -106,9 +113,10 @@ apt_install() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "${missing[*]} missing, and no apt-get to install them: install them yourself and run $PROG again"
     say "apt-get install ${missing[*]}"
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+        || die "apt-get could not install ${missing[*]} (see above); install them yourself and run $PROG again"
 }
 
 version_ok() { # "1.95.0" >= $MSRV ?
@@ -194,16 +202,24 @@ install_files() {
         fi
     done
 
-    # Example profiles, only into an empty configuration directory: never over the admin's.
-    install -d -m 0755 "$D$CONFIG_DIR"
-    if ! compgen -G "$D$CONFIG_DIR/*.toml" > /dev/null; then
-        local p
-        for p in "$SRC"/profiles/*.toml; do
-            [ -e "$p" ] || continue
-            put 0644 "$p" "$CONFIG_DIR/${p##*/}"
-        done
+    # The example profiles are documentation: none is enabled by installing. /etc/keymapd is
+    # created empty (never touched when it exists); the daemon remaps nothing until a profile
+    # is copied there, and says so.
+    local p
+    for p in "$SRC"/profiles/*.toml; do
+        [ -e "$p" ] || continue
+        put 0644 "$p" "$EXAMPLES/${p##*/}"
+    done
+    if [ ! -d "$D$CONFIG_DIR" ]; then
+        install -d -m 0755 "$D$CONFIG_DIR"
+        say "created $CONFIG_DIR (empty: no profile is enabled)"
     fi
 }
+
+has_profiles() { compgen -G "$D$CONFIG_DIR/*.toml" > /dev/null; }
+
+# What enabling an example looks like, for the messages below and README's quick start.
+ENABLE_HINT="cp $EXAMPLES/usb-keyboard.toml $CONFIG_DIR/   (then: keymapd check; keymapd list)"
 
 # ---- set up the system ---------------------------------------------------------------------
 
@@ -214,41 +230,96 @@ prepare_offline() {
     systemctl --root="$ROOT" enable keymapd.service
 }
 
+# The system user and groups: systemd-sysusers where systemd is installed, else the same
+# entries (packaging/sysusers.d/keymapd.conf) with groupadd and useradd.
+create_user() {
+    if command -v systemd-sysusers >/dev/null; then
+        systemd-sysusers "$SYSUSERS"
+        return
+    fi
+    getent group uinput >/dev/null || groupadd --system uinput
+    getent group input >/dev/null || groupadd --system input
+    if ! getent passwd keymapd >/dev/null; then
+        useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin \
+            --comment "keymapd keyboard remapping daemon" --user-group keymapd
+        say "created the system user keymapd"
+    fi
+    usermod -a -G input,uinput keymapd
+}
+
 activate() {
-    systemd-sysusers "$SYSUSERS"
-    type -P kill >/dev/null || apt_install procps  # the unit's ExecReload runs kill
-    modprobe uinput || warn "modprobe uinput failed; keymapd will not be able to create its keyboard"
-    if command -v udevadm >/dev/null && udevadm control --reload 2>/dev/null; then
+    local problems=() out
+    # What the daemon and this script need on a minimal Debian: libudev (the binary), modprobe
+    # (kmod), udevadm and the udev rules' daemon (udev), kill for the unit's ExecReload (procps).
+    local need=(libudev1)
+    command -v modprobe >/dev/null || need+=(kmod)
+    command -v udevadm >/dev/null || need+=(udev)
+    type -P kill >/dev/null || need+=(procps)
+    apt_install "${need[@]}"
+    create_user
+
+    if ! out=$(modprobe uinput 2>&1); then
+        problems+=("load the uinput module (modprobe uinput: ${out:-failed}); keymapd cannot create its keyboard without it")
+    fi
+    if udevadm control --reload 2>/dev/null; then
         udevadm trigger --action=change --subsystem-match=misc --sysname-match=uinput
         udevadm trigger --action=change --subsystem-match=input
         udevadm settle || true
     else
-        warn "systemd-udevd is not running; the udev rules apply from its next start"
+        problems+=("apply the udev rules now: systemd-udevd is not running (they apply from its next start)")
     fi
 
-    if ! "$D$BINDIR/keymapd" check "$CONFIG_DIR"; then
-        die "the profiles in $CONFIG_DIR are not valid (see above); fix them and run $PROG again"
+    if has_profiles; then
+        if ! "$D$BINDIR/keymapd" check "$CONFIG_DIR"; then
+            die "the profiles in $CONFIG_DIR are not valid (see above); fix them and run $PROG again"
+        fi
+    else
+        say "no profile in $CONFIG_DIR: keymapd starts and remaps nothing until one is there; to enable an example:"
+        say "  $ENABLE_HINT"
     fi
 
     if ! systemd_running; then
-        warn "systemd is not running here; start keymapd with: systemctl enable --now keymapd"
-        return
+        problems+=("start the service: systemd is not running as PID 1 here (a container or chroot?); on a systemd machine: systemctl enable --now keymapd, or run \`$BINDIR/keymapd run\` as root")
+        report "${problems[@]}"
+        exit 1
     fi
     systemctl daemon-reload
-    systemctl enable keymapd.service
-    [ "$START" = 1 ] || { say "installed; start it with: systemctl start keymapd"; return; }
+    systemctl enable --quiet keymapd.service
+    if [ "$START" = 0 ]; then
+        report "${problems[@]}"
+        say "installed; start it with: systemctl start keymapd"
+        return
+    fi
     if systemctl is-active --quiet keymapd.service; then
         if [ "$CHANGED" = 1 ]; then
             say "restarting keymapd"
-            systemctl restart keymapd.service
+            systemctl restart keymapd.service || true
         fi
     else
         say "starting keymapd"
-        systemctl start keymapd.service
+        systemctl start keymapd.service || true
     fi
-    systemctl is-active --quiet keymapd.service \
-        || die "keymapd did not start; see: journalctl -u keymapd"
-    say "keymapd is running. Profiles: $CONFIG_DIR/*.toml (apply edits: systemctl reload keymapd)"
+    if ! systemctl is-active --quiet keymapd.service; then
+        problems+=("start the service: keymapd did not start; see: journalctl -u keymapd")
+        report "${problems[@]}"
+        exit 1
+    fi
+    report "${problems[@]}"
+    if has_profiles; then
+        say "keymapd is running. Profiles: $CONFIG_DIR/*.toml (edits apply on save; keymapd list shows the claims)"
+    else
+        say "keymapd is running with no profile (it remaps nothing). To enable one: $ENABLE_HINT"
+    fi
+}
+
+# report PROBLEM...: what could not be done, one line each, on stderr.
+report() {
+    [ $# -gt 0 ] || return 0
+    local p
+    printf '%s: could not:\n' "$PROG" >&2
+    for p in "$@"; do
+        printf '  - %s\n' "$p" >&2
+    done
 }
 
 uninstall() {
@@ -264,6 +335,7 @@ uninstall() {
             say "removed $f"
         fi
     done
+    rmdir "$D$EXAMPLES" "$D${EXAMPLES%/*}" 2>/dev/null || true
     if [ "$PURGE" = 1 ] && [ -d "$D$CONFIG_DIR" ]; then
         rm -rf "${D:?}$CONFIG_DIR"
         say "removed $CONFIG_DIR"

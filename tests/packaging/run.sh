@@ -12,6 +12,8 @@
 #     its notes as warnings) and extraToml, and rejects a bad profile;
 #   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
 #     pages keymapd(1) and keymapd.toml(5) render with man(1) and pass mandoc's lint, the bash, zsh and fish completions load and complete;
+#   - install-debian.sh live in a fresh minimal Debian (debootstrap, chroot: no systemd running):
+#     installs kmod and udev, enables no profile, says it cannot start the service, exits 1;
 #   - `cargo install --path .` installs a working binary;
 #   - shellcheck.
 # Nothing is skipped: as root it installs every tool it needs (apt-get; remarshal from PyPI into
@@ -49,7 +51,7 @@ check() {
 # Each tool, and the Debian package that has it. Every check below runs; one whose tool is
 # missing fails (`tool` says which package to install).
 declare -A PACKAGE_OF=([systemd-analyze]=systemd [nix-instantiate]=nix-bin [libinput]=libinput-tools
-    [python3]=python3 [man]=man-db [mandoc]=mandoc [zsh]=zsh [fish]=fish [shellcheck]=shellcheck)
+    [python3]=python3 [man]=man-db [mandoc]=mandoc [zsh]=zsh [fish]=fish [shellcheck]=shellcheck [debootstrap]=debootstrap)
 need=()
 for t in "${!PACKAGE_OF[@]}"; do
     command -v "$t" >/dev/null || need+=("${PACKAGE_OF[$t]}")
@@ -68,6 +70,7 @@ if [ ${#need[@]} -gt 0 ]; then
         echo "missing tools (packages: ${need[*]}) and not root to install them: those checks will fail"
     fi
 fi
+PCACHE=${KEYMAPD_PACKAGING_CACHE:-$HOME/.cache/keymapd-packaging}
 # tool NAME: true if NAME is there, else says which package has it (and the check fails).
 tool() {
     command -v "$1" >/dev/null && return 0
@@ -423,8 +426,10 @@ check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/ke
     && grep -q '^keymapd:' etc/passwd"
 check "install: unit runs the installed binary" \
     grep -qx 'ExecStart=/usr/local/bin/keymapd run --config /etc/keymapd' "$IROOT/usr/local/lib/systemd/system/keymapd.service"
-check "install: example profiles copied into an empty /etc/keymapd, and valid" \
-    bash -c "ls '$IROOT'/etc/keymapd/*.toml >/dev/null && '$BIN' check '$IROOT/etc/keymapd'"
+check "install: examples in /usr/share/doc/keymapd/examples (valid), none enabled: /etc/keymapd empty" \
+    bash -c "ls '$IROOT'/usr/share/doc/keymapd/examples/{laptop,usb-keyboard}.toml >/dev/null \
+        && '$BIN' check '$IROOT/usr/share/doc/keymapd/examples' && [ -d '$IROOT/etc/keymapd' ] \
+        && [ -z \"\$(ls -A '$IROOT/etc/keymapd')\" ]"
 check "install: the installed unit verifies" bash -c \
     "sed 's|^ExecStart=/usr/local/bin/keymapd |ExecStart=$BIN |' '$IROOT/usr/local/lib/systemd/system/keymapd.service' > '$WORK/unit2.service' && cd '$WORK' && systemd-analyze verify --man=no unit2.service"
 # The man page and the completions: installed, and working in the tools that read them.
@@ -475,6 +480,7 @@ fish_completes() {
 check "install: bash completion loads and completes 'keymapd ch' to check" bash_completes
 check "install: zsh completion parses and registers with compinit" zsh_completes
 check "install: fish completion parses and completes 'keymapd ch' to check" fish_completes
+cp "$IROOT/usr/share/doc/keymapd/examples/laptop.toml" "$IROOT/etc/keymapd/"  # the quick start's cp
 echo '# admin edit' >> "$IROOT/etc/keymapd/laptop.toml"
 snapshot() { (cd "$IROOT" && find . -type f -o -type l | sort | xargs -d '\n' sha256sum 2>/dev/null; find . -type l -printf '%p -> %l\n' | sort); }
 before=$(snapshot)
@@ -486,6 +492,74 @@ check "install-debian.sh --root DIR --uninstall" "$INSTALL" --root "$IROOT" --un
 check "uninstall: no installed file left, profiles kept" bash -c "cd '$IROOT' && \
     [ -z \"\$(find usr -type f)\" ] && [ ! -e etc/systemd/system/multi-user.target.wants/keymapd.service ] \
     && grep -q 'admin edit' etc/keymapd/laptop.toml"
+
+# ---- install-debian.sh live, on a fresh Debian with no systemd running ----------------------
+# A minimal Debian (debootstrap --variant=minbase, no kmod, no udev; cached as a tarball), the
+# installer run inside it with chroot, as on a container or a machine without systemd as PID 1:
+# it installs what it needs from apt, enables no profile, says plainly what it could not do
+# (start the service) with no raw shell error, exits non-zero, and stays a no-op when re-run.
+# apt's downloads are cached next to the tarball.
+FRESH_TAR=$PCACHE/debian-bookworm-minbase.tar.gz
+fresh_tree() {
+    [ -s "$FRESH_TAR" ] && return 0
+    tool debootstrap || return 1
+    local ds
+    ds=$(mktemp -d "${TMPDIR:-/tmp}/keymapd-minbase.XXXXXX")
+    echo "debootstrap --variant=minbase bookworm (once; cached as $FRESH_TAR)"
+    if ! debootstrap --variant=minbase bookworm "$ds/root" > "$WORK/debootstrap.log" 2>&1; then
+        tail -n 5 "$WORK/debootstrap.log"; rm -rf "$ds"; return 1
+    fi
+    rm -rf "$ds"/root/var/cache/apt/archives/*.deb "$ds"/root/var/lib/apt/lists/*
+    tar -C "$ds/root" -czf "$FRESH_TAR.part" . && mv "$FRESH_TAR.part" "$FRESH_TAR"
+    rm -rf "$ds"
+}
+CH=$WORK/fresh
+chroot_install() { # runs install-debian.sh in the fresh tree; output in $WORK/chroot-N.log
+    chroot "$CH" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+        /opt/keymapd-src/packaging/install-debian.sh --no-build --binary /opt/keymapd-src/keymapd
+}
+if [ "$(id -u)" != 0 ]; then
+    fail "fresh Debian chroot: needs root (chroot, debootstrap)"
+elif ! fresh_tree; then
+    fail "fresh Debian chroot: debootstrap --variant=minbase bookworm failed"
+else
+    mkdir -p "$CH" "$PCACHE/apt-archives/partial" "$PCACHE/apt-lists/partial"
+    tar -C "$CH" -xzf "$FRESH_TAR"
+    mkdir -p "$CH/opt/keymapd-src"
+    cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$CH/opt/keymapd-src/"
+    install -m 0755 "$BIN" "$CH/opt/keymapd-src/keymapd"
+    cp /etc/resolv.conf "$CH/etc/resolv.conf"
+    mount -t proc proc "$CH/proc"
+    mount --bind "$PCACHE/apt-archives" "$CH/var/cache/apt/archives"
+    mount --bind "$PCACHE/apt-lists" "$CH/var/lib/apt/lists"
+    # shellcheck disable=SC2064  # the paths are fixed now
+    trap "umount '$CH/proc' '$CH/var/cache/apt/archives' '$CH/var/lib/apt/lists' 2>/dev/null; rm -rf '$WORK'" EXIT
+    check "fresh Debian: no kmod or udev before the install" \
+        bash -c "! chroot '$CH' sh -c 'command -v modprobe || command -v udevadm'"
+    chroot_install > "$WORK/chroot-1.log" 2>&1
+    rc1=$?
+    sed 's/^/    | /' "$WORK/chroot-1.log"
+    check "fresh Debian: exits non-zero when the service cannot be started (status $rc1)" [ "$rc1" != 0 ]
+    check "fresh Debian: says plainly that systemd is not running and what to do" \
+        grep -q "start the service: systemd is not running as PID 1 here" "$WORK/chroot-1.log"
+    check "fresh Debian: no raw shell error (command not found, line N:)" \
+        bash -c "! grep -E 'command not found|: line [0-9]+:|No such file or directory' '$WORK/chroot-1.log'"
+    check "fresh Debian: installed what it needs (kmod, udev) and the user keymapd" \
+        chroot "$CH" sh -c 'command -v modprobe && command -v udevadm && id keymapd | grep -q input && id keymapd | grep -q uinput'
+    check "fresh Debian: no profile enabled; the examples are in /usr/share/doc/keymapd/examples" \
+        bash -c "[ -z \"\$(ls -A '$CH/etc/keymapd')\" ] && [ -f '$CH/usr/share/doc/keymapd/examples/usb-keyboard.toml' ] \
+            && grep -q 'no profile in /etc/keymapd' '$WORK/chroot-1.log' \
+            && grep -qF 'cp /usr/share/doc/keymapd/examples/usb-keyboard.toml /etc/keymapd/' '$WORK/chroot-1.log'"
+    check "fresh Debian: keymapd list says there is no profile" \
+        bash -c "chroot '$CH' /usr/local/bin/keymapd list 2>&1 | grep -q '^keymapd: no profiles in /etc/keymapd: no keyboard is remapped'"
+    chroot_install > "$WORK/chroot-2.log" 2>&1
+    rc2=$?
+    check "fresh Debian: a second run installs nothing, fails the same way (status $rc2)" \
+        bash -c "[ $rc2 != 0 ] && ! grep -E 'installed /|apt-get install|created' '$WORK/chroot-2.log' \
+            && grep -q 'systemd is not running as PID 1' '$WORK/chroot-2.log'"
+    umount "$CH/proc" "$CH/var/cache/apt/archives" "$CH/var/lib/apt/lists"
+    trap 'rm -rf "$WORK"' EXIT
+fi
 
 # ---- cargo install -------------------------------------------------------------------------
 if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \
