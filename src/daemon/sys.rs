@@ -37,6 +37,20 @@ pub unsafe fn ioctl_ptr<T>(fd: RawFd, request: Request, ptr: *mut T) -> io::Resu
     }
 }
 
+/// Asks for the device's event timestamps on CLOCK_MONOTONIC, the clock of the engine and the
+/// timerfd (EVIOCSCLOCKID, per open file); false if the kernel refuses (they stay CLOCK_REALTIME).
+pub fn use_monotonic_timestamps(fd: RawFd) -> bool {
+    let mut clock_id: libc::c_int = libc::CLOCK_MONOTONIC;
+    // SAFETY: EVIOCSCLOCKID reads one int through the pointer, which points to one.
+    match unsafe { ioctl_ptr(fd, EVIOCSCLOCKID, &mut clock_id) } {
+        Ok(_) => true,
+        Err(e) => {
+            log::debug!("EVIOCSCLOCKID: {e}; using CLOCK_REALTIME timestamps");
+            false
+        }
+    }
+}
+
 /// The time on a clock (CLOCK_MONOTONIC for the engine and the timerfd) since the clock's origin.
 pub fn clock_now(clock: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
