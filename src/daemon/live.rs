@@ -29,6 +29,8 @@ struct Watched {
     dev: RawDevice,
     input: InputQueue,
     dry: DryRun,
+    /// A read failed (unplugged): no longer watched.
+    gone: bool,
 }
 
 /// One watched keyboard's engine behind the daemon's input pipeline ([`Decoder`]): the same
@@ -123,6 +125,7 @@ pub fn live_test(config: &Path) -> Result<(), Error> {
                         engine: Engine::new(p.keymap.clone()),
                         deadline: None,
                     },
+                    gone: false,
                 });
             }
             Match::Unclaimed(why) => log::debug!("ignore {} ({why})", devices::label(&info)),
@@ -191,10 +194,11 @@ pub fn live_test(config: &Path) -> Result<(), Error> {
 
 /// Reads and feeds a keyboard's events until it is drained.
 fn read(w: &mut Watched, poll: &Poll, out: &mut Echo, print: &mut impl FnMut(&str, &str, &Echo)) {
-    while w.input.is_ready() {
+    while !w.gone && w.input.is_ready() {
         if let Err(e) = w.input.fill(w.dev.as_raw_fd()) {
             eprintln!("{}: {e}; no longer watched", w.dry.name);
             let _ = poll.registry().deregister(&mut SourceFd(&w.dev.as_raw_fd()));
+            w.gone = true;
             return;
         }
         while let Some(ev) = w.input.pop() {
