@@ -1,7 +1,6 @@
 //! `keymapd run`: the one-thread mio loop that owns every fd (devices, udev, notify, signals,
 //! uinput, the timerfd) and moves events between them. It never sleeps and never ticks.
 
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -18,63 +17,61 @@ use crate::profile::ProfileSet;
 
 use super::devices::{self, Node};
 use super::frame::Frame;
-use super::keyboard::Keyboard;
-use super::sys::{self, input_event, TimerFd};
+use super::registry::{Ctx, Registry, DEV_BASE};
+use super::reload;
+use super::sys::{self, TimerFd};
 use super::uinput::VirtualKeyboard;
 use super::{load_profiles, watch_dir, Error};
+
+/// What the registry needs of the daemon's state, borrowed field by field (so that the
+/// registry itself and the profile set can be borrowed alongside).
+macro_rules! cx {
+    ($d:expr) => {
+        Ctx { poll: $d.poll.registry(), merger: &mut $d.merger, out: &$d.out, leds: &$d.leds }
+    };
+}
 
 const SIGNALS: Token = Token(0);
 const UDEV: Token = Token(1);
 const WAKER: Token = Token(2);
 const TIMER: Token = Token(3);
 const UINPUT: Token = Token(4);
-pub(super) const DEV_BASE: usize = 16;
 
 /// How long the profile directory must be quiet before a reload (editors write in steps).
-pub(super) const DEBOUNCE: Duration = Duration::from_millis(100);
+const DEBOUNCE: Duration = Duration::from_millis(100);
 /// How long the virtual keyboard stays after the final releases (see `Daemon::shutdown`).
 const EXIT_LINGER: Duration = Duration::from_millis(200);
-/// Grab retries while another program holds a keyboard: 0.1 s, doubling, this many times.
-pub(super) const BUSY_BACKOFF: Duration = Duration::from_millis(100);
-pub(super) const BUSY_TRIES: u32 = 7;
 
-/// An event node the daemon has seen (claimed or not), for re-matching on reload.
-pub(super) struct Known {
-    pub(super) node: Node,
-    /// `None` if it could not be opened.
-    pub(super) info: Option<crate::profile::DeviceInfo>,
-}
-
-pub(super) struct Daemon {
-    pub(super) poll: Poll,
-    pub(super) config: PathBuf,
-    pub(super) set: ProfileSet,
-    pub(super) out: VirtualKeyboard,
-    pub(super) merger: Merger,
+/// The running daemon: every fd of the loop, the profile set, the output, and the registry of
+/// devices. Its state is its own: the other modules see only what it passes them.
+struct Daemon {
+    poll: Poll,
+    config: PathBuf,
+    set: ProfileSet,
+    out: VirtualKeyboard,
+    merger: Merger,
     /// Output not tied to one keyboard's frame (shutdown).
-    pub(super) frame: Frame,
-    pub(super) known: Vec<Known>,
-    pub(super) kbs: Vec<Option<Keyboard>>,
+    frame: Frame,
+    devices: Registry,
     /// LED state the desktop last wrote to the virtual keyboard, by LED code.
-    pub(super) leds: [bool; 5],
-    pub(super) timer: TimerFd,
-    pub(super) debounce: Option<Duration>,
-    pub(super) monitor: Option<udev::MonitorSocket>,
-    pub(super) notes: mpsc::Receiver<notify::Result<notify::Event>>,
+    leds: [bool; 5],
+    timer: TimerFd,
+    debounce: Option<Duration>,
+    monitor: Option<udev::MonitorSocket>,
+    notes: mpsc::Receiver<notify::Result<notify::Event>>,
     /// The profile directory's watcher (None if it could not be set up: SIGHUP still works),
     /// and the directory it watches; every reload renews the watch, so a directory that was
     /// deleted and recreated is watched again after `systemctl reload`.
-    pub(super) watcher: Option<notify::RecommendedWatcher>,
-    pub(super) watch_dir: PathBuf,
-    pub(super) buf: Box<[input_event; 64]>,
+    watcher: Option<notify::RecommendedWatcher>,
+    watch_dir: PathBuf,
     /// A grabbed keyboard reported input (see `Daemon::pump`).
-    pub(super) input_pending: bool,
+    input_pending: bool,
     /// Running `command(…)` children, reaped on SIGCHLD.
-    pub(super) children: Vec<(String, std::process::Child)>,
-    pub(super) exit: Option<Result<(), Error>>,
+    children: Vec<(String, std::process::Child)>,
+    exit: Option<Result<(), Error>>,
 }
 
-pub(super) fn notify_systemd(states: &[NotifyState]) {
+fn notify_systemd(states: &[NotifyState]) {
     if let Err(e) = sd_notify::notify(false, states) {
         log::debug!("sd_notify: {e}");
     }
@@ -154,8 +151,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
         out,
         merger: Merger::new(),
         frame: Frame::new(),
-        known: Vec::new(),
-        kbs: Vec::new(),
+        devices: Registry::default(),
         leds: [false; 5],
         timer,
         debounce: None,
@@ -163,15 +159,14 @@ pub fn run(config: &Path) -> Result<(), Error> {
         notes,
         watcher,
         watch_dir: dir,
-        buf: Box::new([sys::new_event(0, 0, 0); 64]),
         input_pending: false,
         children: Vec::new(),
         exit: None,
     };
     for node in devices::enumerate() {
-        d.add(node);
+        d.devices.add(node, &d.set, &mut cx!(d));
     }
-    d.warn_if_idle();
+    d.devices.warn_if_idle();
     notify_systemd(&[NotifyState::Ready]);
     d.serve(&mut signals)
 }
@@ -195,7 +190,9 @@ impl Daemon {
                     WAKER => self.on_notes(),
                     TIMER => self.on_timer(),
                     UINPUT => self.on_leds(),
-                    Token(t) if t >= DEV_BASE => self.on_device(t - DEV_BASE),
+                    Token(t) if t >= DEV_BASE => {
+                        self.input_pending |= self.devices.on_readable(t - DEV_BASE, &mut cx!(self));
+                    }
                     _ => {}
                 }
                 if self.exit.is_some() {
@@ -233,24 +230,103 @@ impl Daemon {
         }
     }
 
-    /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
-    /// daemon's user, without waiting for them; SIGCHLD reaps them.
-    pub(super) fn run_commands(&mut self) {
-        for kb in self.kbs.iter_mut().flatten() {
-            let Some(cmds) = kb.frame.take_commands() else { continue };
-            for cmd in cmds {
-                log::info!("command from {}: {cmd}", kb.label);
-                match std::process::Command::new("/bin/sh")
-                    .arg("-c")
-                    .arg(&cmd)
-                    .stdin(std::process::Stdio::null())
-                    .spawn()
-                {
-                    Ok(child) => self.children.push((cmd, child)),
-                    Err(e) => log::error!("cannot run command `{cmd}`: {e}"),
+    /// udev `add` and `remove` of event nodes, handed to the registry.
+    fn on_udev(&mut self) {
+        let Some(monitor) = &self.monitor else { return };
+        let mut changes = Vec::new();
+        for ev in monitor.iter() {
+            let dev = ev.device();
+            if !dev.sysname().to_string_lossy().starts_with("event") {
+                continue;
+            }
+            let syspath = dev.syspath().to_path_buf();
+            match ev.event_type() {
+                udev::EventType::Add => {
+                    if let Some(devnode) = dev.devnode() {
+                        changes.push((true, Node { devnode: devnode.to_path_buf(), syspath }));
+                    }
                 }
+                udev::EventType::Remove => {
+                    let devnode = dev.devnode().map(Path::to_path_buf).unwrap_or_default();
+                    changes.push((false, Node { devnode, syspath }));
+                }
+                _ => {}
             }
         }
+        for (add, node) in changes {
+            if add {
+                self.devices.add(node, &self.set, &mut cx!(self));
+            } else {
+                self.devices.remove(&node.syspath, &mut cx!(self));
+            }
+        }
+    }
+
+    /// Edits in the profile directory: a reload once it has been quiet for [`DEBOUNCE`].
+    fn on_notes(&mut self) {
+        let mut relevant = false;
+        while let Ok(note) = self.notes.try_recv() {
+            match note {
+                Ok(ev) => relevant |= reload::is_profile_change(&ev, &self.config),
+                Err(e) => log::warn!("watching the profile directory: {e}"),
+            }
+        }
+        if relevant {
+            self.debounce = Some(sys::monotonic_now() + DEBOUNCE);
+        }
+    }
+
+    /// Parses and validates the whole new set; if valid, the registry applies it device by
+    /// device. It never keeps a broken set.
+    fn reload(&mut self, why: &str) {
+        let mut states = vec![NotifyState::Reloading];
+        if let Ok(t) = NotifyState::monotonic_usec_now() {
+            states.push(t);
+        }
+        notify_systemd(&states);
+        log::info!("reloading profiles ({why})");
+        if let Some(w) = self.watcher.as_mut() {
+            // Idempotent while the directory stands; a new watch once it was recreated.
+            if let Err(e) = w.watch(&self.watch_dir, notify::RecursiveMode::NonRecursive) {
+                log::debug!("renewing the watch on {}: {e}", self.watch_dir.display());
+            }
+        }
+        let new = match load_profiles(&self.config) {
+            Ok(set) => set,
+            Err(e) => {
+                if !matches!(e, Error::InvalidProfiles(_)) {
+                    log::error!("{e}");
+                }
+                log::error!("reload failed, keeping the previous profiles");
+                notify_systemd(&[NotifyState::Ready]);
+                return;
+            }
+        };
+        self.out.pointer_for(&new);
+        self.devices.rematch(&new, &mut cx!(self));
+        let n = new.profiles.len();
+        self.set = new;
+        log::info!("reloaded {n} profiles");
+        self.devices.warn_if_idle();
+        notify_systemd(&[NotifyState::Ready]);
+    }
+
+    /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
+    /// daemon's user, without waiting for them; SIGCHLD reaps them.
+    fn run_commands(&mut self) {
+        let children = &mut self.children;
+        self.devices.take_commands(|label, cmd| {
+            log::info!("command from {label}: {cmd}");
+            match std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&cmd)
+                .stdin(std::process::Stdio::null())
+                .spawn()
+            {
+                Ok(child) => children.push((cmd, child)),
+                Err(e) => log::error!("cannot run command `{cmd}`: {e}"),
+            }
+        });
     }
 
     fn reap_commands(&mut self) {
@@ -267,70 +343,22 @@ impl Daemon {
     }
 
     /// Releases every output key, then ungrabs every keyboard.
-    pub(super) fn shutdown(&mut self) {
-        for kb in self.kbs.iter_mut().flatten() {
-            self.out.write(&mut kb.frame);
-        }
+    fn shutdown(&mut self) {
+        self.devices.flush_all(&self.out);
         self.merger.release_all(&mut self.frame);
         self.out.write(&mut self.frame);
-        for kb in self.kbs.iter_mut().flatten() {
-            let _ = kb.dev.ungrab();
-        }
+        self.devices.ungrab_all();
         // The virtual keyboard goes away when the process exits, and the kernel discards the
         // events a client has not read yet when a device goes away: give clients a moment to
         // read the releases. This is the exit path, never the event path.
         std::thread::sleep(EXIT_LINGER);
     }
 
-    fn on_device(&mut self, slot: usize) {
-        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
-        if kb.is_grabbed() {
-            kb.ready = true;
-            self.input_pending = true;
-        } else {
-            self.try_grab(slot);
-        }
-    }
-
-    /// Feeds the input of the grabbed keyboards, frame by frame in timestamp order across
-    /// keyboards (a chord typed on two keyboards within one wakeup keeps its order).
-    ///
-    /// Only keyboards that may hold input are read ([`Keyboard::ready`]: epoll reported them, or
-    /// their last read filled the buffer); a short read means drained, so a frame is written
-    /// without first reading keyboards that have nothing (each read is a syscall on the latency
-    /// path).
-    pub(super) fn pump(&mut self) {
+    /// Feeds the input of the grabbed keyboards (see [`Registry::pump`]).
+    fn pump(&mut self) {
         self.input_pending = false;
-        let mut current: Option<usize> = None;
-        let mut refill = true;
-        loop {
-            if refill {
-                for slot in 0..self.kbs.len() {
-                    let Some(kb) =
-                        self.kbs[slot].as_mut().filter(|k| k.is_grabbed() && k.ready && !k.has_input())
-                    else {
-                        continue;
-                    };
-                    if let Err(e) = kb.fill() {
-                        let why = if e.raw_os_error() == Some(libc::ENODEV) {
-                            "removed".to_owned()
-                        } else {
-                            format!("read error ({e}), dropped")
-                        };
-                        self.drop_slot(slot, Some(&why));
-                    }
-                }
-            }
-            let times = self.kbs.iter().map(|k| k.as_ref().and_then(Keyboard::next_time));
-            let Some(slot) = next_source(current, times) else { return };
-            let Some(kb) = self.kbs[slot].as_mut() else { return };
-            let frame_done = kb.feed_next(&mut self.merger, &self.out);
-            current = if frame_done { None } else { Some(slot) };
-            refill = !kb.has_input();
-            if kb.panic {
-                self.panic_escape();
-                return;
-            }
+        if self.devices.pump(&mut cx!(self)) {
+            self.panic_escape();
         }
     }
 
@@ -356,9 +384,7 @@ impl Daemon {
         }
         log::debug!("LEDs from the desktop: {:?}", self.leds);
         if changed {
-            for kb in self.kbs.iter_mut().flatten().filter(|k| k.is_grabbed()) {
-                kb.set_leds(&self.leds);
-            }
+            self.devices.set_leds(&self.leds);
         }
     }
 
@@ -367,28 +393,13 @@ impl Daemon {
         // Input stamped before the deadline decides first (a release just before a hold timeout
         // is a tap; the engine lets due timers fire before each event): read every grabbed
         // keyboard before the timers fire.
-        for kb in self.kbs.iter_mut().flatten() {
-            kb.ready = true;
-        }
+        self.devices.all_ready();
         self.pump();
         if self.exit.is_some() {
             return;
         }
         let now = sys::monotonic_now();
-        let mut retry = Vec::new();
-        for (slot, kb) in self.kbs.iter_mut().enumerate() {
-            let Some(kb) = kb else { continue };
-            if kb.deadline.is_some_and(|t| t <= now) {
-                kb.tick(now, &mut self.merger, &self.out);
-            }
-            if kb.retry_at.is_some_and(|t| t <= now) {
-                kb.retry_at = None;
-                retry.push(slot);
-            }
-        }
-        for slot in retry {
-            self.try_grab(slot);
-        }
+        self.devices.on_timer(now, &mut cx!(self));
         self.run_commands();
         if self.debounce.is_some_and(|t| t <= now) {
             self.debounce = None;
@@ -396,64 +407,10 @@ impl Daemon {
         }
     }
 
-    pub(super) fn rearm(&mut self) {
-        let next = self
-            .kbs
-            .iter()
-            .flatten()
-            .flat_map(|k| [k.deadline, k.retry_at])
-            .flatten()
-            .chain(self.debounce)
-            .min();
+    fn rearm(&mut self) {
+        let next = self.devices.next_deadline().into_iter().chain(self.debounce).min();
         if let Err(e) = self.timer.set(next) {
             log::error!("arming the timerfd: {e}");
         }
-    }
-}
-
-impl AsRawFd for Keyboard {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.fd()
-    }
-}
-
-/// Which keyboard's next event to feed, given each slot's oldest unread event time: the one
-/// whose frame is in progress (`current`) if it has more, otherwise the oldest; `None` if no
-/// keyboard has anything.
-fn next_source(current: Option<usize>, times: impl Iterator<Item = Option<Duration>>) -> Option<usize> {
-    let mut oldest: Option<(Duration, usize)> = None;
-    for (slot, t) in times.enumerate() {
-        let Some(t) = t else { continue };
-        if current == Some(slot) {
-            return Some(slot);
-        }
-        if oldest.is_none_or(|(o, _)| t < o) {
-            oldest = Some((t, slot));
-        }
-    }
-    oldest.map(|(_, s)| s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Option<Duration> {
-        Some(Duration::from_millis(n))
-    }
-
-    #[test]
-    fn the_oldest_event_goes_first_across_keyboards() {
-        assert_eq!(next_source(None, [ms(20), None, ms(10)].into_iter()), Some(2));
-        assert_eq!(next_source(None, [None, None].into_iter()), None);
-        // Equal times: the lower slot, deterministically.
-        assert_eq!(next_source(None, [ms(5), ms(5)].into_iter()), Some(0));
-    }
-
-    #[test]
-    fn a_frame_in_progress_is_finished_first() {
-        assert_eq!(next_source(Some(0), [ms(20), ms(10)].into_iter()), Some(0));
-        // ... unless its keyboard has nothing more read yet.
-        assert_eq!(next_source(Some(0), [None, ms(10)].into_iter()), Some(1));
     }
 }

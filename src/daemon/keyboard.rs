@@ -1,5 +1,7 @@
-//! One claimed keyboard: its open device, the grab gate, and moving its input frames through its
-//! engine and the merger into one output frame. It never remaps by itself and never allocates per event.
+//! One claimed keyboard, in parts with one job each: its open device and the grab gate
+//! ([`Keyboard`], [`GrabGate`]), the events read from it ([`InputQueue`]), moving them through
+//! its engine and the merger into one output frame ([`Remap`]), and its LEDs. It never remaps by
+//! itself and never allocates per event.
 
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
@@ -7,26 +9,22 @@ use std::time::Duration;
 
 use evdev::raw_stream::RawDevice;
 
-use crate::engine::{Engine, KeyEvent, KeyValue, Time};
+use crate::engine::{Engine, KeyEvent, Time};
 use crate::keymap::Keymap;
-use crate::keys::{Key, KeySet};
+use crate::keys::KeySet;
 use crate::merger::{Merger, SourceId, SourceSink};
 use crate::profile::DeviceInfo;
 
 use super::devices::{self, Node};
 use super::frame::Frame;
+use super::input::{Decoder, InputQueue, Step};
 use super::keystate::{self, Gate};
-use super::sys::{
-    self, input_event, EV_KEY, EV_LED, EV_MSC, EV_SYN, KEYBOARD_LEDS, MSC_SCAN, SYN_DROPPED, SYN_REPORT,
-};
+use super::sys::{self, input_event, EV_LED, EV_SYN, KEYBOARD_LEDS, SYN_REPORT};
 use super::uinput::VirtualKeyboard;
 
-pub enum GrabState {
-    /// Open and watched, not grabbed: waiting until no key is down on it.
-    Waiting { logged: bool },
-    /// Grabbed; its events go through `engine` into the merger as `src`.
-    Grabbed { engine: Box<Engine>, src: SourceId },
-}
+/// Grab retries while another program holds a keyboard: 0.1 s, doubling, this many times.
+const BUSY_BACKOFF: Duration = Duration::from_millis(100);
+const BUSY_TRIES: u32 = 7;
 
 /// What happened while grabbing.
 pub enum GrabResult {
@@ -34,46 +32,170 @@ pub enum GrabResult {
     Waiting,
     /// The device went away (ENODEV).
     Gone,
-    /// Another program holds a grab on it (EBUSY): try again later.
+    /// Another program holds a grab on it (EBUSY): tried again at [`Keyboard::retry_at`].
     Busy,
     /// The device is gone or cannot be grabbed; drop it (the message says why).
     Failed(String),
 }
 
-pub struct Keyboard {
-    pub node: Node,
-    pub label: String,
-    pub profile: String,
-    pub keymap: Arc<Keymap>,
-    pub dev: RawDevice,
-    pub state: GrabState,
-    /// The clock of the device's event timestamps (set to CLOCK_MONOTONIC when possible).
-    clock: libc::clockid_t,
-    /// Events stamped before this time were read by other clients too (see `keystate::before_grab`).
-    grabbed_at: Option<Duration>,
-    /// Physical keys down, as told to the engine.
-    held: KeySet,
-    /// The MSC_SCAN of the key event that comes next in this frame.
-    scan: Option<i32>,
-    /// Between SYN_DROPPED and the next SYN_REPORT: events are dropped, then state is resynced.
-    dropping: bool,
-    pub deadline: Option<Time>,
-    /// When to try the grab again after EBUSY, and how many tries were busy.
-    pub retry_at: Option<Time>,
-    pub busy_tries: u32,
-    pub frame: Frame,
-    /// Whether a read may return events: set when epoll reports the fd (and at grab), kept
-    /// after a read that filled the buffer, cleared by a shorter one. evdev wakes epoll for every
-    /// new event, so a short read means drained: reading again would only return EAGAIN.
-    pub ready: bool,
-    /// Events read and not yet fed, `inbuf[in_pos..in_len]` (see `Daemon::pump`).
-    inbuf: Box<[input_event; 64]>,
-    in_pos: usize,
-    in_len: usize,
-    /// The engine's time of the last event fed: event timestamps, never going backwards.
-    last_time: Time,
+/// The grab gate's memory while a keyboard is not grabbed: whether the wait was logged, and
+/// the retries while another program holds it.
+#[derive(Default)]
+struct GrabGate {
+    logged: bool,
+    retry_at: Option<Time>,
+    busy_tries: u32,
+}
+
+impl GrabGate {
+    /// One more EBUSY at `now`: when to try again, or `None` to give up.
+    fn busy(&mut self, now: Time) -> Option<Time> {
+        self.busy_tries += 1;
+        if self.busy_tries > BUSY_TRIES {
+            self.retry_at = None;
+        } else {
+            self.retry_at = Some(now + BUSY_BACKOFF * (1 << (self.busy_tries - 1)));
+        }
+        self.retry_at
+    }
+}
+
+/// What the caller does after [`Remap::feed`].
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Fed {
+    Nothing,
+    /// The frame is complete: write [`Remap::frame`] out.
+    Report,
+    /// After SYN_DROPPED: read the kernel's key state and call [`Remap::resync`].
+    Resync,
+}
+
+/// The remapping half of a claimed keyboard, device-free: its profile and keymap, the decoder,
+/// its engine and merger source once grabbed, and the frame its output collects in.
+pub struct Remap {
+    profile: String,
+    keymap: Arc<Keymap>,
+    decoder: Decoder,
+    engine: Option<(Box<Engine>, SourceId)>,
+    frame: Frame,
+    deadline: Option<Time>,
     /// The panic chord is held.
-    pub panic: bool,
+    panic: bool,
+}
+
+impl Remap {
+    /// `kernel_clock`: the device's timestamps are on CLOCK_MONOTONIC (see [`Decoder`]).
+    pub fn new(profile: String, keymap: Arc<Keymap>, kernel_clock: bool) -> Remap {
+        Remap {
+            profile,
+            keymap,
+            decoder: Decoder::new(kernel_clock),
+            engine: None,
+            frame: Frame::new(),
+            deadline: None,
+            panic: false,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// Starts a fresh engine and merger source, at a grab taken at `grabbed_at`.
+    pub fn start(&mut self, grabbed_at: Option<Duration>, merger: &mut Merger) {
+        self.decoder.restart(grabbed_at);
+        self.deadline = None;
+        self.engine = Some((Box::new(Engine::new(self.keymap.clone())), merger.add_source()));
+    }
+
+    /// Releases (into the frame) what the engine holds and forgets it; false if none ran.
+    pub fn stop(&mut self, merger: &mut Merger) -> bool {
+        self.deadline = None;
+        let Some((_, src)) = self.engine.take() else { return false };
+        merger.remove_source(src, &mut self.frame);
+        true
+    }
+
+    /// Switches the mapping (the engine releases what the old one held first, into the frame).
+    pub fn set_keymap(&mut self, keymap: Arc<Keymap>, merger: &mut Merger) {
+        if let Some((engine, src)) = &mut self.engine {
+            engine.set_keymap(keymap.clone(), &mut SourceSink { merger, src: *src, out: &mut self.frame });
+            self.deadline = engine.next_deadline();
+        }
+        self.keymap = keymap;
+    }
+
+    /// One raw input event; `now` is asked only for devices without kernel timestamps.
+    pub fn feed(&mut self, ev: &input_event, now: impl FnOnce() -> Time, merger: &mut Merger) -> Fed {
+        match self.decoder.decode(ev, now) {
+            Step::Key(key, scan) => self.key(key, scan, merger),
+            Step::Report => return Fed::Report,
+            Step::Resync => return Fed::Resync,
+            Step::Panic(_) => self.panic = true,
+            Step::Nothing => {}
+        }
+        Fed::Nothing
+    }
+
+    /// After [`Fed::Resync`]: tells the engine how the kernel's key state `actual` differs from
+    /// what it was told, releases first, into the frame.
+    pub fn resync(&mut self, actual: &KeySet, merger: &mut Merger) {
+        let Remap { decoder, engine, frame, deadline, .. } = self;
+        let now = decoder.time();
+        if !decoder.resync(actual, |ev| process(engine, frame, deadline, ev, None, now, merger)) {
+            self.panic = true;
+        }
+    }
+
+    fn key(&mut self, ev: KeyEvent, scan: Option<i32>, merger: &mut Merger) {
+        let now = self.decoder.time();
+        process(&mut self.engine, &mut self.frame, &mut self.deadline, ev, scan, now, merger);
+    }
+
+    /// Lets the engine's timers fire at `now`.
+    pub fn tick(&mut self, now: Time, merger: &mut Merger) {
+        if let Some((engine, src)) = &mut self.engine {
+            let now = self.decoder.advance(now);
+            self.deadline = engine.tick(now, &mut SourceSink { merger, src: *src, out: &mut self.frame });
+        }
+    }
+
+    pub fn deadline(&self) -> Option<Time> {
+        self.deadline
+    }
+
+    pub fn panicked(&self) -> bool {
+        self.panic
+    }
+
+    pub fn frame(&mut self) -> &mut Frame {
+        &mut self.frame
+    }
+}
+
+/// One key change through the engine (if running) and the merger into the frame.
+fn process(
+    engine: &mut Option<(Box<Engine>, SourceId)>,
+    frame: &mut Frame,
+    deadline: &mut Option<Time>,
+    ev: KeyEvent,
+    scan: Option<i32>,
+    now: Time,
+    merger: &mut Merger,
+) {
+    let Some((engine, src)) = engine else { return };
+    let mark = frame.mark();
+    *deadline = engine.process(ev, now, &mut SourceSink { merger, src: *src, out: frame });
+    frame.attach_scan(mark, ev, scan);
+}
+
+pub struct Keyboard {
+    node: Node,
+    label: String,
+    dev: RawDevice,
+    gate: GrabGate,
+    input: InputQueue,
+    remap: Remap,
     leds_warned: bool,
 }
 
@@ -82,45 +204,19 @@ impl Keyboard {
     pub fn new(
         node: Node,
         dev: RawDevice,
-        info: DeviceInfo,
+        info: &DeviceInfo,
         profile: String,
         keymap: Arc<Keymap>,
     ) -> std::io::Result<Keyboard> {
         sys::set_nonblocking(dev.as_raw_fd())?;
-        // Timestamps on CLOCK_MONOTONIC, the clock of the engine and the timerfd (EVIOCSCLOCKID
-        // takes a pointer to the clock id).
-        let mut clock_id: libc::c_int = libc::CLOCK_MONOTONIC;
-        // SAFETY: EVIOCSCLOCKID reads one int.
-        let clock = match unsafe { sys::ioctl_ptr(dev.as_raw_fd(), sys::EVIOCSCLOCKID, &mut clock_id) } {
-            Ok(_) => libc::CLOCK_MONOTONIC,
-            Err(e) => {
-                log::debug!("EVIOCSCLOCKID: {e}; using CLOCK_REALTIME timestamps");
-                libc::CLOCK_REALTIME
-            }
-        };
-        let label = devices::label(&info);
+        let kernel_clock = sys::use_monotonic_timestamps(dev.as_raw_fd());
         Ok(Keyboard {
             node,
-            label,
-            profile,
-            keymap,
+            label: devices::label(info),
             dev,
-            state: GrabState::Waiting { logged: false },
-            clock,
-            grabbed_at: None,
-            held: KeySet::default(),
-            scan: None,
-            dropping: false,
-            deadline: None,
-            retry_at: None,
-            busy_tries: 0,
-            frame: Frame::new(),
-            ready: true,
-            inbuf: Box::new([sys::new_event(0, 0, 0); 64]),
-            in_pos: 0,
-            in_len: 0,
-            last_time: Duration::ZERO,
-            panic: false,
+            gate: GrabGate::default(),
+            input: InputQueue::new(),
+            remap: Remap::new(profile, keymap, kernel_clock),
             leds_warned: false,
         })
     }
@@ -129,8 +225,65 @@ impl Keyboard {
         self.dev.as_raw_fd()
     }
 
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// `vvvv:pppp name`, as log lines name it.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub fn keymap(&self) -> &Arc<Keymap> {
+        &self.remap.keymap
+    }
+
+    pub fn set_profile(&mut self, name: &str) {
+        if self.remap.profile != name {
+            self.remap.profile = name.to_owned();
+        }
+    }
+
     pub fn is_grabbed(&self) -> bool {
-        matches!(self.state, GrabState::Grabbed { .. })
+        self.remap.is_running()
+    }
+
+    /// The engine's next deadline.
+    pub fn deadline(&self) -> Option<Time> {
+        self.remap.deadline()
+    }
+
+    /// When to try the grab again after EBUSY.
+    pub fn retry_at(&self) -> Option<Time> {
+        self.gate.retry_at
+    }
+
+    /// Takes the retry time if it is due at `now`.
+    pub fn retry_due(&mut self, now: Time) -> bool {
+        let due = self.gate.retry_at.is_some_and(|t| t <= now);
+        if due {
+            self.gate.retry_at = None;
+        }
+        due
+    }
+
+    /// The panic chord is held.
+    pub fn panicked(&self) -> bool {
+        self.remap.panicked()
+    }
+
+    pub fn take_commands(&mut self) -> Option<Vec<String>> {
+        self.remap.frame().take_commands()
+    }
+
+    /// Writes what the keyboard's frame holds (at shutdown).
+    pub fn flush(&mut self, out: &VirtualKeyboard) {
+        out.write(self.remap.frame());
+    }
+
+    /// Ungrabs without releasing anything (at shutdown, after the merger released every key).
+    pub fn ungrab(&mut self) {
+        let _ = self.dev.ungrab();
     }
 
     fn kernel_keys(&self) -> std::io::Result<KeySet> {
@@ -139,18 +292,19 @@ impl Keyboard {
 
     /// The grab gate: drains what is queued (other clients saw it), grabs if no key is down, and
     /// checks again after EVIOCGRAB (a key pressed in between: ungrab and keep waiting).
-    pub fn try_grab(&mut self, buf: &mut [input_event], merger: &mut Merger) -> GrabResult {
+    pub fn try_grab(&mut self, merger: &mut Merger) -> GrabResult {
         if self.is_grabbed() {
             return GrabResult::Grabbed;
         }
         loop {
-            match sys::read_events(self.fd(), buf) {
+            match self.input.fill(self.dev.as_raw_fd()) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) if e.raw_os_error() == Some(libc::ENODEV) => return GrabResult::Gone,
                 Err(e) => return GrabResult::Failed(format!("reading {}: {e}", self.node.devnode.display())),
             }
         }
+        self.input.clear();
         let keys = match self.kernel_keys() {
             Ok(k) => k,
             Err(e) => {
@@ -161,23 +315,28 @@ impl Keyboard {
             }
         };
         if keystate::gate(&keys) == Gate::Wait {
-            if let GrabState::Waiting { logged } = &mut self.state {
-                if !*logged {
-                    let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-                    log::info!(
-                        "waiting for {} to be released before grabbing {}",
-                        names.join("+"),
-                        self.label
-                    );
-                    *logged = true;
-                }
+            if !self.gate.logged {
+                let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+                log::info!("waiting for {} to be released before grabbing {}", names.join("+"), self.label);
+                self.gate.logged = true;
             }
             return GrabResult::Waiting;
         }
-        let t0 = sys::clock_now(self.clock);
+        let t0 = sys::clock_now(if self.remap.decoder.kernel_clock() {
+            libc::CLOCK_MONOTONIC
+        } else {
+            libc::CLOCK_REALTIME
+        });
         if let Err(e) = self.dev.grab() {
             if e.raw_os_error() == Some(libc::EBUSY) {
-                return GrabResult::Busy;
+                return match self.gate.busy(sys::monotonic_now()) {
+                    Some(_) => GrabResult::Busy,
+                    None => GrabResult::Failed(format!(
+                        "cannot grab {} ({}): another program (keyd, another keymapd, …) holds it; giving up",
+                        self.label,
+                        self.node.devnode.display()
+                    )),
+                };
             }
             return GrabResult::Failed(format!(
                 "cannot grab {} ({}): {e}; another program (keyd, another keymapd, …) may hold it",
@@ -198,127 +357,62 @@ impl Keyboard {
                 ))
             }
         }
-        self.grabbed_at = Some(t0);
-        self.in_pos = 0;
-        self.in_len = 0;
-        self.held.clear();
-        self.scan = None;
-        self.dropping = false;
-        self.deadline = None;
-        self.state = GrabState::Grabbed {
-            engine: Box::new(Engine::new(self.keymap.clone())),
-            src: merger.add_source(),
-        };
+        self.gate = GrabGate::default();
+        self.input.clear();
+        self.input.set_ready();
+        self.remap.start(Some(t0), merger);
         GrabResult::Grabbed
     }
 
     /// Releases on the output what this keyboard holds, forgets its source and ungrabs it.
     pub fn release_and_ungrab(&mut self, merger: &mut Merger, out: &VirtualKeyboard) {
-        if let GrabState::Grabbed { src, .. } = self.state {
-            merger.remove_source(src, &mut self.frame);
-            out.write(&mut self.frame);
+        if self.remap.stop(merger) {
+            out.write(self.remap.frame());
             let _ = self.dev.ungrab();
         }
-        self.state = GrabState::Waiting { logged: false };
-        self.deadline = None;
+        self.gate.logged = false;
     }
 
     /// Switches the mapping (the engine releases what the old one held first).
     pub fn set_keymap(&mut self, keymap: Arc<Keymap>, merger: &mut Merger, out: &VirtualKeyboard) {
-        if let GrabState::Grabbed { engine, src } = &mut self.state {
-            engine.set_keymap(keymap.clone(), &mut SourceSink { merger, src: *src, out: &mut self.frame });
-            out.write(&mut self.frame);
-            self.deadline = engine.next_deadline();
-        }
-        self.keymap = keymap;
+        self.remap.set_keymap(keymap, merger);
+        out.write(self.remap.frame());
+    }
+
+    /// epoll reported the device: the next read may return events.
+    pub fn set_ready(&mut self) {
+        self.input.set_ready();
+    }
+
+    /// Whether it is worth reading now: grabbed, reported or not drained, nothing left unfed.
+    pub fn wants_read(&self) -> bool {
+        self.is_grabbed() && self.input.is_ready() && !self.input.has_input()
     }
 
     /// Whether read events are waiting to be fed.
     pub fn has_input(&self) -> bool {
-        self.in_pos < self.in_len
+        self.input.has_input()
     }
 
     /// Reads the next batch of events (call when [`Keyboard::has_input`] is false); `Ok(0)`: none.
     pub fn fill(&mut self) -> std::io::Result<usize> {
-        let n = sys::read_events(self.fd(), &mut self.inbuf[..])?;
-        self.in_pos = 0;
-        self.in_len = n;
-        self.ready = n == self.inbuf.len();
-        Ok(n)
+        self.input.fill(self.dev.as_raw_fd())
     }
 
     /// The timestamp of the next waiting event, for ordering frames across keyboards.
     pub fn next_time(&self) -> Option<Duration> {
-        self.has_input().then(|| sys::event_time(&self.inbuf[self.in_pos]))
+        self.input.next_time()
     }
 
     /// Feeds the next waiting event; returns true if it ended a frame (SYN_REPORT).
     pub fn feed_next(&mut self, merger: &mut Merger, out: &VirtualKeyboard) -> bool {
-        if !self.has_input() {
-            return true;
+        let Some(ev) = self.input.pop() else { return true };
+        match self.remap.feed(&ev, sys::monotonic_now, merger) {
+            Fed::Report => out.write(self.remap.frame()),
+            Fed::Resync => self.resync(merger, out),
+            Fed::Nothing => {}
         }
-        let ev = self.inbuf[self.in_pos];
-        self.in_pos += 1;
-        // The engine runs on event timestamps (CLOCK_MONOTONIC, like the timerfd), so that a
-        // late wakeup does not stretch or shrink a hold; they never go backwards.
-        let t = if self.clock == libc::CLOCK_MONOTONIC { sys::event_time(&ev) } else { sys::monotonic_now() };
-        self.last_time = self.last_time.max(t);
-        self.feed(&ev, self.last_time, merger, out);
         ev.type_ == EV_SYN && ev.code == SYN_REPORT
-    }
-
-    /// One input event of a grabbed keyboard. Output goes out at the frame's SYN_REPORT.
-    fn feed(&mut self, ev: &input_event, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
-        if let Some(t0) = self.grabbed_at {
-            if keystate::before_grab(sys::event_time(ev), t0) {
-                return;
-            }
-            self.grabbed_at = None;
-        }
-        if self.dropping {
-            if ev.type_ == EV_SYN && ev.code == SYN_REPORT {
-                self.dropping = false;
-                self.resync(now, merger, out);
-            }
-            return;
-        }
-        match (ev.type_, ev.code) {
-            (EV_SYN, SYN_REPORT) => {
-                // A scan code describes a key of its own frame only (some keyboards send one
-                // for a key with no key code).
-                self.scan = None;
-                out.write(&mut self.frame);
-            }
-            (EV_SYN, SYN_DROPPED) => {
-                self.dropping = true;
-                self.scan = None;
-            }
-            (EV_MSC, MSC_SCAN) => self.scan = Some(ev.value),
-            (EV_KEY, code) => {
-                let scan = self.scan.take();
-                let (Some(key), Some(value)) = (Key::new(code), KeyValue::from_raw(ev.value)) else { return };
-                // Physical repeats are dropped: the virtual keyboard autorepeats by itself.
-                if value != KeyValue::Repeat {
-                    self.key(KeyEvent::new(key, value), scan, now, merger);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn key(&mut self, ev: KeyEvent, scan: Option<i32>, now: Time, merger: &mut Merger) {
-        if !keystate::apply(&mut self.held, ev) {
-            return;
-        }
-        if keystate::is_panic_chord(&self.held) {
-            // The key completing the chord is not passed on (no stray Enter in the focused window).
-            self.panic = true;
-            return;
-        }
-        let GrabState::Grabbed { engine, src } = &mut self.state else { return };
-        let mark = self.frame.mark();
-        self.deadline = engine.process(ev, now, &mut SourceSink { merger, src: *src, out: &mut self.frame });
-        self.frame.attach_scan(mark, ev, scan);
     }
 
     /// After SYN_DROPPED: tell the engine the differences between what it was told and the
@@ -326,9 +420,8 @@ impl Keyboard {
     ///
     /// Done here rather than with evdev's `Device::fetch_events`: on a non-blocking fd (which
     /// the loop needs) evdev 0.13 takes its pending resync before `read`, and a `read` that
-    /// returns EAGAIN then drops it, losing the synthesized releases. Events queued after the
-    /// drop that the resync already covers are then no-ops (`keystate::apply`).
-    fn resync(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
+    /// returns EAGAIN then drops it, losing the synthesized releases.
+    fn resync(&mut self, merger: &mut Merger, out: &VirtualKeyboard) {
         let actual = match self.kernel_keys() {
             Ok(k) => k,
             Err(e) => {
@@ -336,19 +429,16 @@ impl Keyboard {
                 return;
             }
         };
-        let tracked = self.held;
-        keystate::resync(&tracked, &actual, |ev| self.key(ev, None, now, merger));
-        out.write(&mut self.frame);
+        self.remap.resync(&actual, merger);
+        out.write(self.remap.frame());
         log::warn!("{}: input events were dropped (SYN_DROPPED); key state resynced", self.label);
     }
 
     /// Lets the engine's timers fire.
     pub fn tick(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
-        if let GrabState::Grabbed { engine, src } = &mut self.state {
-            self.last_time = self.last_time.max(now);
-            self.deadline =
-                engine.tick(self.last_time, &mut SourceSink { merger, src: *src, out: &mut self.frame });
-            out.write(&mut self.frame);
+        if self.is_grabbed() {
+            self.remap.tick(now, merger);
+            out.write(self.remap.frame());
         }
     }
 

@@ -4,13 +4,13 @@
 mod devices;
 mod event_loop;
 mod frame;
-mod hotplug;
+mod input;
 mod keyboard;
 mod keystate;
 mod list;
 mod live;
+mod registry;
 mod reload;
-mod swap;
 mod sys;
 mod uinput;
 

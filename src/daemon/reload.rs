@@ -1,6 +1,8 @@
-//! The reload diff: for one device, what a new profile set changes (grab, ungrab, new keymap or
-//! nothing). Pure; it never touches a device, it only decides.
+//! Hot reload's pure decisions: which notify events are profile edits, and for one device, what
+//! a new profile set changes (grab, ungrab, new keymap or nothing). It never touches a device or
+//! a file, it only decides; the loop debounces and loads, the registry applies.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::keymap::Keymap;
@@ -37,6 +39,22 @@ pub fn plan(old: Option<&Arc<Keymap>>, new: Option<&Arc<Keymap>>) -> Plan {
 /// bindings alone would miss them).
 pub fn same_keymap(a: &Keymap, b: &Keymap) -> bool {
     std::ptr::eq(a, b) || a == b
+}
+
+/// Whether a notify event in the watched directory is an edit of the profiles: a `*.toml` file
+/// (or the `--config` file itself) created, written, closed after writing, renamed or removed.
+/// Reads are not (the
+/// daemon's own reads would reload forever); an event without paths (a rescan) is.
+pub fn is_profile_change(ev: &notify::Event, config: &Path) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    use notify::EventKind;
+    match ev.kind {
+        // A file written and closed is the surest sign an edit is complete.
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => {}
+        EventKind::Access(_) => return false,
+        _ => {}
+    }
+    ev.paths.is_empty() || ev.paths.iter().any(|p| p.extension().is_some_and(|x| x == "toml") || p == config)
 }
 
 #[cfg(test)]
@@ -117,5 +135,51 @@ mod content_tests {
             &with("[global]\nallow_commands = true\n[main]\nf1 = \"command(true)\"\n"),
             &with("[global]\nallow_commands = true\n[main]\nf1 = \"command(false)\"\n")
         ));
+    }
+}
+
+#[cfg(test)]
+mod notify_tests {
+    use super::*;
+    use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
+    use notify::{Event, EventKind};
+
+    fn ev(kind: EventKind, path: &str) -> Event {
+        Event::new(kind).add_path(path.into())
+    }
+
+    #[test]
+    fn profile_edits_count_and_reads_and_other_files_do_not() {
+        let dir = Path::new("/etc/keymapd");
+        assert!(is_profile_change(&ev(EventKind::Create(CreateKind::File), "/etc/keymapd/a.toml"), dir));
+        assert!(is_profile_change(
+            &ev(EventKind::Modify(ModifyKind::Name(RenameMode::To)), "/etc/keymapd/a.toml"),
+            dir
+        ));
+        assert!(is_profile_change(
+            &ev(EventKind::Remove(notify::event::RemoveKind::File), "/etc/keymapd/a.toml"),
+            dir
+        ));
+        assert!(!is_profile_change(
+            &ev(EventKind::Access(AccessKind::Open(AccessMode::Any)), "/etc/keymapd/a.toml"),
+            dir
+        ));
+        assert!(!is_profile_change(
+            &ev(EventKind::Create(CreateKind::File), "/etc/keymapd/.a.toml.swp"),
+            dir
+        ));
+        assert!(!is_profile_change(&ev(EventKind::Create(CreateKind::File), "/etc/keymapd/4913"), dir));
+        assert!(is_profile_change(&Event::new(EventKind::Other), dir));
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert!(is_profile_change(&ev(closed, "/etc/keymapd/a.toml"), dir));
+        let read = EventKind::Access(AccessKind::Close(AccessMode::Read));
+        assert!(!is_profile_change(&ev(read, "/etc/keymapd/a.toml"), dir));
+    }
+
+    #[test]
+    fn a_single_profile_file_counts_whatever_its_name() {
+        let file = Path::new("/home/me/kb.conf");
+        assert!(is_profile_change(&ev(EventKind::Modify(ModifyKind::Any), "/home/me/kb.conf"), file));
+        assert!(!is_profile_change(&ev(EventKind::Modify(ModifyKind::Any), "/home/me/notes.txt"), file));
     }
 }

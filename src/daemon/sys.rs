@@ -1,75 +1,19 @@
-//! Thin, safe wrappers over the few raw Linux calls the daemon needs: ioctl numbers, the
-//! monotonic clock, a timerfd, and reading/writing `input_event` arrays. No policy lives here.
+//! Thin, safe wrappers over the few raw Linux calls the daemon needs: ioctls, the monotonic
+//! clock, a timerfd, and reading/writing `input_event` arrays (the request numbers and the event
+//! layout come from the `input-sys` crate). No policy lives here.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-pub use libc::input_event;
-
-pub const EV_SYN: u16 = 0x00;
-pub const EV_KEY: u16 = 0x01;
-pub const EV_MSC: u16 = 0x04;
-pub const EV_LED: u16 = 0x11;
-pub const EV_REP: u16 = 0x14;
-pub const SYN_REPORT: u16 = 0;
-pub const SYN_DROPPED: u16 = 3;
-pub const MSC_SCAN: u16 = 4;
-/// LED_NUML..=LED_KANA: the keyboard LEDs a desktop sets (num, caps, scroll, compose, kana).
-pub const KEYBOARD_LEDS: std::ops::RangeInclusive<u16> = 0..=4;
-
-// _IOC encoding (include/uapi/asm-generic/ioctl.h; a few architectures differ).
-#[cfg(any(
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "mips",
-    target_arch = "mips64",
-    target_arch = "sparc64"
-))]
-mod ioc {
-    pub const NONE: u32 = 1;
-    pub const READ: u32 = 2;
-    pub const WRITE: u32 = 4;
-    pub const SIZEBITS: u32 = 13;
-}
-#[cfg(not(any(
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "mips",
-    target_arch = "mips64",
-    target_arch = "sparc64"
-)))]
-mod ioc {
-    pub const NONE: u32 = 0;
-    pub const READ: u32 = 2;
-    pub const WRITE: u32 = 1;
-    pub const SIZEBITS: u32 = 14;
-}
-
-const fn ioc(dir: u32, ty: u8, nr: u8, size: usize) -> u32 {
-    (dir << (16 + ioc::SIZEBITS))
-        | (((size as u32) & ((1 << ioc::SIZEBITS) - 1)) << 16)
-        | ((ty as u32) << 8)
-        | nr as u32
-}
-const fn iow<T>(ty: u8, nr: u8) -> u32 {
-    ioc(ioc::WRITE, ty, nr, std::mem::size_of::<T>())
-}
-
-pub const UI_DEV_CREATE: u32 = ioc(ioc::NONE, b'U', 1, 0);
-pub const UI_DEV_DESTROY: u32 = ioc(ioc::NONE, b'U', 2, 0);
-pub const UI_DEV_SETUP: u32 = iow::<libc::uinput_setup>(b'U', 3);
-pub const UI_SET_EVBIT: u32 = iow::<libc::c_int>(b'U', 100);
-pub const UI_SET_KEYBIT: u32 = iow::<libc::c_int>(b'U', 101);
-pub const UI_SET_MSCBIT: u32 = iow::<libc::c_int>(b'U', 104);
-pub const UI_SET_LEDBIT: u32 = iow::<libc::c_int>(b'U', 105);
-pub const fn ui_get_sysname(len: usize) -> u32 {
-    ioc(ioc::READ, b'U', 44, len)
-}
-pub const EVIOCSCLOCKID: u32 = iow::<libc::c_int>(b'E', 0xa0);
+pub use input_sys::{
+    event as new_event, event_time, input_event, ui_get_sysname, Request, EVIOCSCLOCKID, EV_KEY, EV_LED,
+    EV_MSC, EV_REP, EV_SYN, KEYBOARD_LEDS, MSC_SCAN, SYN_DROPPED, SYN_REPORT, UI_DEV_CREATE, UI_DEV_DESTROY,
+    UI_DEV_SETUP, UI_SET_EVBIT, UI_SET_KEYBIT, UI_SET_LEDBIT, UI_SET_MSCBIT,
+};
 
 /// `ioctl(fd, request, arg)` with an integer argument.
-pub fn ioctl_int(fd: RawFd, request: u32, arg: libc::c_int) -> io::Result<()> {
+pub fn ioctl_int(fd: RawFd, request: Request, arg: libc::c_int) -> io::Result<()> {
     // SAFETY: the request takes an int by value; the kernel validates fd and request.
     let r = unsafe { libc::ioctl(fd, request as _, arg) };
     if r < 0 {
@@ -83,12 +27,27 @@ pub fn ioctl_int(fd: RawFd, request: u32, arg: libc::c_int) -> io::Result<()> {
 ///
 /// # Safety
 /// `ptr` must point to memory of the size and layout the request expects.
-pub unsafe fn ioctl_ptr<T>(fd: RawFd, request: u32, ptr: *mut T) -> io::Result<libc::c_int> {
-    let r = libc::ioctl(fd, request as _, ptr);
+pub unsafe fn ioctl_ptr<T>(fd: RawFd, request: Request, ptr: *mut T) -> io::Result<libc::c_int> {
+    // SAFETY: the caller guarantees `ptr` fits the request; the kernel validates fd and request.
+    let r = unsafe { libc::ioctl(fd, request as _, ptr) };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
         Ok(r)
+    }
+}
+
+/// Asks for the device's event timestamps on CLOCK_MONOTONIC, the clock of the engine and the
+/// timerfd (EVIOCSCLOCKID, per open file); false if the kernel refuses (they stay CLOCK_REALTIME).
+pub fn use_monotonic_timestamps(fd: RawFd) -> bool {
+    let mut clock_id: libc::c_int = libc::CLOCK_MONOTONIC;
+    // SAFETY: EVIOCSCLOCKID reads one int through the pointer, which points to one.
+    match unsafe { ioctl_ptr(fd, EVIOCSCLOCKID, &mut clock_id) } {
+        Ok(_) => true,
+        Err(e) => {
+            log::debug!("EVIOCSCLOCKID: {e}; using CLOCK_REALTIME timestamps");
+            false
+        }
     }
 }
 
@@ -102,15 +61,6 @@ pub fn clock_now(clock: libc::clockid_t) -> Duration {
 
 pub fn monotonic_now() -> Duration {
     clock_now(libc::CLOCK_MONOTONIC)
-}
-
-/// An event's timestamp as a duration on the device's clock.
-pub fn event_time(ev: &input_event) -> Duration {
-    Duration::new(ev.time.tv_sec.max(0) as u64, (ev.time.tv_usec.clamp(0, 999_999) as u32) * 1000)
-}
-
-pub fn new_event(type_: u16, code: u16, value: i32) -> input_event {
-    input_event { time: libc::timeval { tv_sec: 0, tv_usec: 0 }, type_, code, value }
 }
 
 /// Reads as many whole events as fit into `buf`; `Ok(0)` when none are waiting.
@@ -210,26 +160,5 @@ impl TimerFd {
 
     pub fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ioctl_numbers_match_the_kernel_headers() {
-        // Values from <linux/uinput.h> and <linux/input.h> on x86_64/aarch64.
-        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-        {
-            assert_eq!(UI_DEV_CREATE, 0x5501);
-            assert_eq!(UI_DEV_DESTROY, 0x5502);
-            assert_eq!(UI_DEV_SETUP, 0x405c5503);
-            assert_eq!(UI_SET_EVBIT, 0x40045564);
-            assert_eq!(UI_SET_KEYBIT, 0x40045565);
-            assert_eq!(UI_SET_LEDBIT, 0x40045569);
-            assert_eq!(ui_get_sysname(64), 0x8040552c);
-            assert_eq!(EVIOCSCLOCKID, 0x400445a0);
-        }
     }
 }

@@ -17,40 +17,10 @@ use std::time::{Duration, Instant};
 
 use crate::script::{DevKind, DevSpec};
 
-// ioctl numbers (asm-generic encoding: dir << 30 | size << 16 | type << 8 | nr).
-const fn ioc(dir: u64, ty: u8, nr: u8, size: u64) -> u64 {
-    (dir << 30) | (size << 16) | ((ty as u64) << 8) | nr as u64
-}
-const IOC_WRITE: u64 = 1;
-const IOC_READ: u64 = 2;
-const UI_DEV_CREATE: u64 = ioc(0, b'U', 1, 0);
-const UI_DEV_DESTROY: u64 = ioc(0, b'U', 2, 0);
-const UI_DEV_SETUP: u64 = ioc(IOC_WRITE, b'U', 3, std::mem::size_of::<UinputSetup>() as u64);
-const UI_SET_EVBIT: u64 = ioc(IOC_WRITE, b'U', 100, 4);
-const UI_SET_KEYBIT: u64 = ioc(IOC_WRITE, b'U', 101, 4);
-const UI_SET_RELBIT: u64 = ioc(IOC_WRITE, b'U', 102, 4);
-const UI_SET_MSCBIT: u64 = ioc(IOC_WRITE, b'U', 104, 4);
-const UI_SET_LEDBIT: u64 = ioc(IOC_WRITE, b'U', 105, 4);
-const UI_SET_PHYS: u64 = ioc(IOC_WRITE, b'U', 108, std::mem::size_of::<*const u8>() as u64);
-const fn ui_get_sysname(len: u64) -> u64 {
-    ioc(IOC_READ, b'U', 44, len)
-}
-const EVIOCGRAB: u64 = ioc(IOC_WRITE, b'E', 0x90, 4);
-
-#[repr(C)]
-struct InputId {
-    bustype: u16,
-    vendor: u16,
-    product: u16,
-    version: u16,
-}
-
-#[repr(C)]
-struct UinputSetup {
-    id: InputId,
-    name: [u8; 80],
-    ff_effects_max: u32,
-}
+use input_sys::{
+    ui_get_sysname, EVIOCGRAB, UI_DEV_CREATE, UI_DEV_DESTROY, UI_DEV_SETUP, UI_SET_EVBIT, UI_SET_KEYBIT,
+    UI_SET_LEDBIT, UI_SET_MSCBIT, UI_SET_PHYS, UI_SET_RELBIT,
+};
 
 fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
     if r < 0 {
@@ -181,7 +151,7 @@ impl Drop for Reader {
 
 fn read_loop(fd: OwnedFd, shared: &(Mutex<Shared>, Condvar), stop: &AtomicBool) {
     let raw = fd.as_raw_fd();
-    let mut buf: [libc::input_event; 64] = unsafe { std::mem::zeroed() };
+    let mut buf = [input_sys::event(0, 0, 0); 64];
     while !stop.load(Ordering::Relaxed) {
         if !wait_readable(raw, 50) {
             continue;
@@ -280,8 +250,8 @@ impl Synthetic {
             let phys = CString::new(spec.phys.clone()).map_err(|_| io::Error::other("NUL in phys"))?;
             // SAFETY: UI_SET_PHYS takes a pointer to a NUL-terminated string.
             cvt(unsafe { libc::ioctl(fd, UI_SET_PHYS as _, phys.as_ptr()) })?;
-            let mut s = UinputSetup {
-                id: InputId {
+            let mut s = input_sys::uinput_setup {
+                id: input_sys::input_id {
                     bustype: spec.bus,
                     vendor: spec.vendor,
                     product: spec.product,
@@ -290,10 +260,11 @@ impl Synthetic {
                 name: [0; 80],
                 ff_effects_max: 0,
             };
-            let n = spec.name.len().min(79);
-            s.name[..n].copy_from_slice(&spec.name.as_bytes()[..n]);
+            for (d, c) in s.name.iter_mut().zip(spec.name.bytes().take(79)) {
+                *d = c as libc::c_char;
+            }
             // SAFETY: UI_DEV_SETUP reads one uinput_setup.
-            cvt(unsafe { libc::ioctl(fd, UI_DEV_SETUP as _, &s as *const UinputSetup) })?;
+            cvt(unsafe { libc::ioctl(fd, UI_DEV_SETUP as _, &s as *const input_sys::uinput_setup) })?;
             // SAFETY: no argument.
             cvt(unsafe { libc::ioctl(fd, UI_DEV_CREATE as _) })?;
             Ok(())

@@ -8,15 +8,7 @@
 use evdev::KeyCode;
 use std::str::FromStr;
 
-pub const EV_SYN: u16 = 0x00;
-pub const EV_KEY: u16 = 0x01;
-pub const EV_REL: u16 = 0x02;
-pub const EV_MSC: u16 = 0x04;
-pub const EV_LED: u16 = 0x11;
-pub const EV_REP: u16 = 0x14;
-
-pub const SYN_REPORT: u16 = 0;
-pub const MSC_SCAN: u16 = 4;
+pub use input_sys::{EV_KEY, EV_LED, EV_MSC, EV_REL, EV_REP, EV_SYN, KEY_MAX, MSC_SCAN, SYN_REPORT};
 
 pub const LED_NUML: u16 = 0;
 pub const LED_CAPSL: u16 = 1;
@@ -29,9 +21,6 @@ pub const REL_WHEEL: u16 = 8;
 pub const BTN_LEFT: u16 = 0x110;
 pub const BTN_RIGHT: u16 = 0x111;
 pub const BTN_MIDDLE: u16 = 0x112;
-
-/// Highest key code the driver knows about (KEY_MAX).
-pub const KEY_MAX: u16 = 0x2ff;
 
 /// Parses a number written in decimal or with a `0x` prefix.
 pub fn parse_num(s: &str) -> Option<i64> {

@@ -8,37 +8,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use libc::input_event;
-
-pub const EV_SYN: u16 = 0x00;
-pub const EV_KEY: u16 = 0x01;
-pub const EV_MSC: u16 = 0x04;
-pub const SYN_REPORT: u16 = 0;
-pub const SYN_DROPPED: u16 = 3;
-pub const KEY_MAX: u16 = 0x2ff;
-pub const BUS_USB: u16 = 0x03;
-
-const fn ioc(dir: u32, ty: u8, nr: u8, size: usize) -> libc::c_ulong {
-    ((dir << 30) | ((size as u32) << 16) | ((ty as u32) << 8) | nr as u32) as libc::c_ulong
-}
-const WRITE: u32 = 1;
-const READ: u32 = 2;
-const INT: usize = std::mem::size_of::<libc::c_int>();
-
-pub const EVIOCGRAB: libc::c_ulong = ioc(WRITE, b'E', 0x90, INT);
-pub const EVIOCSCLOCKID: libc::c_ulong = ioc(WRITE, b'E', 0xa0, INT);
-pub const fn eviocgname(len: usize) -> libc::c_ulong {
-    ioc(READ, b'E', 0x06, len)
-}
-pub const UI_DEV_CREATE: libc::c_ulong = ioc(0, b'U', 1, 0);
-pub const UI_DEV_SETUP: libc::c_ulong = ioc(WRITE, b'U', 3, std::mem::size_of::<libc::uinput_setup>());
-pub const UI_SET_EVBIT: libc::c_ulong = ioc(WRITE, b'U', 100, INT);
-pub const UI_SET_KEYBIT: libc::c_ulong = ioc(WRITE, b'U', 101, INT);
-pub const UI_SET_MSCBIT: libc::c_ulong = ioc(WRITE, b'U', 104, INT);
-pub const UI_SET_LEDBIT: libc::c_ulong = ioc(WRITE, b'U', 105, INT);
-pub const EV_LED: u16 = 0x11;
-pub const EV_REP: u16 = 0x14;
-pub const MSC_SCAN: u16 = 4;
+pub use input_sys::{
+    event as ev, event_time as stamp, input_event, BUS_USB, EVIOCGRAB, EVIOCSCLOCKID, EV_KEY, EV_LED, EV_MSC,
+    EV_REP, EV_SYN, KEY_MAX, MSC_SCAN, SYN_DROPPED, SYN_REPORT, UI_DEV_CREATE, UI_DEV_SETUP, UI_SET_EVBIT,
+    UI_SET_KEYBIT, UI_SET_LEDBIT, UI_SET_MSCBIT,
+};
 
 fn check(r: libc::c_int) -> io::Result<libc::c_int> {
     if r < 0 {
@@ -53,22 +27,12 @@ fn ioctl_int(fd: RawFd, req: libc::c_ulong, arg: libc::c_int) -> io::Result<()> 
     check(unsafe { libc::ioctl(fd, req, arg) }).map(|_| ())
 }
 
-/// An event with a zero timestamp (the kernel stamps what uinput receives).
-pub const fn ev(ty: u16, code: u16, value: i32) -> input_event {
-    input_event { time: libc::timeval { tv_sec: 0, tv_usec: 0 }, type_: ty, code, value }
-}
-
 /// CLOCK_MONOTONIC now.
 pub fn now() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid timespec to write into.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// The kernel's timestamp of an event read from an evdev node set to CLOCK_MONOTONIC.
-pub fn stamp(e: &input_event) -> Duration {
-    Duration::new(e.time.tv_sec as u64, e.time.tv_usec as u32 * 1000)
 }
 
 /// Opens a device node read-only (blocking unless `nonblock`).
@@ -80,6 +44,7 @@ pub fn open(path: &Path, nonblock: bool) -> io::Result<OwnedFd> {
     }
     // SAFETY: c is a valid C string; the fd returned is owned by us.
     let fd = check(unsafe { libc::open(c.as_ptr(), flags) })?;
+    // SAFETY: fd is a fresh descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
@@ -87,7 +52,8 @@ pub fn open(path: &Path, nonblock: bool) -> io::Result<OwnedFd> {
 pub fn name(fd: RawFd) -> io::Result<String> {
     let mut buf = [0u8; 256];
     // SAFETY: EVIOCGNAME(256) writes at most 256 bytes.
-    let n = check(unsafe { libc::ioctl(fd, eviocgname(buf.len()), buf.as_mut_ptr()) })? as usize;
+    let n =
+        check(unsafe { libc::ioctl(fd, input_sys::eviocgname(buf.len()) as _, buf.as_mut_ptr()) })? as usize;
     let s = &buf[..n.min(buf.len())];
     let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
     Ok(String::from_utf8_lossy(&s[..end]).into_owned())
@@ -178,6 +144,7 @@ impl Uinput {
         let mode = if like_keymapd { libc::O_RDWR | libc::O_NONBLOCK } else { libc::O_WRONLY };
         // SAFETY: path is a valid C string; the fd returned is owned by us.
         let fd = check(unsafe { libc::open(path.as_ptr(), mode | libc::O_CLOEXEC) })?;
+        // SAFETY: fd is a fresh descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let raw = fd.as_raw_fd();
         ioctl_int(raw, UI_SET_EVBIT, EV_SYN.into())?;
@@ -203,8 +170,9 @@ impl Uinput {
         for (d, s) in setup.name.iter_mut().zip(name.bytes().take(79)) {
             *d = s as libc::c_char;
         }
-        // SAFETY: UI_DEV_SETUP reads one uinput_setup; UI_DEV_CREATE takes no argument.
+        // SAFETY: UI_DEV_SETUP reads one uinput_setup.
         check(unsafe { libc::ioctl(raw, UI_DEV_SETUP, &setup) })?;
+        // SAFETY: UI_DEV_CREATE takes no argument.
         check(unsafe { libc::ioctl(raw, UI_DEV_CREATE) })?;
         Ok(Uinput { fd })
     }

@@ -1,0 +1,508 @@
+//! The device registry: every event node the daemon knows and every keyboard it claimed, with
+//! one admission path ("match → log → claim") for startup enumeration, udev hotplug and reload,
+//! and the release of keyboards that go. It also moves the claimed keyboards' input, frame by
+//! frame in timestamp order. It never remaps by itself and never sleeps.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use evdev::raw_stream::RawDevice;
+use log::Level;
+use mio::unix::SourceFd;
+use mio::{Interest, Token};
+
+use crate::engine::Time;
+use crate::keymap::Keymap;
+use crate::merger::Merger;
+use crate::profile::{DeviceInfo, Match, ProfileSet};
+
+use super::devices::{self, Node};
+use super::explain_open;
+use super::keyboard::{GrabResult, Keyboard};
+use super::reload::{self, Plan};
+use super::uinput::VirtualKeyboard;
+
+/// The first mio token of the keyboards (slot `i` is `Token(DEV_BASE + i)`).
+pub const DEV_BASE: usize = 16;
+
+/// What the registry uses of the loop's state to claim, grab, feed and release keyboards.
+pub struct Ctx<'a> {
+    pub poll: &'a mio::Registry,
+    pub merger: &'a mut Merger,
+    pub out: &'a VirtualKeyboard,
+    /// LED state the desktop last wrote to the virtual keyboard, by LED code.
+    pub leds: &'a [bool; 5],
+}
+
+/// An event node the daemon has seen (claimed or not), for re-matching on reload.
+struct Known {
+    node: Node,
+    /// `None` if it could not be opened.
+    info: Option<DeviceInfo>,
+}
+
+/// What a profile set makes of one device: the reload plan, the profile that claims it, and
+/// the line that says so (with the tie, when two profiles claim it as specifically).
+#[derive(Clone)]
+pub struct Admission {
+    pub plan: Plan,
+    /// The claiming profile's name.
+    pub profile: Option<String>,
+    pub log: Option<(Level, String)>,
+}
+
+/// The one matching decision: for a device `info` running `current` (its keymap if claimed),
+/// what `set` does with it. `first`: the device is new to the daemon (enumeration, hotplug),
+/// so an unclaimed device is logged as ignored; on a reload a device that stays unclaimed is not
+/// logged again. Pure: it never touches a device.
+pub fn admission(
+    set: &ProfileSet,
+    info: &DeviceInfo,
+    current: Option<&Arc<Keymap>>,
+    first: bool,
+) -> Admission {
+    let label = devices::label(info);
+    match set.match_device(info) {
+        Match::Claimed { profile, tied_with, .. } => {
+            let p = &set.profiles[profile];
+            let plan = reload::plan(current, Some(&p.keymap));
+            let changed = matches!(plan, Plan::SetKeymap(_)).then_some("mapping changed");
+            let tie = tied_with.map(|t| set.describe_tie(&t));
+            let log = match (&plan, changed, tie) {
+                (_, changed, Some(tie)) => {
+                    let why = changed.map_or(tie.clone(), |c| format!("{c}; {tie}"));
+                    Some((Level::Warn, format!("match {label} -> {} ({why})", p.name)))
+                }
+                (Plan::Keep, _, None) => None,
+                (_, Some(c), None) => Some((Level::Info, format!("match {label} -> {} ({c})", p.name))),
+                (_, None, None) => Some((Level::Info, format!("match {label} -> {}", p.name))),
+            };
+            Admission { plan, profile: Some(p.name.clone()), log }
+        }
+        Match::Unclaimed(why) => {
+            let plan = reload::plan(current, None);
+            let log = (first || matches!(plan, Plan::Ungrab))
+                .then(|| (Level::Info, format!("ignore {label} ({why})")));
+            Admission { plan, profile: None, log }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Registry {
+    known: Vec<Known>,
+    /// Claimed keyboards by slot (a slot's mio token is `DEV_BASE + slot`).
+    kbs: Vec<Option<Keyboard>>,
+}
+
+impl Registry {
+    /// A node appeared (enumeration, udev `add`): open it, match it, log, claim it if a profile does.
+    pub fn add(&mut self, node: Node, set: &ProfileSet, cx: &mut Ctx) {
+        if cx.out.owns(&node) {
+            log::debug!("{} is one of keymapd's own virtual devices: never grabbed", node.devnode.display());
+            return;
+        }
+        if let Some(k) = self.known.iter().find(|k| k.node.syspath == node.syspath) {
+            // Seen at enumeration and again from the monitor. A node that could not be opened then
+            // (udev had not yet set its permissions) is tried again now that udev has.
+            if k.node.devnode == node.devnode && k.info.is_some() {
+                return;
+            }
+        }
+        self.remove(&node.syspath, cx);
+        let dev = match devices::open(&node.devnode) {
+            Ok(d) => d,
+            Err(e) => {
+                log::warn!("{}", explain_open(&node.devnode, &e));
+                self.known.push(Known { node, info: None });
+                return;
+            }
+        };
+        let info = devices::info(&dev);
+        if devices::is_keymapd_output(&info) {
+            // Another keymapd's output: grabbing it would chain (or loop) two daemons.
+            log::info!("ignore {} (the virtual keyboard of another keymapd)", devices::label(&info));
+            return;
+        }
+        self.known.push(Known { node: node.clone(), info: Some(info.clone()) });
+        self.admit(node, &info, Some(dev), true, set, cx);
+    }
+
+    /// A new profile set (already validated): every known device matched again, each through
+    /// the same admission as a new one. Nodes that could not be opened before are tried again.
+    pub fn rematch(&mut self, set: &ProfileSet, cx: &mut Ctx) {
+        for i in 0..self.known.len() {
+            if self.known[i].info.is_none() {
+                // Could not be opened before: try again (permissions may have been fixed).
+                if let Ok(dev) = devices::open(&self.known[i].node.devnode) {
+                    self.known[i].info = Some(devices::info(&dev));
+                }
+            }
+            let Some(info) = self.known[i].info.clone() else { continue };
+            let node = self.known[i].node.clone();
+            self.admit(node, &info, None, false, set, cx);
+        }
+    }
+
+    /// The one admission path: match, log, then claim, re-map, release or leave alone.
+    fn admit(
+        &mut self,
+        node: Node,
+        info: &DeviceInfo,
+        dev: Option<RawDevice>,
+        first: bool,
+        set: &ProfileSet,
+        cx: &mut Ctx,
+    ) {
+        let slot = self.slot_of(&node.syspath);
+        let current = slot.and_then(|s| self.kbs[s].as_ref()).map(Keyboard::keymap);
+        let a = admission(set, info, current, first);
+        let say = |a: &Admission| {
+            if let Some((level, line)) = &a.log {
+                log::log!(*level, "{line}");
+            }
+        };
+        match (a.plan.clone(), slot) {
+            (Plan::Grab(keymap), _) => {
+                let dev = match dev.map_or_else(|| devices::open(&node.devnode), Ok) {
+                    Ok(d) => d,
+                    Err(e) => return log::warn!("{}", explain_open(&node.devnode, &e)),
+                };
+                say(&a);
+                self.claim(node, dev, info, a.profile.unwrap_or_default(), keymap, cx);
+            }
+            (Plan::Ungrab, Some(s)) => {
+                say(&a);
+                self.drop_slot(s, Some("released"), cx);
+            }
+            (Plan::SetKeymap(keymap), Some(s)) => {
+                say(&a);
+                if let Some(kb) = self.kbs[s].as_mut() {
+                    kb.set_profile(a.profile.as_deref().unwrap_or_default());
+                    kb.set_keymap(keymap, cx.merger, cx.out);
+                }
+            }
+            (Plan::Keep, s) => {
+                say(&a);
+                if let (Some(kb), Some(p)) = (s.and_then(|s| self.kbs[s].as_mut()), &a.profile) {
+                    kb.set_profile(p);
+                }
+            }
+            (Plan::Ungrab | Plan::SetKeymap(_), None) => {}
+        }
+    }
+
+    fn claim(
+        &mut self,
+        node: Node,
+        dev: RawDevice,
+        info: &DeviceInfo,
+        profile: String,
+        keymap: Arc<Keymap>,
+        cx: &mut Ctx,
+    ) {
+        let devnode = node.devnode.clone();
+        let kb = match Keyboard::new(node, dev, info, profile, keymap) {
+            Ok(kb) => kb,
+            Err(e) => {
+                log::warn!("{}: {e}", devnode.display());
+                return;
+            }
+        };
+        let slot = match self.kbs.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.kbs.push(None);
+                self.kbs.len() - 1
+            }
+        };
+        if let Err(e) = cx.poll.register(&mut SourceFd(&kb.fd()), Token(DEV_BASE + slot), Interest::READABLE)
+        {
+            log::warn!("{}: cannot watch it: {e}", kb.label());
+            return;
+        }
+        self.kbs[slot] = Some(kb);
+        self.try_grab(slot, cx);
+    }
+
+    fn try_grab(&mut self, slot: usize, cx: &mut Ctx) {
+        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
+        match kb.try_grab(cx.merger) {
+            GrabResult::Grabbed => {
+                kb.set_leds(cx.leds);
+                log::info!("grabbed {} ({})", kb.label(), kb.node().devnode.display());
+            }
+            GrabResult::Waiting => {}
+            GrabResult::Gone => self.drop_slot(slot, Some("removed"), cx),
+            // Someone else holds a grab (often only for a moment): tried again on the timerfd,
+            // 0.1 s doubling up to ~13 s in all, then given up with a clear message.
+            GrabResult::Busy => log::debug!("{} is grabbed by another program; trying again", kb.label()),
+            GrabResult::Failed(why) => {
+                log::error!("{why}");
+                self.drop_slot(slot, None, cx);
+            }
+        }
+    }
+
+    /// Stops handling the keyboard in `slot`: its keys are released on the output at once.
+    fn drop_slot(&mut self, slot: usize, why: Option<&str>, cx: &mut Ctx) {
+        let Some(mut kb) = self.kbs.get_mut(slot).and_then(Option::take) else { return };
+        let _ = cx.poll.deregister(&mut SourceFd(&kb.fd()));
+        kb.release_and_ungrab(cx.merger, cx.out);
+        if let Some(why) = why {
+            log::info!("{why} {} ({})", kb.label(), kb.node().devnode.display());
+        }
+    }
+
+    /// A node went (udev `remove`): release its keyboard, forget it.
+    pub fn remove(&mut self, syspath: &Path, cx: &mut Ctx) {
+        if let Some(slot) = self.slot_of(syspath) {
+            self.drop_slot(slot, Some("removed"), cx);
+            if !self.kbs.iter().any(Option::is_some) {
+                log::info!("no claimed keyboard left");
+            }
+        }
+        self.known.retain(|k| k.node.syspath != syspath);
+    }
+
+    fn slot_of(&self, syspath: &Path) -> Option<usize> {
+        self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node().syspath == syspath))
+    }
+
+    pub fn warn_if_idle(&self) {
+        if !self.kbs.iter().any(Option::is_some) {
+            log::warn!(
+                "no keyboard matched any profile: keymapd runs but remaps nothing; `keymapd list` shows the devices and their IDs for a profile's `ids`"
+            );
+        }
+    }
+
+    /// epoll reported the keyboard in `slot`; true if it is grabbed and has input to feed.
+    pub fn on_readable(&mut self, slot: usize, cx: &mut Ctx) -> bool {
+        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return false };
+        if kb.is_grabbed() {
+            kb.set_ready();
+            true
+        } else {
+            self.try_grab(slot, cx);
+            false
+        }
+    }
+
+    /// Marks every keyboard as worth reading (before timers fire, so that input stamped before
+    /// a deadline decides first).
+    pub fn all_ready(&mut self) {
+        for kb in self.kbs.iter_mut().flatten() {
+            kb.set_ready();
+        }
+    }
+
+    /// Feeds the input of the grabbed keyboards, frame by frame in timestamp order across
+    /// keyboards (a chord typed on two keyboards within one wakeup keeps its order). Returns
+    /// true if the panic chord was pressed.
+    ///
+    /// Only keyboards that may hold input are read (epoll reported them, or their last read
+    /// filled the buffer); a short read means drained, so a frame is written without first
+    /// reading keyboards that have nothing (each read is a syscall on the latency path).
+    pub fn pump(&mut self, cx: &mut Ctx) -> bool {
+        let mut current: Option<usize> = None;
+        let mut refill = true;
+        loop {
+            if refill {
+                for slot in 0..self.kbs.len() {
+                    let Some(kb) = self.kbs[slot].as_mut().filter(|k| k.wants_read()) else { continue };
+                    if let Err(e) = kb.fill() {
+                        let why = if e.raw_os_error() == Some(libc::ENODEV) {
+                            "removed".to_owned()
+                        } else {
+                            format!("read error ({e}), dropped")
+                        };
+                        self.drop_slot(slot, Some(&why), cx);
+                    }
+                }
+            }
+            let times = self.kbs.iter().map(|k| k.as_ref().and_then(Keyboard::next_time));
+            let Some(slot) = next_source(current, times) else { return false };
+            let Some(kb) = self.kbs[slot].as_mut() else { return false };
+            let frame_done = kb.feed_next(cx.merger, cx.out);
+            current = if frame_done { None } else { Some(slot) };
+            refill = !kb.has_input();
+            if kb.panicked() {
+                return true;
+            }
+        }
+    }
+
+    /// Fires the engine timers due at `now` and retries the grabs that are due.
+    pub fn on_timer(&mut self, now: Time, cx: &mut Ctx) {
+        let mut retry = Vec::new();
+        for (slot, kb) in self.kbs.iter_mut().enumerate() {
+            let Some(kb) = kb else { continue };
+            if kb.deadline().is_some_and(|t| t <= now) {
+                kb.tick(now, cx.merger, cx.out);
+            }
+            if kb.retry_due(now) {
+                retry.push(slot);
+            }
+        }
+        for slot in retry {
+            self.try_grab(slot, cx);
+        }
+    }
+
+    /// The earliest engine deadline or grab retry.
+    pub fn next_deadline(&self) -> Option<Time> {
+        self.kbs.iter().flatten().flat_map(|k| [k.deadline(), k.retry_at()]).flatten().min()
+    }
+
+    /// Sets the LEDs of every grabbed keyboard.
+    pub fn set_leds(&mut self, leds: &[bool; 5]) {
+        for kb in self.kbs.iter_mut().flatten().filter(|k| k.is_grabbed()) {
+            kb.set_leds(leds);
+        }
+    }
+
+    /// The `command(…)` actions the engines fired, with the label of their keyboard.
+    pub fn take_commands(&mut self, mut run: impl FnMut(&str, String)) {
+        for kb in self.kbs.iter_mut().flatten() {
+            let Some(cmds) = kb.take_commands() else { continue };
+            for cmd in cmds {
+                run(kb.label(), cmd);
+            }
+        }
+    }
+
+    /// At exit: writes what the keyboards' frames hold; the caller then releases every key
+    /// through the merger and calls [`Registry::ungrab_all`].
+    pub fn flush_all(&mut self, out: &VirtualKeyboard) {
+        for kb in self.kbs.iter_mut().flatten() {
+            kb.flush(out);
+        }
+    }
+
+    pub fn ungrab_all(&mut self) {
+        for kb in self.kbs.iter_mut().flatten() {
+            kb.ungrab();
+        }
+    }
+}
+
+/// Which keyboard's next event to feed, given each slot's oldest unread event time: the one
+/// whose frame is in progress (`current`) if it has more, otherwise the oldest; `None` if no
+/// keyboard has anything.
+fn next_source(current: Option<usize>, times: impl Iterator<Item = Option<Duration>>) -> Option<usize> {
+    let mut oldest: Option<(Duration, usize)> = None;
+    for (slot, t) in times.enumerate() {
+        let Some(t) = t else { continue };
+        if current == Some(slot) {
+            return Some(slot);
+        }
+        if oldest.is_none_or(|(o, _)| t < o) {
+            oldest = Some((t, slot));
+        }
+    }
+    oldest.map(|(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    fn ms(n: u64) -> Option<Duration> {
+        Some(Duration::from_millis(n))
+    }
+
+    #[test]
+    fn the_oldest_event_goes_first_across_keyboards() {
+        assert_eq!(next_source(None, [ms(20), None, ms(10)].into_iter()), Some(2));
+        assert_eq!(next_source(None, [None, None].into_iter()), None);
+        // Equal times: the lower slot, deterministically.
+        assert_eq!(next_source(None, [ms(5), ms(5)].into_iter()), Some(0));
+    }
+
+    #[test]
+    fn a_frame_in_progress_is_finished_first() {
+        assert_eq!(next_source(Some(0), [ms(20), ms(10)].into_iter()), Some(0));
+        // ... unless its keyboard has nothing more read yet.
+        assert_eq!(next_source(Some(0), [None, ms(10)].into_iter()), Some(1));
+    }
+
+    fn set(files: &[(&str, &str)]) -> ProfileSet {
+        let profiles = files
+            .iter()
+            .map(|(name, text)| {
+                Profile::parse(Path::new(name), text).unwrap_or_else(|e| panic!("{name}: {e:?}")).0
+            })
+            .collect();
+        ProfileSet { profiles, warnings: Vec::new() }
+    }
+
+    fn k120() -> DeviceInfo {
+        DeviceInfo {
+            name: "Logitech K120".into(),
+            vendor: 0x046d,
+            product: 0xc31c,
+            bustype: 3,
+            phys: String::new(),
+            is_keyboard: true,
+            is_pointer: false,
+        }
+    }
+
+    const TIED: &[(&str, &str)] = &[
+        ("a-logi.toml", "ids = [\"name:Logitech*\"]\n[main]\ncapslock = \"esc\"\n"),
+        ("b-k120.toml", "ids = [\"name:*K120\"]\n"),
+    ];
+    const TIE: &str = "tied with b-k120 via name:*K120: the earlier file wins";
+
+    fn line(a: &Admission) -> (Level, &str) {
+        let (level, line) = a.log.as_ref().unwrap_or_else(|| panic!("no log line"));
+        (*level, line.as_str())
+    }
+
+    #[test]
+    fn a_tie_is_logged_on_hotplug_and_on_reload_alike() {
+        let s = set(TIED);
+        let label = "match 046d:c31c Logitech K120 -> a-logi";
+        // Enumeration or hotplug: a new device.
+        let a = admission(&s, &k120(), None, true);
+        assert!(matches!(a.plan, Plan::Grab(_)));
+        assert_eq!(line(&a), (Level::Warn, format!("{label} ({TIE})").as_str()));
+        // A reload that claims a device it did not claim before.
+        let a = admission(&s, &k120(), None, false);
+        assert!(matches!(a.plan, Plan::Grab(_)));
+        assert_eq!(line(&a), (Level::Warn, format!("{label} ({TIE})").as_str()));
+        // A reload that changes its mapping.
+        let before = set(&[("a-logi.toml", "ids = [\"name:Logitech*\"]\n")]);
+        let a = admission(&s, &k120(), Some(&before.profiles[0].keymap), false);
+        assert!(matches!(a.plan, Plan::SetKeymap(_)));
+        assert_eq!(line(&a), (Level::Warn, format!("{label} (mapping changed; {TIE})").as_str()));
+        // A reload that leaves the mapping alone still says the claim is tied.
+        let a = admission(&s, &k120(), Some(&s.profiles[0].keymap), false);
+        assert!(matches!(a.plan, Plan::Keep));
+        assert_eq!(line(&a), (Level::Warn, format!("{label} ({TIE})").as_str()));
+    }
+
+    #[test]
+    fn admissions_without_a_tie_log_as_before() {
+        let s = set(&[("kb.toml", "ids = [\"046d:c31c\"]\n")]);
+        let a = admission(&s, &k120(), None, true);
+        assert_eq!(line(&a), (Level::Info, "match 046d:c31c Logitech K120 -> kb"));
+        assert_eq!(a.profile.as_deref(), Some("kb"));
+        let other = set(&[("kb.toml", "ids = [\"046d:c31c\"]\n[main]\na = \"b\"\n")]);
+        let a = admission(&s, &k120(), Some(&other.profiles[0].keymap), false);
+        assert_eq!(line(&a), (Level::Info, "match 046d:c31c Logitech K120 -> kb (mapping changed)"));
+        let a = admission(&s, &k120(), Some(&s.profiles[0].keymap), false);
+        assert!(matches!(a.plan, Plan::Keep) && a.log.is_none());
+        // Unclaimed: said when new or when released, not again on every reload.
+        let none = set(&[("kb.toml", "ids = [\"1234:5678\"]\n")]);
+        let a = admission(&none, &k120(), None, true);
+        assert_eq!(line(&a).0, Level::Info);
+        assert!(line(&a).1.starts_with("ignore 046d:c31c Logitech K120 ("), "{}", line(&a).1);
+        assert!(admission(&none, &k120(), None, false).log.is_none());
+        let a = admission(&none, &k120(), Some(&s.profiles[0].keymap), false);
+        assert!(matches!(a.plan, Plan::Ungrab) && line(&a).1.starts_with("ignore "));
+    }
+}
