@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod cli;
+pub mod control;
 pub mod daemon;
 pub mod engine;
 pub mod import_keyd;
@@ -16,3 +17,4 @@ pub mod keys;
 pub mod merger;
 pub mod profile;
 pub mod script;
+pub mod session;
