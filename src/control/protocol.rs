@@ -311,7 +311,7 @@ mod tests {
             "{\"type\":\"nope\"}",
             "{\"version\":1}",
             "{\"type\":\"focus\",\"window\":{\"app_id\":\"a\"}}",
-            "{\"type\":\"status\",\"extra\":1}",
+            "{\"type\":\"focus\",\"window\":null,\"extra\":1}",
             "{\"type\":\"hello\",\"version\":-1,\"role\":\"agent\"}",
             "{\"type\":\"hello\",\"version\":1,\"role\":\"root\"}",
         ] {
