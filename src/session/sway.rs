@@ -33,7 +33,12 @@ fn send(stream: &mut UnixStream, kind: u32, payload: &[u8]) -> Result<(), String
 }
 
 fn recv(stream: &mut UnixStream) -> Result<(u32, Value), String> {
-    let lost = |e: std::io::Error| format!("lost the connection to sway: {e}");
+    let lost = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            "lost the connection to sway: it closed the IPC socket".to_string()
+        }
+        _ => format!("lost the connection to sway: {e}"),
+    };
     let mut head = [0u8; 14];
     stream.read_exact(&mut head).map_err(lost)?;
     if &head[..6] != MAGIC {
