@@ -5,7 +5,7 @@
 #   sudo packaging/install-debian.sh --uninstall  stop and remove it again
 #
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
-# rustup; `cargo build --release`; the binary, systemd unit, sysusers.d entry, udev rules,
+# rustup; `cargo build --release`; the binary, systemd unit, the session agent's user unit (enabled for every user), sysusers.d entry, udev rules,
 # modules-load.d entry, libinput quirk, man page and shell completions; the example profiles
 # into /etc/keymapd if it holds none; the keymapd user; udev reload; uinput; the service.
 # Running it again changes only what changed, and restarts the service only then.
@@ -76,6 +76,7 @@ LIVE=0; [ -z "$D" ] && LIVE=1
 # PREFIX=/usr/local as well as /usr; libinput reads quirks only from /usr/share/libinput.
 BINDIR=$PREFIX/bin
 UNIT=$PREFIX/lib/systemd/system/keymapd.service
+USER_UNIT=$PREFIX/lib/systemd/user/keymapd-session.service
 SYSUSERS=$PREFIX/lib/sysusers.d/keymapd.conf
 UDEV_RULES=$PREFIX/lib/udev/rules.d/70-keymapd.rules
 MODULES_LOAD=$PREFIX/lib/modules-load.d/keymapd.conf
@@ -85,7 +86,7 @@ BASH_COMPLETION=$PREFIX/share/bash-completion/completions/keymapd
 ZSH_COMPLETION=$PREFIX/share/zsh/site-functions/_keymapd
 FISH_COMPLETION=$PREFIX/share/fish/vendor_completions.d/keymapd.fish
 CONFIG_DIR=/etc/keymapd
-INSTALLED=("$BINDIR/keymapd" "$UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN"
+INSTALLED=("$BINDIR/keymapd" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN"
     "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION")
 
 if [ "$LIVE" = 1 ] && [ "$(id -u)" != 0 ]; then
@@ -172,6 +173,9 @@ install_files() {
     sed -e "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BINDIR/keymapd |" \
         "$SRC/packaging/systemd/keymapd.service" > "$tmp/keymapd.service"
     put 0644 "$tmp/keymapd.service" "$UNIT"
+    sed -e "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BINDIR/keymapd |" \
+        "$SRC/packaging/systemd/keymapd-session.service" > "$tmp/keymapd-session.service"
+    put 0644 "$tmp/keymapd-session.service" "$USER_UNIT"
     put 0644 "$SRC/packaging/sysusers.d/keymapd.conf" "$SYSUSERS"
     put 0644 "$SRC/udev-rules/70-keymapd.rules" "$UDEV_RULES"
     put 0644 "$SRC/packaging/modules-load.d/keymapd.conf" "$MODULES_LOAD"
@@ -213,6 +217,7 @@ prepare_offline() {
     # (systemd-modules-load loads uinput, systemd-udevd applies the rules at coldplug).
     systemd-sysusers --root="$ROOT" "$D$SYSUSERS"
     systemctl --root="$ROOT" enable keymapd.service
+    systemctl --root="$ROOT" --global enable keymapd-session.service
 }
 
 activate() {
@@ -231,6 +236,9 @@ activate() {
         die "the profiles in $CONFIG_DIR are not valid (see above); fix them and run $PROG again"
     fi
 
+    # The session agent, for every user, from their next graphical login (links only: no
+    # running systemd needed).
+    systemctl --global enable keymapd-session.service
     if ! systemd_running; then
         warn "systemd is not running here; start keymapd with: systemctl enable --now keymapd"
         return
@@ -255,8 +263,10 @@ activate() {
 uninstall() {
     if [ "$LIVE" = 1 ] && systemd_running; then
         systemctl disable --now keymapd.service 2>/dev/null || true
+        systemctl --global disable keymapd-session.service 2>/dev/null || true
     elif [ "$LIVE" = 0 ]; then
         systemctl --root="$ROOT" disable keymapd.service 2>/dev/null || true
+        systemctl --root="$ROOT" --global disable keymapd-session.service 2>/dev/null || true
     fi
     local f
     for f in "${INSTALLED[@]}"; do

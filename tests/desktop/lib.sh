@@ -1,14 +1,8 @@
+# shellcheck shell=bash
 # Helpers for the desktop backend tests (sourced). Each test runs as a plain user in its own
 # work directory $W, starts a real display server, and checks `keymapd session --print`.
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# await_fifo FIFO SECONDS VAR...: read one line from FIFO into VARs (the server writes it when ready).
-await_fifo() {
-    local fifo=$1 secs=$2
-    shift 2
-    read -r -t "$secs" "$@" < "$fifo" || fail "nothing on $fifo within ${secs}s (the server did not get ready)"
-}
 
 # expect OUT LINE: wait (20 s at most) until the agent has printed LINE as its latest line.
 # A bounded wait in the test only: the agent itself blocks on the display server.

@@ -2,11 +2,16 @@
 # sway backend: sway headless (WLR_BACKENDS=headless, pixman renderer), two foot terminals with
 # different app_ids. Usage: sway.sh KEYMAPD WORKDIR (as a plain user; sway refuses root).
 set -euo pipefail
+# shellcheck source=tests/desktop/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=$1 W=$2
 out=$W/sway.out
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+stop_all() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap stop_all EXIT
 unset DISPLAY WAYLAND_DISPLAY SWAYSOCK
 [ -d "${XDG_RUNTIME_DIR:-}" ] || fail "XDG_RUNTIME_DIR is not a directory"
 
@@ -19,7 +24,9 @@ CONF
 WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
     sway --config "$W/sway.config" > "$W/sway.log" 2>&1 &
 sway_pid=$!; pids+=("$sway_pid")
-if ! read -r -t 30 SWAYSOCK WAYLAND_DISPLAY < "$W/sway-ready"; then
+# Opened read-write so that the timeout counts even if sway never gets to open it.
+exec 4<>"$W/sway-ready"
+if ! read -r -t 30 SWAYSOCK WAYLAND_DISPLAY <&4; then
     tail -n 30 "$W/sway.log" >&2
     fail "sway did not start within 30 s (its log above)"
 fi
