@@ -8,6 +8,7 @@
 //! connection, the daemon link blocks on its socket, and waiting for the daemon is inotify.
 
 pub mod sway;
+pub mod wlr;
 pub mod x11;
 
 use std::io::{ErrorKind, Read, Write};
@@ -31,6 +32,8 @@ pub enum Backend {
     X11,
     /// sway, through its IPC socket (`$SWAYSOCK`).
     Sway,
+    /// wlroots compositors (Hyprland, river, labwc, Wayfire, …): wlr-foreign-toplevel-management.
+    Wlr,
     /// GNOME Shell on Wayland, through keymapd's Shell extension.
     Gnome,
 }
@@ -40,6 +43,7 @@ impl Backend {
         match self {
             Backend::X11 => "x11",
             Backend::Sway => "sway",
+            Backend::Wlr => "wlr",
             Backend::Gnome => "gnome",
         }
     }
@@ -49,6 +53,7 @@ impl Backend {
         match self {
             Backend::X11 => x11::watch(report),
             Backend::Sway => sway::watch(report),
+            Backend::Wlr => wlr::watch(report),
             Backend::Gnome => Err("the GNOME backend is not part of this build".into()),
         }
     }
@@ -67,16 +72,15 @@ pub fn detect(env: &dyn Fn(&str) -> Option<String>) -> Result<Backend, String> {
         if is("GNOME") {
             return Ok(Backend::Gnome);
         }
-        let which = if is("KDE") {
-            "KDE Plasma".to_string()
-        } else if set("HYPRLAND_INSTANCE_SIGNATURE") {
-            "Hyprland".to_string()
-        } else if desktop.is_empty() {
-            "this Wayland compositor (XDG_CURRENT_DESKTOP is not set)".to_string()
-        } else {
-            format!("this Wayland compositor (XDG_CURRENT_DESKTOP={desktop})")
-        };
-        return Err(format!("no keymapd backend for {which} yet (backends: x11, sway, gnome)"));
+        if is("KDE") {
+            // KWin offers no wlr-foreign-toplevel-management.
+            return Err(
+                "no keymapd backend for KDE Plasma on Wayland yet (backends: x11, sway, wlr, gnome)".into()
+            );
+        }
+        // Hyprland, river, labwc, Wayfire and the other wlroots compositors; one that lacks the
+        // protocol makes the backend say so.
+        return Ok(Backend::Wlr);
     }
     if set("SWAYSOCK") {
         return Ok(Backend::Sway);
@@ -369,9 +373,18 @@ mod tests {
             Ok(Backend::Gnome)
         );
         let kde = d(&[("WAYLAND_DISPLAY", "wayland-0"), ("XDG_CURRENT_DESKTOP", "KDE"), ("DISPLAY", ":1")]);
-        assert_eq!(kde, Err("no keymapd backend for KDE Plasma yet (backends: x11, sway, gnome)".into()));
-        assert!(d(&[("WAYLAND_DISPLAY", "wayland-0"), ("HYPRLAND_INSTANCE_SIGNATURE", "x")])
-            .is_err_and(|e| e.contains("Hyprland")));
+        assert_eq!(
+            kde,
+            Err("no keymapd backend for KDE Plasma on Wayland yet (backends: x11, sway, wlr, gnome)".into())
+        );
+        assert_eq!(
+            d(&[("WAYLAND_DISPLAY", "wayland-0"), ("HYPRLAND_INSTANCE_SIGNATURE", "x")]),
+            Ok(Backend::Wlr)
+        );
+        assert_eq!(
+            d(&[("WAYLAND_DISPLAY", "wayland-1"), ("XDG_CURRENT_DESKTOP", "labwc:wlroots")]),
+            Ok(Backend::Wlr)
+        );
         assert!(d(&[]).is_err_and(|e| e.starts_with("no graphical session found")));
         assert!(d(&[("DISPLAY", "")]).is_err());
     }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# sway backend: sway headless (WLR_BACKENDS=headless, pixman renderer), two foot terminals with
-# different app_ids. Usage: sway.sh KEYMAPD WORKDIR (as a plain user; sway refuses root).
+# sway and wlr backends: sway headless (WLR_BACKENDS=headless, pixman renderer), two foot
+# terminals with different app_ids; one agent on sway's IPC (detected), one on
+# wlr-foreign-toplevel-management (--backend wlr), both must see the same. Usage: sway.sh KEYMAPD WORKDIR (as a plain user; sway refuses root).
 set -euo pipefail
 # shellcheck source=tests/desktop/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=$1 W=$2
 out=$W/sway.out
+wout=$W/wlr.out
 pids=()
 stop_all() {
     local p
@@ -36,34 +38,41 @@ echo "sway is up: $WAYLAND_DISPLAY, $SWAYSOCK"
 # No --backend: the agent must pick sway from WAYLAND_DISPLAY and SWAYSOCK.
 "$BIN" session --print > "$out" 2> "$out.err" &
 agent=$!; pids+=("$agent")
-expect "$out" "focus"
+"$BIN" session --print --backend wlr > "$wout" 2> "$wout.err" &
+wagent=$!; pids+=("$wagent")
+both() { expect "$out" "$1"; expect "$wout" "$1"; }
+both "focus"
 
 foot --app-id keymapd-one --title one sleep 600 > "$W/foot-one.log" 2>&1 &
 pids+=($!); one_pid=$!
-expect "$out" $'focus keymapd-one\tone'
+both $'focus keymapd-one\tone'
 foot --app-id keymapd-two --title two sleep 600 > "$W/foot-two.log" 2>&1 &
 pids+=($!); two_pid=$!
-expect "$out" $'focus keymapd-two\ttwo'
+both $'focus keymapd-two\ttwo'
 
 swaymsg -q '[app_id=keymapd-one] focus'
-expect "$out" $'focus keymapd-one\tone'
+both $'focus keymapd-one\tone'
 # An empty workspace: nothing is focused; back again.
 swaymsg -q workspace 2
-expect "$out" "focus"
+both "focus"
 swaymsg -q workspace 1
-expect "$out" $'focus keymapd-one\tone'
+both $'focus keymapd-one\tone'
 # Closing the focused window moves the focus; closing the last one leaves none.
 kill "$one_pid"
-expect "$out" $'focus keymapd-two\ttwo'
+both $'focus keymapd-two\ttwo'
 kill "$two_pid"
-expect "$out" "focus"
+both "focus"
 
-same_lines "$out" "focus" $'focus keymapd-one\tone' $'focus keymapd-two\ttwo' $'focus keymapd-one\tone' \
-    "focus" $'focus keymapd-one\tone' $'focus keymapd-two\ttwo' "focus"
+for o in "$out" "$wout"; do same_lines "$o" "focus" $'focus keymapd-one\tone' $'focus keymapd-two\ttwo' $'focus keymapd-one\tone' \
+    "focus" $'focus keymapd-one\tone' $'focus keymapd-two\ttwo' "focus"; done
 
 # sway exiting ends the agent with an error.
 swaymsg -q exit 2>/dev/null || true  # sway may go before it answers
 rc=0; wait "$agent" || rc=$?
 [ "$rc" = 1 ] || fail "the agent exited $rc when sway exited, not 1"
 grep -Eq "sway is shutting down|lost the connection to sway" "$out.err" || { cat "$out.err" >&2; fail "no message about sway going"; }
-echo "ok: the agent exits 1 when sway goes: $(cat "$out.err")"
+echo "ok: the sway agent exits 1 when sway goes: $(cat "$out.err")"
+rc=0; wait "$wagent" || rc=$?
+[ "$rc" = 1 ] || fail "the wlr agent exited $rc when sway exited, not 1"
+grep -q "lost the connection to the Wayland compositor" "$wout.err" || { cat "$wout.err" >&2; fail "no message about the compositor going"; }
+echo "ok: the wlr agent exits 1 when the compositor goes: $(cat "$wout.err")"
