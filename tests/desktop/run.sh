@@ -30,7 +30,7 @@ BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/keymapd
 ROOT=$(mktemp -d /tmp/keymapd-desktop.XXXXXX)
 trap 'rm -rf "$ROOT"' EXIT
 chmod 0755 "$ROOT"
-cp "$BIN" "$HERE"/lib.sh "$HERE"/x11.sh "$HERE"/sway.sh "$ROOT"/
+cp "$BIN" "$HERE"/*.sh "$ROOT"/
 chmod 0755 "$ROOT"/*
 
 if [ "$(id -u)" = 0 ]; then
