@@ -7,6 +7,7 @@
 //! connection to the desktop is lost. Nothing here polls: the backend blocks on its desktop
 //! connection, the daemon link blocks on its socket, and waiting for the daemon is inotify.
 
+pub mod kde;
 pub mod sway;
 pub mod wlr;
 pub mod x11;
@@ -34,6 +35,8 @@ pub enum Backend {
     Sway,
     /// wlroots compositors (Hyprland, river, labwc, Wayfire, …): wlr-foreign-toplevel-management.
     Wlr,
+    /// KDE Plasma (KWin), through a KWin script that calls the agent on the session bus.
+    Kde,
     /// GNOME Shell on Wayland, through keymapd's Shell extension.
     Gnome,
 }
@@ -44,6 +47,7 @@ impl Backend {
             Backend::X11 => "x11",
             Backend::Sway => "sway",
             Backend::Wlr => "wlr",
+            Backend::Kde => "kde",
             Backend::Gnome => "gnome",
         }
     }
@@ -54,6 +58,7 @@ impl Backend {
             Backend::X11 => x11::watch(report),
             Backend::Sway => sway::watch(report),
             Backend::Wlr => wlr::watch(report),
+            Backend::Kde => kde::watch(report),
             Backend::Gnome => Err("the GNOME backend is not part of this build".into()),
         }
     }
@@ -73,10 +78,7 @@ pub fn detect(env: &dyn Fn(&str) -> Option<String>) -> Result<Backend, String> {
             return Ok(Backend::Gnome);
         }
         if is("KDE") {
-            // KWin offers no wlr-foreign-toplevel-management.
-            return Err(
-                "no keymapd backend for KDE Plasma on Wayland yet (backends: x11, sway, wlr, gnome)".into()
-            );
+            return Ok(Backend::Kde);
         }
         // Hyprland, river, labwc, Wayfire and the other wlroots compositors; one that lacks the
         // protocol makes the backend say so.
@@ -372,10 +374,9 @@ mod tests {
             ]),
             Ok(Backend::Gnome)
         );
-        let kde = d(&[("WAYLAND_DISPLAY", "wayland-0"), ("XDG_CURRENT_DESKTOP", "KDE"), ("DISPLAY", ":1")]);
         assert_eq!(
-            kde,
-            Err("no keymapd backend for KDE Plasma on Wayland yet (backends: x11, sway, wlr, gnome)".into())
+            d(&[("WAYLAND_DISPLAY", "wayland-0"), ("XDG_CURRENT_DESKTOP", "KDE"), ("DISPLAY", ":1")]),
+            Ok(Backend::Kde)
         );
         assert_eq!(
             d(&[("WAYLAND_DISPLAY", "wayland-0"), ("HYPRLAND_INSTANCE_SIGNATURE", "x")]),

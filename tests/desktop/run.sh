@@ -2,15 +2,15 @@
 # The desktop stage: each `keymapd session` backend against the real desktop program from
 # Debian's packages, headless, as a plain (non-root) user: compositors refuse root. A backend
 # whose server cannot start fails, saying why; none is skipped.
-#   tests/desktop/run.sh [x11] [sway]      (all by default)
+#   tests/desktop/run.sh [x11] [sway] [kde]      (all by default)
 # As root it installs its packages and runs the tests as the user keymapd-desktop-test (created
 # if missing); as a plain user it runs them as that user, and needs the packages installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=tests/desktop
-PKGS=(xvfb xfonts-base openbox xterm xdotool sway foot fonts-dejavu-core)
+PKGS=(xvfb xfonts-base openbox xterm xdotool sway kwin-wayland dbus-daemon weston foot fonts-dejavu-core)
 TESTS=("$@")
-((${#TESTS[@]})) || TESTS=(x11 sway)
+((${#TESTS[@]})) || TESTS=(x11 sway kde)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -28,7 +28,8 @@ cargo build --locked --quiet --bin keymapd
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/keymapd
 
 ROOT=$(mktemp -d /tmp/keymapd-desktop.XXXXXX)
-trap 'rm -rf "$ROOT"' EXIT
+# KEYMAPD_DESKTOP_KEEP=1 keeps the servers' and clients' logs for a look.
+if [ "${KEYMAPD_DESKTOP_KEEP:-}" = 1 ]; then echo "desktop: logs kept in $ROOT"; else trap 'rm -rf "$ROOT"' EXIT; fi
 chmod 0755 "$ROOT"
 cp "$BIN" "$HERE"/*.sh "$ROOT"/
 chmod 0755 "$ROOT"/*
