@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=tests/desktop
-PKGS=(xvfb xfonts-base openbox xterm xdotool sway kwin-wayland dbus-daemon weston foot fonts-dejavu-core)
+PKGS=(xvfb xfonts-base openbox xterm xdotool sway kwin-wayland dbus-daemon dbus-bin weston foot fonts-dejavu-core)
 TESTS=("$@")
 ((${#TESTS[@]})) || TESTS=(x11 sway kde)
 
