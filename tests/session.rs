@@ -41,6 +41,24 @@ fn bind(socket: &Path) -> UnixListener {
     UnixListener::bind(socket).unwrap()
 }
 
+/// Waits until the agent's daemon-link thread is asleep: having found no daemon, it blocks (on
+/// inotify). Binding the socket only then makes the test see the agent wake up for it, rather
+/// than find the socket already there on its first try.
+fn until_the_link_sleeps() {
+    loop {
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            // `pid (comm) S …`: the state follows the closing parenthesis.
+            let state = stat.rsplit_once(") ").map(|(_, rest)| rest.starts_with('S'));
+            if comm.trim_end() == "daemon-link" && state == Some(true) {
+                return;
+            }
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// Runs `body` on a thread; fails (rather than hangs) if it does not finish in time.
 fn within(secs: u64, body: impl FnOnce() + Send + 'static) {
     let (done, finished) = mpsc::channel();
@@ -61,8 +79,9 @@ fn the_agent_waits_for_the_daemon_reports_focus_and_reconnects_after_a_restart()
         let tmp = std::env::temp_dir().join(format!("keymapd-session-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).unwrap();
-        // The runtime directory does not exist yet: systemd creates it when the daemon starts.
-        let socket = tmp.join("run-keymapd").join("control.sock");
+        // Neither the runtime directory nor its parent exist yet: systemd creates the first when
+        // the daemon starts.
+        let socket = tmp.join("run").join("keymapd").join("control.sock");
 
         let (tx, rx) = mpsc::channel::<Option<Focus>>();
         let agent_socket = socket.clone();
@@ -81,6 +100,7 @@ fn the_agent_waits_for_the_daemon_reports_focus_and_reconnects_after_a_restart()
         tx.send(focus("foot", "one")).unwrap();
         tx.send(focus("foot", "two")).unwrap();
         let hello = DaemonMessage::Hello { version: protocol::VERSION };
+        until_the_link_sleeps();
         let listener = bind(&socket);
         let (conn, mut reader) = accept(&listener, &hello);
         assert_eq!(read(&mut reader), ClientMessage::Focus { window: window("foot", "two") });
@@ -92,12 +112,14 @@ fn the_agent_waits_for_the_daemon_reports_focus_and_reconnects_after_a_restart()
         assert_eq!(read(&mut reader), ClientMessage::Focus { window: window("firefox", "docs") });
         assert_eq!(read(&mut reader), ClientMessage::Focus { window: None });
 
-        // The daemon restarts: its socket goes, the agent notices, a new socket comes.
+        // The daemon restarts: its socket and runtime directory go, the agent notices, they come
+        // back.
         drop(conn);
         drop(reader);
         drop(listener);
-        std::fs::remove_file(&socket).unwrap();
+        std::fs::remove_dir_all(socket.parent().unwrap()).unwrap();
         tx.send(focus("xterm", "while away")).unwrap();
+        until_the_link_sleeps();
         let listener = bind(&socket);
         let (_conn, mut reader) = accept(&listener, &hello);
         assert_eq!(read(&mut reader), ClientMessage::Focus { window: window("xterm", "while away") });

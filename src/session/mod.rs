@@ -279,30 +279,33 @@ fn session_with(mut stream: UnixStream, shared: &Mutex<Shared>) -> Ended {
     }
 }
 
+/// The directory to watch for `socket` to appear, and the name in it that matters: the socket's
+/// own directory and the socket's name when that directory exists, else the nearest existing
+/// ancestor and the next component on the way (`/run` and `keymapd` before the daemon's first
+/// start).
+fn watch_point(socket: &Path) -> (PathBuf, Option<std::ffi::OsString>) {
+    let mut wanted = socket.file_name().map(|n| n.to_os_string());
+    let mut dir = socket.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    while !dir.is_dir() {
+        let Some(parent) = dir.parent() else { break };
+        wanted = dir.file_name().map(|n| n.to_os_string());
+        dir = parent.to_path_buf();
+    }
+    (dir, wanted)
+}
+
 /// Connects to `socket`, blocking (on inotify, never a timer) until the daemon creates it.
 /// With `try_now` false, the socket that is there now is not tried: only a newly created one.
 fn wait_for_socket(socket: &Path, mut try_now: bool, said_waiting: &mut bool) -> UnixStream {
-    let dir = socket.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-    let dir_name = dir.file_name().map(|n| n.to_os_string());
-    let parent = dir.parent().map(Path::to_path_buf);
-    let sock_name = socket.file_name().map(|n| n.to_os_string());
     loop {
-        // Watches first, then the attempt: a socket created in between is not missed.
-        let inotify = match inotify::Inotify::init() {
-            Ok(i) => Some(i),
-            Err(e) => {
-                log::error!("inotify: {e}; connecting only when the daemon is already running");
-                None
-            }
-        };
-        if let Some(ino) = &inotify {
+        // The watch first, then the attempt: a socket created in between is not missed.
+        let (dir, wanted) = watch_point(socket);
+        let inotify = inotify::Inotify::init().and_then(|ino| {
             use inotify::WatchMask as M;
-            // The directory itself may not exist yet (systemd creates it when the daemon starts).
-            if let Some(parent) = &parent {
-                let _ = ino.watches().add(parent, M::CREATE | M::MOVED_TO);
-            }
-            let _ = ino.watches().add(&dir, M::CREATE | M::MOVED_TO | M::ATTRIB);
-        }
+            ino.watches()
+                .add(&dir, M::CREATE | M::MOVED_TO | M::ATTRIB | M::DELETE_SELF | M::MOVE_SELF)
+                .map(|_| ino)
+        });
         if try_now {
             match UnixStream::connect(socket) {
                 Ok(stream) => return stream,
@@ -314,28 +317,34 @@ fn wait_for_socket(socket: &Path, mut try_now: bool, said_waiting: &mut bool) ->
             }
         }
         try_now = true;
-        let Some(mut ino) = inotify else {
-            // Without inotify there is nothing to wait on; park this thread for good rather
-            // than poll (the focus is still watched; the unit restarts us with the session).
-            loop {
-                std::thread::park();
+        let mut ino = match inotify {
+            Ok(ino) => ino,
+            Err(e) => {
+                // Nothing to wait on; park this thread for good rather than poll (the focus is
+                // still watched; the unit starts the agent again with the next session).
+                log::error!("inotify on {}: {e}; not connecting to the daemon", dir.display());
+                loop {
+                    std::thread::park();
+                }
             }
         };
-        // Block until something named like the socket, or its directory, appears.
+        // Block until the wanted name appears there, or the watched directory itself goes
+        // (the daemon's runtime directory is removed when it stops): then look again.
         let mut buf = [0u8; 4096];
         'wait: loop {
             match ino.read_events_blocking(&mut buf) {
                 Ok(events) => {
                     for ev in events {
-                        let name = ev.name.map(|n| n.to_os_string());
-                        if name == sock_name || name == dir_name {
+                        use inotify::EventMask as E;
+                        let gone = ev.mask.intersects(E::DELETE_SELF | E::MOVE_SELF | E::IGNORED);
+                        if gone || ev.name.map(|n| n.to_os_string()) == wanted {
                             break 'wait;
                         }
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => {
-                    log::error!("inotify: {e}");
+                    log::error!("inotify: {e}; not connecting to the daemon");
                     loop {
                         std::thread::park();
                     }
@@ -388,6 +397,17 @@ mod tests {
         );
         assert!(d(&[]).is_err_and(|e| e.starts_with("no graphical session found")));
         assert!(d(&[("DISPLAY", "")]).is_err());
+    }
+
+    #[test]
+    fn the_nearest_existing_directory_is_watched() {
+        let tmp = std::env::temp_dir().join(format!("keymapd-watch-point-{}", std::process::id()));
+        let sock = tmp.join("a").join("b").join("control.sock");
+        std::fs::create_dir_all(&tmp).unwrap();
+        assert_eq!(watch_point(&sock), (tmp.clone(), Some("a".into())));
+        std::fs::create_dir_all(tmp.join("a").join("b")).unwrap();
+        assert_eq!(watch_point(&sock), (tmp.join("a").join("b"), Some("control.sock".into())));
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 
     #[test]
