@@ -16,6 +16,8 @@ Examples:
   keymapd check                          validate /etc/keymapd/*.toml
   keymapd check profiles/laptop.toml     validate one file
   keymapd list                           show input devices and the profile claiming each
+  keymapd keys ctrl                      key names containing `ctrl`, with codes and aliases
+  keymapd import-keyd /etc/keyd          convert keyd configs (print them; -o DIR writes files)
   echo 'leftcontrol down' | keymapd test --profile profiles/usb-keyboard.toml --script -
   keymapd test                           live dry-run on the keyboards the profiles claim
   keymapd run                            serve (normally started by systemd)";
@@ -48,7 +50,11 @@ Script format (--script): one step per line
   <key> down | <key> up | <key> repeat     an input event (keyd key names, e.g. leftcontrol)
   <N>ms                                    let N milliseconds pass
   # comment, blank lines                   ignored
-Output: one line per output event, e.g. `leftmeta down`; a command() action prints `command <text>`.")]
+Output: one line per output event, e.g. `leftmeta down`; a command() action prints `command <text>`.
+When the script ends, the clock runs on until nothing is pending (the rest of a macro, a tap-hold
+or oneshot timeout; at most 10 s), and what that emits is printed too.
+--timestamps: `   200 ms  leftcontrol down` (the time of each event, from the script's start).
+--json: one object a line: {\"time_ms\":200,\"key\":\"leftcontrol\",\"code\":29,\"value\":\"down\"}.")]
     Test {
         /// The profile to simulate (with --script).
         #[arg(long, short, value_name = "PATH", requires = "script")]
@@ -59,25 +65,68 @@ Output: one line per output event, e.g. `leftmeta down`; a command() action prin
         /// Profile directory (live mode).
         #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR, conflicts_with = "script")]
         config: PathBuf,
+        /// With --script: print each event's time in milliseconds before it.
+        #[arg(long, requires = "script", conflicts_with = "json")]
+        timestamps: bool,
+        /// With --script: print one JSON object a line (time_ms, key, code, value; or command).
+        #[arg(long, requires = "script")]
+        json: bool,
     },
     /// List input devices: path, vendor:product, name, phys, and which profile claims each.
     List {
-        /// Profile directory.
-        #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
-        config: PathBuf,
+        /// Profile directory [default: /etc/keymapd]; one given here must exist.
+        #[arg(long, short, value_name = "DIR")]
+        config: Option<PathBuf>,
+        /// One JSON object a line: path, id, vendor, product, name, phys, kind, profile, selector, note, error.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every key name with its code and aliases (the names profiles and scripts accept).
+    #[command(after_help = "\
+PATTERN keeps the keys any of whose names contains it (case-insensitive), or whose code it is
+(decimal, or hex as 0x1d). Output: CODE  NAME  ALIASES…, in code order.
+Examples: keymapd keys ctrl    keymapd keys 29    keymapd keys mouse")]
+    Keys {
+        /// Only the keys a name of which contains this, or with this code.
+        #[arg(value_name = "PATTERN")]
+        pattern: Option<String>,
     },
     /// Convert keyd configs (`/etc/keyd/*.conf`) to profiles: TOML on stdout, or files in DIR.
     #[command(after_help = "\
-What cannot be converted is commented out in the output with the reason, and listed on stderr as
-`FILE:LINE: note: …`. `include` lines are resolved next to the config, then in /usr/share/keyd.
-Example: keymapd import-keyd -o /etc/keymapd /etc/keyd/*.conf && keymapd check")]
+A directory stands for its *.conf (and keyd 1.x *.cfg) files. What cannot be converted is
+commented out in the output with the reason, and listed on stderr as `FILE:LINE: note: …`.
+`include` lines are resolved next to the config, then in /usr/share/keyd.
+Exit status 1 if a config cannot be read, is not keyd's format (a keymapd profile, say), or
+yields no binding; a file in DIR that exists already is kept unless --force.
+Example: keymapd import-keyd -o /etc/keymapd /etc/keyd && keymapd check")]
     ImportKeyd {
-        /// keyd config files.
-        #[arg(value_name = "FILE.conf", required = true)]
+        /// keyd config files, or directories holding them (`/etc/keyd`).
+        #[arg(value_name = "FILE.conf|DIR", required = true)]
         files: Vec<PathBuf>,
         /// Write `NAME.toml` for each `NAME.conf` into this directory (existing files are kept).
         #[arg(long, short, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// With -o: overwrite existing files.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
+    /// Draw the keyboard with what each key does in each layer of a profile; or write it as SVG.
+    #[command(after_help = "\
+Each layer is drawn on an ANSI 104-key board, each key with its action in short (`esc/C`:
+esc tapped, control held; `@nav`: layer(nav); `1:nav` oneshot, `T:` toggle, `S:` swap), and
+followed by a legend with every binding in full. In [main], keys left alone show their own name;
+in other layers, keys the layer does not bind are blank. The SVG highlights the keys a layer
+changes. Example: keymapd show /etc/keymapd/usb-keyboard.toml --svg usb-keyboard.svg")]
+    Show {
+        /// The profile file.
+        #[arg(value_name = "PROFILE")]
+        profile: PathBuf,
+        /// Draw only this layer (a section name: main, nav, control, …).
+        #[arg(long, value_name = "NAME")]
+        layer: Option<String>,
+        /// Write an SVG image to FILE instead (one keyboard per layer); `-` for standard output.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
     },
     /// The session agent: report the focused window to the daemon (run as the user, by the
     /// keymapd-session user unit).
@@ -100,9 +149,12 @@ and the title, on each focus change (`focus` alone when no window has the focus)
     /// Print shell completions to standard output.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff) to standard output.
+    /// Print a man page (roff) to standard output: keymapd(1), or keymapd.toml(5).
     #[command(hide = true)]
-    Man,
+    Man {
+        #[arg(value_parser = ["keymapd", "keymapd.toml"], default_value = "keymapd")]
+        page: String,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -123,16 +175,32 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run { config } => daemon_result(daemon::run(&config)),
         Command::Check { paths } => check(&paths),
-        Command::Test { profile: Some(p), script: Some(s), .. } => test_script(&p, &s),
+        Command::Test { profile: Some(p), script: Some(s), timestamps, json, .. } => {
+            let format = if json {
+                ScriptOutput::Json
+            } else if timestamps {
+                ScriptOutput::Timestamps
+            } else {
+                ScriptOutput::Plain
+            };
+            test_script(&p, &s, format)
+        }
         Command::Test { config, .. } => daemon_result(daemon::live_test(&config)),
-        Command::List { config } => daemon_result(daemon::list(&config)),
-        Command::ImportKeyd { files, out } => import_keyd(&files, out.as_deref()),
+        Command::List { config, json } => daemon_result(daemon::list(config.as_deref(), json)),
+        Command::Keys { pattern } => keys(pattern.as_deref()),
+        Command::ImportKeyd { files, out, force } => import_keyd(&files, out.as_deref(), force),
+        Command::Show { profile, layer, svg } => show(&profile, layer.as_deref(), svg.as_deref()),
         Command::Session { print, backend, socket } => session_command(print, backend, &socket),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
-        Command::Man => match man_page(&mut std::io::stdout().lock()) {
+        Command::Man { page } => match match page.as_str() {
+            "keymapd.toml" => {
+                std::io::stdout().lock().write_all(crate::reference::profile_man_page().as_bytes())
+            }
+            _ => man_page(&mut std::io::stdout().lock()),
+        } {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format_args!("cannot write the man page: {e}")),
         },
@@ -169,7 +237,7 @@ fn session_command(print: bool, backend: Option<session::Backend>, socket: &Path
 fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
-    let man = clap_mangen::Man::new(cmd.clone());
+    let man = clap_mangen::Man::new(cmd.clone()).date(crate::reference::MAN_DATE);
     man.render_title(w)?;
     man.render_name_section(w)?;
     man.render_synopsis_section(w)?;
@@ -203,8 +271,9 @@ fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, ".SH EXAMPLES\n.nf\n{}\n.fi", roff_escape(EXAMPLES.trim_start_matches("Examples:\n")))?;
     writeln!(
         w,
-        ".SH FILES\n.TP\n/etc/keymapd/*.toml\nProfiles, one per keyboard; see the README for the format."
+        ".SH FILES\n.TP\n.I /etc/keymapd/*.toml\nProfiles, one per keyboard; their format is in\n.BR keymapd.toml (5)."
     )?;
+    writeln!(w, ".SH SEE ALSO\n.BR keymapd.toml (5),\n.BR systemctl (1),\n.BR keyd (1)")?;
     man.render_version_section(w)
 }
 
@@ -218,8 +287,54 @@ fn roff_escape(s: &str) -> String {
 }
 
 fn fail(msg: std::fmt::Arguments) -> ExitCode {
-    eprintln!("keymapd: error: {msg}");
+    eprintln!("{}", paint(&format!("keymapd: error: {msg}")));
     ExitCode::FAILURE
+}
+
+/// Whether keymapd's own `error:`, `warning:` and `note:` labels are coloured: only on a
+/// terminal, and never with NO_COLOR set to anything non-empty (https://no-color.org).
+fn colour_stderr() -> bool {
+    use std::io::IsTerminal;
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        colour_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR").as_deref())
+    })
+}
+
+fn colour_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// A stderr line with its first `error:`/`warning:`/`note:` label coloured (bold red, bold
+/// yellow, bold cyan) when stderr wants colour.
+fn paint(line: &str) -> String {
+    if colour_stderr() {
+        paint_labels(line)
+    } else {
+        line.to_owned()
+    }
+}
+
+fn paint_labels(line: &str) -> String {
+    const LABELS: [(&str, &str); 3] = [("error:", "1;31"), ("warning:", "1;33"), ("note:", "1;36")];
+    let found = LABELS
+        .iter()
+        .filter_map(|&(label, code)| {
+            // A label starts the line or follows `: ` (after `path:line:col` or `keymapd`).
+            let at = if line.starts_with(label) {
+                Some(0)
+            } else {
+                line.find(&format!(": {label}")).map(|i| i + 2)
+            };
+            at.map(|i| (i, label, code))
+        })
+        .min_by_key(|&(i, _, _)| i);
+    match found {
+        Some((i, label, code)) => {
+            format!("{}\x1b[{code}m{label}\x1b[0m{}", &line[..i], &line[i + label.len()..])
+        }
+        None => line.to_owned(),
+    }
 }
 
 fn daemon_result(r: Result<(), daemon::Error>) -> ExitCode {
@@ -232,13 +347,19 @@ fn daemon_result(r: Result<(), daemon::Error>) -> ExitCode {
 fn print_diagnostics(diags: &[Diagnostic]) {
     let mut err = std::io::stderr().lock();
     for d in diags {
-        let _ = writeln!(err, "{d}");
+        let _ = writeln!(err, "{}", paint(&d.to_string()));
     }
 }
 
 /// `keymapd check`: exit 0 when every profile is valid (warnings may be printed), 1 otherwise.
 fn check(paths: &[PathBuf]) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from(DEFAULT_DIR)] } else { paths.to_vec() };
+    if let Some(conf) = paths.iter().find_map(|p| keyd_configs(p)) {
+        return fail(format_args!(
+            "{conf} is keyd's format, not a keymapd profile: convert it with `keymapd import-keyd {conf}` \
+             (or `-o DIR` to write the profiles), then check those"
+        ));
+    }
     match ProfileSet::load(&paths) {
         Ok(set) if set.profiles.is_empty() => {
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -264,8 +385,77 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
+/// For `keymapd check`: the keyd config `path` is (a `.conf`/`.cfg` file), or a directory
+/// holding keyd configs and no profile, as the `import-keyd` argument that converts it.
+fn keyd_configs(path: &Path) -> Option<String> {
+    let is_keyd = |p: &Path| p.extension().is_some_and(|x| x == "conf" || x == "cfg");
+    if path.is_dir() {
+        let names: Vec<PathBuf> =
+            std::fs::read_dir(path).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let toml = names.iter().any(|p| p.extension().is_some_and(|x| x == "toml"));
+        (!toml && names.iter().any(|p| is_keyd(p))).then(|| path.display().to_string())
+    } else {
+        is_keyd(path).then(|| path.display().to_string())
+    }
+}
+
+/// `keymapd keys [PATTERN]`: every key name with its code and aliases.
+fn keys(pattern: Option<&str>) -> ExitCode {
+    let table = key_table(pattern);
+    if table.is_empty() {
+        return fail(format_args!(
+            "no key name contains `{}` (and no key has that code)",
+            pattern.unwrap_or_default()
+        ));
+    }
+    let mut stdout = std::io::stdout().lock();
+    for (code, name, aliases) in &table {
+        let line = if aliases.is_empty() {
+            format!("{code:>4}  {name}")
+        } else {
+            format!("{code:>4}  {name:<24}  {}", aliases.join(" "))
+        };
+        if writeln!(stdout, "{line}").is_err() {
+            break; // a closed pipe (`| head`)
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The keys `keymapd keys` lists: (code, canonical name, other accepted names), in code order.
+fn key_table(pattern: Option<&str>) -> Vec<(u16, &'static str, Vec<&'static str>)> {
+    let pattern = pattern.map(str::to_ascii_lowercase);
+    let code = pattern.as_deref().and_then(|p| match p.strip_prefix("0x") {
+        Some(hex) => u16::from_str_radix(hex, 16).ok(),
+        None => p.parse::<u16>().ok(),
+    });
+    let mut aliases: std::collections::BTreeMap<u16, Vec<&'static str>> = Default::default();
+    for (name, key) in crate::keys::all_names() {
+        if key.name() != name {
+            aliases.entry(key.code()).or_default().push(name);
+        }
+    }
+    crate::keys::canonical_names()
+        .map(|(key, name)| (key.code(), name, aliases.remove(&key.code()).unwrap_or_default()))
+        .filter(|(c, name, others)| match &pattern {
+            None => true,
+            Some(p) => {
+                Some(*c) == code || name.contains(p.as_str()) || others.iter().any(|o| o.contains(p.as_str()))
+            }
+        })
+        .collect()
+}
+
+/// How `keymapd test --script` prints its events.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum ScriptOutput {
+    Plain,
+    Timestamps,
+    Json,
+}
+
 /// `keymapd test --profile P --script S`: offline simulation.
-fn test_script(profile_path: &Path, script_path: &Path) -> ExitCode {
+fn test_script(profile_path: &Path, script_path: &Path, format: ScriptOutput) -> ExitCode {
     let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
         Ok(mut set) if set.profiles.len() == 1 => {
             print_diagnostics(&set.warnings);
@@ -290,17 +480,33 @@ fn test_script(profile_path: &Path, script_path: &Path) -> ExitCode {
     let steps = match script::parse(&text) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{label}:{}: error: {}", e.line, e.message);
+            eprintln!("{}", paint(&format!("{label}:{}: error: {}", e.line, e.message)));
             return ExitCode::FAILURE;
         }
     };
-    simulate(&profile, &steps)
+    simulate(&profile, &steps, format)
 }
 
-fn simulate(profile: &Profile, steps: &[script::Step]) -> ExitCode {
-    let out = script::run(profile.keymap.clone(), steps);
+fn simulate(profile: &Profile, steps: &[script::Step], format: ScriptOutput) -> ExitCode {
+    let run = script::run_timed(profile.keymap.clone(), steps, true);
+    if run.unsettled {
+        eprintln!(
+            "{}",
+            paint(&format!(
+                "keymapd: note: still pending {} s after the script's end (a held key repeating its macro?); \
+                 stopped the clock at {} ms",
+                script::SETTLE_LIMIT.as_secs(),
+                run.end.as_millis()
+            ))
+        );
+    }
+    let text = match format {
+        ScriptOutput::Plain => script::format(&run.outputs.into_iter().map(|t| t.output).collect::<Vec<_>>()),
+        ScriptOutput::Timestamps => script::format_timestamps(&run.outputs),
+        ScriptOutput::Json => script::format_json(&run.outputs),
+    };
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(script::format(&out).as_bytes()).and_then(|_| stdout.flush()) {
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => fail(format_args!("cannot write output: {e}")),
@@ -325,7 +531,7 @@ fn read_script(path: &Path) -> std::io::Result<(String, String)> {
 }
 
 /// `keymapd import-keyd`: exit 0 when every config converted (notes may be printed), else 1.
-fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
+fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>, force: bool) -> ExitCode {
     let mut ok = true;
     let mut stdout = std::io::stdout().lock();
     // A directory (`/etc/keyd`) stands for its `*.conf` (and keyd 1.x `*.cfg`) files, in name order.
@@ -350,7 +556,7 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("{}: error: cannot read: {e}", file.display());
+                eprintln!("{}", paint(&format!("{}: error: cannot read: {e}", file.display())));
                 ok = false;
                 continue;
             }
@@ -364,25 +570,39 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
         let converted = match crate::import_keyd::convert(file, &text, &resolve) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("{}: error: {e}", file.display());
+                eprintln!("{}", paint(&format!("{}: error: {e}", file.display())));
                 ok = false;
                 continue;
             }
         };
         for n in &converted.notes {
             match n.line {
-                0 => eprintln!("{}: note: {}", file.display(), n.message),
-                l => eprintln!("{}:{l}: note: {}", file.display(), n.message),
+                0 => eprintln!("{}", paint(&format!("{}: note: {}", file.display(), n.message))),
+                l => eprintln!("{}", paint(&format!("{}:{l}: note: {}", file.display(), n.message))),
             }
+        }
+        if converted.bindings == 0 {
+            eprintln!(
+                "{}",
+                paint(&format!(
+                    "{}: error: no binding converted (see the notes above); nothing written",
+                    file.display()
+                ))
+            );
+            ok = false;
+            continue;
         }
         if let Ok((profile, _)) = Profile::parse(Path::new("import.toml"), &converted.toml) {
             for id in profile.ids.iter().filter(|s| !s.exclude) {
                 if let Some((_, other)) = claims.iter().find(|(t, _)| *t == id.text) {
                     eprintln!(
-                        "{}: note: `{}` is also claimed by {other}.toml; `keymapd check` refuses two profiles \
-                         claiming the same way: narrow one of them",
-                        file.display(),
-                        id.text
+                        "{}",
+                        paint(&format!(
+                            "{}: note: `{}` is also claimed by {other}.toml; `keymapd check` refuses two \
+                             profiles claiming the same way: narrow one of them",
+                            file.display(),
+                            id.text
+                        ))
                     );
                 }
                 claims.push((id.text.clone(), converted.name.clone()));
@@ -393,13 +613,25 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
                 let target = dir.join(format!("{}.toml", converted.name));
                 let written = std::fs::OpenOptions::new()
                     .write(true)
-                    .create_new(true)
+                    .create_new(!force)
+                    .create(force)
+                    .truncate(force)
                     .open(&target)
                     .and_then(|mut f| f.write_all(converted.toml.as_bytes()));
                 match written {
                     Ok(()) => eprintln!("wrote {}", target.display()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        eprintln!(
+                            "{}",
+                            paint(&format!(
+                                "{}: error: exists already, kept as it is (--force overwrites it)",
+                                target.display()
+                            ))
+                        );
+                        ok = false;
+                    }
                     Err(e) => {
-                        eprintln!("{}: error: cannot write: {e}", target.display());
+                        eprintln!("{}", paint(&format!("{}: error: cannot write: {e}", target.display())));
                         ok = false;
                     }
                 }
@@ -416,5 +648,67 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `keymapd show PROFILE [--layer NAME] [--svg FILE]`: the drawing comes from `crate::show`.
+fn show(profile_path: &Path, layer: Option<&str>, svg: Option<&Path>) -> ExitCode {
+    let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
+        Ok(mut set) if set.profiles.len() == 1 => {
+            print_diagnostics(&set.warnings);
+            set.profiles.remove(0)
+        }
+        Ok(set) => {
+            return fail(format_args!(
+                "show takes one profile file; {} holds {}",
+                profile_path.display(),
+                set.profiles.len()
+            ))
+        }
+        Err(diags) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    let views = match crate::show::layers(&profile.keymap, layer) {
+        Ok(v) => v,
+        Err(e) => return fail(format_args!("{}: {e}", profile_path.display())),
+    };
+    let (out, text) = match svg {
+        Some(p) => (p, crate::show::svg(&profile.name, &views)),
+        None => (Path::new("-"), crate::show::text(&views)),
+    };
+    let written = if out == Path::new("-") {
+        std::io::stdout().lock().write_all(text.as_bytes())
+    } else {
+        std::fs::write(out, text)
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("cannot write {}: {e}", out.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        assert!(colour_wanted(true, None));
+        assert!(colour_wanted(true, Some(std::ffi::OsStr::new(""))), "an empty NO_COLOR is unset");
+        assert!(!colour_wanted(true, Some(std::ffi::OsStr::new("1"))));
+        assert!(!colour_wanted(false, None));
+    }
+
+    #[test]
+    fn the_first_label_is_coloured() {
+        assert_eq!(
+            paint_labels("a.toml:3:1: error: unknown key `x`: warning: no"),
+            "a.toml:3:1: \x1b[1;31merror:\x1b[0m unknown key `x`: warning: no"
+        );
+        assert_eq!(paint_labels("keymapd: warning: w"), "keymapd: \x1b[1;33mwarning:\x1b[0m w");
+        assert_eq!(paint_labels("x.conf:4: note: n"), "x.conf:4: \x1b[1;36mnote:\x1b[0m n");
+        assert_eq!(paint_labels("ok: 2 profiles"), "ok: 2 profiles");
     }
 }

@@ -17,6 +17,9 @@ pub struct Converted {
     pub toml: String,
     /// What did not convert, or converts with a difference worth knowing.
     pub notes: Vec<Note>,
+    /// How many bindings (outside `[global]` and `[aliases]`) converted: 0 means the profile
+    /// does nothing, and `keymapd import-keyd` fails.
+    pub bindings: usize,
 }
 
 /// A remark about line `line` of the keyd config (0: the whole file).
@@ -62,6 +65,9 @@ pub fn convert(
     include: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Converted, String> {
     let name = path.file_stem().map_or_else(|| "profile".to_owned(), |s| s.to_string_lossy().into_owned());
+    if let Some(what) = not_keyd(text) {
+        return Err(what);
+    }
     let mut notes = Vec::new();
     let mut ids: Vec<(String, usize)> = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
@@ -234,6 +240,8 @@ pub fn convert(
                 line: *n,
                 message: format!("cannot convert id `{id}`: keymapd never claims mice"),
             });
+            let (text, why) = (format!("    {},", string(&id)), "keymapd never claims mice".to_owned());
+            out.push(Out { text, src: *n, kind: Kind::Id, section: 0, disabled: Some(why) });
             continue;
         }
         push(&mut out, format!("    {},", string(&id)), *n, Kind::Id, 0);
@@ -259,10 +267,10 @@ pub fn convert(
         }
         for (k, v, n) in &s.entries {
             if global && k == "layer_indicator" {
-                notes.push(Note {
-                    line: *n,
-                    message: "cannot convert `layer_indicator`: keymapd does not drive LEDs".into(),
-                });
+                let why = "keymapd does not drive LEDs".to_owned();
+                notes.push(Note { line: *n, message: format!("cannot convert `layer_indicator`: {why}") });
+                let text = format!("{} = {}", key(k), string(v));
+                out.push(Out { text, src: *n, kind: Kind::Entry, section: i + 1, disabled: Some(why) });
                 continue;
             }
             let value = if global && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
@@ -325,10 +333,43 @@ pub fn convert(
         if !changed {
             notes.sort_by_key(|n| n.line);
             notes.dedup();
-            return Ok(Converted { name, toml, notes });
+            let bindings = out
+                .iter()
+                .filter(|o| o.kind == Kind::Entry && o.disabled.is_none())
+                .filter(|o| {
+                    sections
+                        .get(o.section.wrapping_sub(1))
+                        .is_some_and(|s| s.header != "global" && s.header != "aliases")
+                })
+                .count();
+            return Ok(Converted { name, toml, notes, bindings });
         }
     }
     Err("cannot convert: the profile keeps failing to parse".into())
+}
+
+/// Why `text` is not a keyd config, if it is not one: a keymapd profile (TOML with `ids`, or
+/// with quoted actions) needs no conversion; a text with no `[section]` header and no
+/// `key = action` line is not keyd's format at all.
+fn not_keyd(text: &str) -> Option<String> {
+    if let Ok(doc) = text.parse::<toml::Table>() {
+        let quoted = doc.values().any(|v| v.as_table().is_some_and(|t| t.values().any(|v| v.is_str())));
+        if doc.get("ids").is_some_and(|v| v.is_array()) || quoted {
+            return Some(
+                "this looks like a keymapd profile (TOML), not a keyd config: it needs no conversion; \
+                 check it with `keymapd check`"
+                    .into(),
+            );
+        }
+    }
+    let keyd_like = text.lines().map(str::trim).any(|l| {
+        (l.starts_with('[') && l.ends_with(']'))
+            || l.starts_with("include ")
+            || (!l.starts_with('#') && l.get(1..).is_some_and(|r| r.contains('=')))
+    });
+    (!keyd_like).then(|| {
+        "this is not a keyd config: it has no `[section]` header and no `key = action` line".to_owned()
+    })
 }
 
 /// keyd ≥ 2.5's `vvvv:pppp:hhhhhhhh` (vendor, product, a hash of the device), with an optional

@@ -16,5 +16,7 @@ pub mod keymap;
 pub mod keys;
 pub mod merger;
 pub mod profile;
+pub mod reference;
 pub mod script;
 pub mod session;
+pub mod show;

@@ -81,44 +81,133 @@ impl std::fmt::Display for Output {
     }
 }
 
-/// Collects everything the engine emits, in order.
-struct Collect(Vec<Output>);
+/// Collects everything the engine emits, in order, each with the time it was emitted at.
+struct Collect {
+    now: Time,
+    out: Vec<Timed>,
+}
 
 impl Sink for Collect {
     fn key(&mut self, event: KeyEvent) {
-        self.0.push(Output::Key(event));
+        self.out.push(Timed { at: self.now, output: Output::Key(event) });
     }
     fn command(&mut self, cmd: &str) {
-        self.0.push(Output::Command(cmd.to_owned()));
+        self.out.push(Timed { at: self.now, output: Output::Command(cmd.to_owned()) });
     }
 }
 
-/// Runs a script through a fresh engine from time zero; returns every output in order.
+/// An output and the (script) time it happened at.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Timed {
+    pub at: Time,
+    pub output: Output,
+}
+
+/// What [`run_timed`] did.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Run {
+    pub outputs: Vec<Timed>,
+    /// The time the clock stopped at: the last step's, or later when it settled.
+    pub end: Time,
+    /// When settling: something was still pending [`SETTLE_LIMIT`] after the last step (a held
+    /// key repeating its macro), and the clock was stopped there.
+    pub unsettled: bool,
+}
+
+/// How long [`run_timed`] runs the clock on after the last step at most: a macro key still held
+/// repeats forever. Timeouts longer than this need an explicit `<N>ms` step in the script.
+pub const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs a script through a fresh engine from time zero; returns every output in order. What is
+/// still pending when the script ends is dropped (see [`run_timed`] to let it happen).
 pub fn run(keymap: Arc<Keymap>, steps: &[Step]) -> Vec<Output> {
+    run_timed(keymap, steps, false).outputs.into_iter().map(|t| t.output).collect()
+}
+
+/// Runs a script through a fresh engine from time zero; every output with its time. With
+/// `settle`, the clock runs on after the last step until nothing is pending (the rest of a
+/// macro, a tap-hold or oneshot timeout), at most [`SETTLE_LIMIT`].
+pub fn run_timed(keymap: Arc<Keymap>, steps: &[Step], settle: bool) -> Run {
     let mut engine = Engine::new(keymap);
-    let mut out = Collect(Vec::new());
-    let mut now: Time = Duration::ZERO;
+    let mut out = Collect { now: Duration::ZERO, out: Vec::new() };
     let mut deadline = None;
     for step in steps {
         match *step {
-            Step::Event(ev) => deadline = engine.process(ev, now, &mut out),
+            Step::Event(ev) => deadline = engine.process(ev, out.now, &mut out),
             Step::Advance(d) => {
-                let target = now.saturating_add(d);
-                while let Some(t) = deadline.filter(|&t| t <= target) {
-                    now = t;
-                    deadline = engine.tick(now, &mut out);
-                    if deadline.is_some_and(|next| next <= t) {
-                        break; // a timer that does not advance would loop forever: the engine's bug, not ours
-                    }
-                }
-                now = target;
+                let target = out.now.saturating_add(d);
+                deadline = advance(&mut engine, &mut out, deadline, target);
+                out.now = target;
             }
         }
     }
-    out.0
+    let mut unsettled = false;
+    if settle {
+        let limit = out.now.saturating_add(SETTLE_LIMIT);
+        deadline = advance(&mut engine, &mut out, deadline, limit);
+        unsettled = deadline.is_some();
+    }
+    Run { end: out.now, outputs: out.out, unsettled }
+}
+
+/// Fires every deadline up to `target` (each at its exact time); returns the next one. The
+/// clock is left at the last deadline fired.
+fn advance(engine: &mut Engine, out: &mut Collect, mut deadline: Option<Time>, target: Time) -> Option<Time> {
+    while let Some(t) = deadline.filter(|&t| t <= target) {
+        out.now = t;
+        deadline = engine.tick(t, out);
+        if deadline.is_some_and(|next| next <= t) {
+            break; // a timer that does not advance would loop forever: the engine's bug, not ours
+        }
+    }
+    deadline
 }
 
 /// Formats outputs one per line, as `keymapd test` prints them.
 pub fn format(events: &[Output]) -> String {
     events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+/// Formats timed outputs one per line, each after its time in milliseconds
+/// (`   200 ms  leftcontrol down`), as `keymapd test --timestamps` prints them.
+pub fn format_timestamps(events: &[Timed]) -> String {
+    events.iter().map(|t| format!("{:>6} ms  {}\n", t.at.as_millis(), t.output)).collect()
+}
+
+/// Formats timed outputs as one JSON object a line, as `keymapd test --json` prints them:
+/// `{"time_ms":200,"key":"leftcontrol","code":29,"value":"down"}`, or
+/// `{"time_ms":200,"command":"…"}`.
+pub fn format_json(events: &[Timed]) -> String {
+    let mut s = String::new();
+    for t in events {
+        let ms = t.at.as_millis();
+        match &t.output {
+            Output::Key(e) => s.push_str(&format!(
+                "{{\"time_ms\":{ms},\"key\":{},\"code\":{},\"value\":\"{}\"}}\n",
+                json_string(e.key.name()),
+                e.key.code(),
+                e.value.as_str()
+            )),
+            Output::Command(c) => {
+                s.push_str(&format!("{{\"time_ms\":{ms},\"command\":{}}}\n", json_string(c)))
+            }
+        }
+    }
+    s
+}
+
+/// A JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

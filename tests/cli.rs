@@ -194,3 +194,169 @@ fn check_fails_on_a_mistyped_section_and_warns_about_an_unused_layer() {
     assert_eq!(text(&out.stdout), "ok: 1 profile (unused)\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The script's end does not drop what is pending: the rest of a macro plays, a held tap-hold
+/// key resolves at its time.
+#[test]
+fn test_runs_the_clock_on_until_nothing_is_pending() {
+    let p = ["test", "--profile", "tests/scripts/actions.toml", "--script", "-"];
+    // f1 = macro(C-a 50ms hi): `hi` comes 50 ms after the script's last step.
+    let out = keymapd(&p, "f1 down\nf1 up\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "leftcontrol down\na down\na up\nleftcontrol up\nh down\nh up\ni down\ni up\n"
+    );
+    // d = lettermod(shift, d, 150, 200), held alone as the script ends: shift at 200 ms.
+    let out = keymapd(&[&p[..], &["--timestamps"]].concat(), "d down\n");
+    assert_eq!(text(&out.stdout), "   200 ms  leftshift down\n");
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn test_prints_timestamps_or_json() {
+    let p = ["test", "--profile", "tests/scripts/actions.toml", "--script", "-"];
+    let out = keymapd(&[&p[..], &["--timestamps"]].concat(), "f1 down\n10ms\nf1 up\n");
+    assert_eq!(
+        text(&out.stdout),
+        "     0 ms  leftcontrol down\n     0 ms  a down\n     0 ms  a up\n     0 ms  leftcontrol up\n\
+         \x20   50 ms  h down\n    50 ms  h up\n    50 ms  i down\n    50 ms  i up\n"
+    );
+    let out = keymapd(&[&p[..], &["--json"]].concat(), "capslock down\nc down\nf5 down\n");
+    assert_eq!(
+        text(&out.stdout),
+        "{\"time_ms\":0,\"key\":\"leftcontrol\",\"code\":29,\"value\":\"down\"}\n\
+         {\"time_ms\":0,\"key\":\"c\",\"code\":46,\"value\":\"down\"}\n\
+         {\"time_ms\":0,\"command\":\"notify-send hello\"}\n"
+    );
+    let out = keymapd(&[&p[..], &["--json", "--timestamps"]].concat(), "");
+    assert_eq!(out.status.code(), Some(2), "--json and --timestamps exclude each other");
+}
+
+#[test]
+fn check_points_keyd_configs_to_import_keyd() {
+    let out = keymapd(&["check", "tests/keyd-examples/capslock-esc.conf"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "keymapd: error: tests/keyd-examples/capslock-esc.conf is keyd's format, not a keymapd profile: convert \
+         it with `keymapd import-keyd tests/keyd-examples/capslock-esc.conf` (or `-o DIR` to write the \
+         profiles), then check those\n"
+    );
+    let out = keymapd(&["check", "tests/keyd-examples"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("`keymapd import-keyd tests/keyd-examples`"), "{}", text(&out.stderr));
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("keymapd-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn list_fails_on_a_missing_config_and_labels_warnings_as_warnings() {
+    let out = keymapd(&["list", "--config", "/nonexistent"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("keymapd: error: /nonexistent: no such profile directory"),
+        "{}",
+        text(&out.stderr)
+    );
+    // An error and a warning: the warning is not an [ERROR], and only the error is counted.
+    let dir = scratch("list");
+    std::fs::write(dir.join("a.toml"), "ids = [\"*\"]\n[main]\nleftctl = \"a\"\n").unwrap();
+    std::fs::write(dir.join("b.toml"), "ids = [\"usb:kb\"]\n[main]\na = \"b\"\n[nav_]\nh = \"left\"\n")
+        .unwrap();
+    let out = keymapd(&["list", "--config", dir.to_str().unwrap()], "");
+    let err = text(&out.stderr);
+    assert!(err.contains("[ERROR] ") && err.contains(": error: unknown key `leftctl`"), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("[WARN") && l.contains(": warning: layer `nav_`")), "{err}");
+    assert!(!err.lines().any(|l| l.starts_with("[ERROR]") && l.contains(": warning:")), "{err}");
+    assert!(err.contains("keymapd: 1 error(s) in the profiles"), "{err}");
+    // No profile at all: said, and the devices are listed anyway.
+    let empty = scratch("list-empty");
+    let out = keymapd(&["list", "--config", empty.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("keymapd: no profiles in {}", empty.display())),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[test]
+fn keys_lists_names_codes_and_aliases() {
+    let out = keymapd(&["keys"], "");
+    assert!(out.status.success());
+    let all = text(&out.stdout);
+    assert!(all.lines().count() > 500, "every named code is listed");
+    assert!(all.contains("\n  29  leftcontrol               leftctrl\n"), "{all}");
+    let out = keymapd(&["keys", "CTRL"], "");
+    assert_eq!(
+        text(&out.stdout),
+        "  29  leftcontrol               leftctrl\n  97  rightcontrol              rightctrl\n"
+    );
+    let out = keymapd(&["keys", "0x110"], "");
+    assert_eq!(text(&out.stdout), " 272  leftmouse                 btn_left btn_mouse\n");
+    let out = keymapd(&["keys", "nosuchkey"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "keymapd: error: no key name contains `nosuchkey` (and no key has that code)\n"
+    );
+}
+
+#[test]
+fn no_colour_when_stderr_is_not_a_terminal() {
+    let out = keymapd(&["check", "/nonexistent.toml"], "");
+    assert!(!text(&out.stderr).contains('\x1b'), "{:?}", text(&out.stderr));
+}
+
+/// keymapd's stderr on a real terminal (a pseudo-terminal): the labels are coloured, unless
+/// NO_COLOR is set.
+#[test]
+fn labels_are_coloured_on_a_terminal_unless_no_color() {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let on_a_tty = |no_color: Option<&str>| -> String {
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty writes two fds into the integers given; the other pointers may be null.
+        let rc = unsafe {
+            libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds were just opened by openpty and are owned here alone.
+        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_keymapd"));
+        cmd.args(["check", "/nonexistent/x.toml"]).current_dir(root()).stderr(Stdio::from(slave));
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let status = cmd.status().expect("keymapd runs");
+        assert_eq!(status.code(), Some(1));
+        drop(cmd); // closes our copy of the slave: reading the master then ends (EIO)
+        let mut out = Vec::new();
+        let mut f = std::fs::File::from(master);
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = f.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        text(&out)
+    };
+    let coloured = on_a_tty(None);
+    assert!(coloured.contains("/nonexistent/x.toml: \x1b[1;31merror:\x1b[0m cannot read"), "{coloured:?}");
+    assert!(coloured.contains("keymapd: 1 error found"), "{coloured:?}");
+    let plain = on_a_tty(Some("1"));
+    assert!(
+        !plain.contains('\x1b') && plain.contains("/nonexistent/x.toml: error: cannot read"),
+        "{plain:?}"
+    );
+}

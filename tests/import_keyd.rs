@@ -55,10 +55,23 @@ fn every_example_converts_into_a_profile_check_accepts() {
         assert!(r.status.success(), "{}: {}", toml.display(), text(&r.stderr));
         assert_eq!(text(&r.stderr), "", "{} converts with warnings", f.display());
     }
-    // Existing files are kept.
+    // Existing files are kept, and named; --force overwrites them.
+    let first = out.join(files[0].with_extension("toml").file_name().unwrap());
+    std::fs::write(&first, "# mine\n").unwrap();
     let r = keymapd(&["import-keyd", "-o", out.to_str().unwrap(), files[0].to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(1));
-    assert!(text(&r.stderr).contains("error: cannot write"), "{}", text(&r.stderr));
+    assert!(
+        text(&r.stderr).contains(&format!(
+            "{}: error: exists already, kept as it is (--force overwrites it)",
+            first.display()
+        )),
+        "{}",
+        text(&r.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), "# mine\n");
+    let r = keymapd(&["import-keyd", "--force", "-o", out.to_str().unwrap(), files[0].to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(std::fs::read_to_string(&first).unwrap().starts_with("# Converted from"));
     std::fs::remove_dir_all(&out).unwrap();
 }
 
@@ -132,6 +145,67 @@ fn converted_profiles_behave_as_in_keyd() {
         "leftcontrol down, leftalt down, f2 down, f2 up, leftalt up, leftcontrol up"
     );
     assert_eq!(common::sim(&chromebook, "f8 down, f8 up"), "mute down, mute up");
+}
+
+/// Not keyd's format, or nothing converted: exit 1, saying what the file looks like.
+#[test]
+fn what_is_not_a_keyd_config_or_converts_to_nothing_fails() {
+    let dir = std::env::temp_dir().join(format!("keymapd-import-bad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "hello.conf",
+            "hello world\n",
+            "error: this is not a keyd config: it has no `[section]` header and no `key = action` line\n",
+        ),
+        (
+            "profile.conf",
+            "ids = [\"*\"]\n[main]\ncapslock = \"esc\"\n",
+            "error: this looks like a keymapd profile (TOML), not a keyd config: it needs no conversion; check it \
+             with `keymapd check`\n",
+        ),
+        (
+            "only-bad.conf",
+            "[ids]\n*\n[main]\na = ä\n",
+            "error: no binding converted (see the notes above); nothing written\n",
+        ),
+    ];
+    for (name, body, want) in cases {
+        let f = dir.join(name);
+        std::fs::write(&f, body).unwrap();
+        let r = keymapd(&["import-keyd", f.to_str().unwrap()]);
+        assert_eq!(r.status.code(), Some(1), "{name}: {}", text(&r.stderr));
+        assert!(
+            text(&r.stderr).ends_with(&format!("{}: {want}", f.display())),
+            "{name}: {}",
+            text(&r.stderr)
+        );
+        assert_eq!(text(&r.stdout), "", "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn mouse_ids_and_layer_indicator_are_commented_out_with_their_reason() {
+    let r = keymapd(&["import-keyd", "tests/keyd-examples/everything.conf"]);
+    let toml = text(&r.stdout);
+    assert!(
+        toml.contains("# keymapd cannot convert this: keymapd never claims mice\n#     \"m:046d:c077\",\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains(
+            "# keymapd cannot convert this: keymapd does not drive LEDs\n# layer_indicator = \"1\"\n"
+        ),
+        "{toml}"
+    );
+}
+
+#[test]
+fn help_says_a_directory_is_accepted() {
+    let r = keymapd(&["import-keyd", "--help"]);
+    assert!(text(&r.stdout).contains("<FILE.conf|DIR>..."), "{}", text(&r.stdout));
 }
 
 #[test]

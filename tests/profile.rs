@@ -30,9 +30,51 @@ fn malformed_profiles_give_exact_messages() {
             "t.toml:3:6: error: `f1`: `command(reboot)`: command() is off by default: it runs a shell command \
              as the daemon's user; enable it with `allow_commands = true` in [global]",
         ),
+        // Malformed actions: what is wrong, where it is, no misleading `macro(…)` hint.
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"overload(control, esc\"\n",
+            "t.toml:3:34: error: `capslock`: missing `)` at the end of `overload(control, esc` (to close `overload(`)",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"overload(control, macro(a b)\"\n",
+            "t.toml:3:41: error: `capslock`: missing `)` at the end of `overload(control, macro(a b)` (to close \
+             `overload(`)",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"overload(control, esc))\"\n",
+            "t.toml:3:35: error: `capslock`: `)` closes nothing in `overload(control, esc))`; remove it, or add \
+             the `(` it closes",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"tap-dance(a, b)\"\n",
+            "t.toml:3:12: error: `capslock`: unknown action `tap-dance(…)` in `tap-dance(a, b)`; keyd's actions have \
+             no tap dance; `timeout(tap, ms, hold)` and `overloadt(…)` choose by time",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\na = \"tap-hold(200, 200, a, lctl)\"\n",
+            "t.toml:3:5: error: `a`: unknown action `tap-hold(…)` in `tap-hold(200, 200, a, lctl)`; tap-hold is \
+             `overloadt(layer, tap, ms)` (or `overload(layer, tap)`, `lettermod(…)`) here",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"over-load(control, esc)\"\n",
+            "t.toml:3:12: error: `capslock`: unknown action `over-load(…)` in `over-load(control, esc)`; did you \
+             mean `overload(…)`?",
+        ),
+        // A keyd line pasted unquoted.
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = overload(control, esc)\n",
+            "t.toml:3:12: error: `capslock`: quote the action: `capslock = \"overload(control, esc)\"` (TOML needs \
+             strings in quotes)",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\na = b # a comment\n",
+            "t.toml:3:5: error: `a`: quote the action: `a = \"b\"` (TOML needs strings in quotes)",
+        ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"frob(x)\"\n",
-            "t.toml:3:12: error: `capslock`: unknown action `frob(…)` in `frob(x)`",
+            "t.toml:3:12: error: `capslock`: unknown action `frob(…)` in `frob(x)`; the actions are: layer, layerm, \
+             oneshot, oneshotm, oneshotk, toggle, togglem, swap, swapm, clear, clearm, setlayout, overload, \
+             overloadt, overloadt2, overloadi, lettermod, timeout, macro, macro2, repeat, command, noop",
         ),
         (
             "ids = [\"*\"]\n[main]\ncapslock = \"overlaod(control, esc)\"\n",

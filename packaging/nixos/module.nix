@@ -10,9 +10,11 @@
 #   };
 #
 # Each keyboard becomes /etc/keymapd/<name>.toml: ./render.nix turns it into the file's data
-# (ids and the settings' sections), `(pkgs.formats.toml { }).generate` writes that as TOML, and
-# extraConfig, if any, is appended after a blank line. All are validated together at build
-# time with `keymapd check` (a bad profile fails the build, not the running daemon). Profile
+# (ids and the settings' sections), `(pkgs.formats.toml { }).generate` writes that as TOML;
+# extraConfig, keyd's own syntax as services.keyd takes it, is converted at build time by
+# `keymapd import-keyd` (its notes become build warnings) and appended after a blank line, and
+# extraToml, raw TOML, after that. All are validated together at build time with
+# `keymapd check` (a bad profile fails the build, not the running daemon). Profile
 # changes are applied with `systemctl reload keymapd`, never a restart. The service itself is
 # the hardened unit from packaging/systemd/keymapd.service, shipped in the package.
 { config, lib, pkgs, ... }:
@@ -55,13 +57,28 @@ let
         type = types.lines;
         default = "";
         example = ''
+          [control+shift]
+          h = left
+        '';
+        description = ''
+          Lines in keyd's own configuration syntax, as `services.keyd`'s `extraConfig` takes
+          them (`[section]` headers, unquoted `key = action` bindings). They are converted to
+          TOML at build time by `keymapd import-keyd`, whose notes (what cannot be converted is
+          commented out, with the reason) are shown as build warnings, and appended to the
+          generated profile. A section must not also be in `settings` or `extraToml`.
+        '';
+      };
+      extraToml = mkOption {
+        type = types.lines;
+        default = "";
+        example = ''
           ["nav:C"]
           h = "home"
         '';
         description = ''
-          Lines appended verbatim to the generated profile, after a blank line. Begin with a
-          section header: bare `key = action` lines would land in the last generated section
-          (the sections come sorted by name). A section must not also be in `settings`.
+          Raw TOML appended verbatim to the profile, after `settings` and `extraConfig`, after
+          a blank line. Begin with a section header: bare `key = "action"` lines would land in
+          the section before. A section must not also be in `settings` or `extraConfig`.
         '';
       };
     };
@@ -69,16 +86,34 @@ let
 
   data = render (lib.mapAttrs (_: kb: { inherit (kb) ids settings; }) cfg.keyboards);
 
-  # Per profile file: the TOML generated from its data, and its extraConfig (null if empty).
-  # A keyboard's name may hold '@', which a store path's name may not.
+  # Per profile file: the TOML generated from its data, its extraConfig (keyd syntax) and its
+  # extraToml (null if empty). A keyboard's name may hold '@', which a store path's name may not.
   files = lib.mapAttrs'
     (name: kb:
       let drvName = "keymapd-" + builtins.replaceStrings [ "@" ] [ "_" ] name; in
       lib.nameValuePair "${name}.toml" {
         generated = toml.generate "${drvName}.toml" data."${name}.toml";
-        extra = if kb.extraConfig == "" then null else pkgs.writeText "${drvName}-extraConfig" kb.extraConfig;
+        # The file name is what import-keyd's notes (FILE:LINE: note: ...) name.
+        extra = if kb.extraConfig == "" then null else pkgs.writeText "${drvName}-extraConfig.conf" kb.extraConfig;
+        extraToml = if kb.extraToml == "" then null else pkgs.writeText "${drvName}-extraToml" kb.extraToml;
       })
     cfg.keyboards;
+
+  # extraConfig is converted by `keymapd import-keyd` with an `[ids]` section after it (so that
+  # the line numbers of its notes are extraConfig's own, and it reads as keyd 2 syntax); the
+  # converted `ids = [...]` is dropped, the profile's ids come from the option. The notes go to
+  # the build log as warnings; a config that cannot be converted fails the build.
+  importKeyd = file: src: ''
+    { cat ${src}; printf '\n[ids]\n*\n'; } > keyd.conf
+    if ! ${cfg.package}/bin/keymapd import-keyd keyd.conf > keyd.toml 2> keyd.notes; then
+      sed 's|^keyd.conf|${src}|' keyd.notes >&2
+      echo "keymapd: extraConfig of ${file} (keyd syntax) could not be converted" >&2
+      exit 1
+    fi
+    sed 's|^keyd.conf:\([0-9]*\): note: |warning: keymapd: ${file}: extraConfig line \1: |' keyd.notes >&2
+    { echo; awk '/^ids = \[/ { skip = 1 } !skip && !/^# Converted from / { print } skip && /^\]/ { skip = 0 }' keyd.toml; } \
+      >> $out/${lib.escapeShellArg file}
+  '';
 
   # Every profile in one directory, checked together as the daemon would load them. (`cat`,
   # not `cp`: the copy of a store file is read-only, and extraConfig is appended to it.)
@@ -87,8 +122,9 @@ let
   '' + lib.concatStrings (lib.mapAttrsToList
     (file: f: ''
       cat ${f.generated} > $out/${lib.escapeShellArg file}
-    '' + lib.optionalString (f.extra != null) ''
-      { echo; cat ${f.extra}; } >> $out/${lib.escapeShellArg file}
+    '' + lib.optionalString (f.extra != null) (importKeyd file f.extra)
+    + lib.optionalString (f.extraToml != null) ''
+      { echo; cat ${f.extraToml}; } >> $out/${lib.escapeShellArg file}
     '')
     files)
   + lib.optionalString (files != { }) ''

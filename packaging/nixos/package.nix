@@ -1,5 +1,6 @@
 # keymapd as a Nix package: the binary plus the systemd unit, sysusers entry, udev rules,
-# modules-load entry, libinput quirk, man page and shell completions from packaging/.
+# modules-load entry, libinput quirk, man pages keymapd(1) and keymapd.toml(5) (docs/man) and
+# shell completions.
 { lib
 , stdenv
 , rustPlatform
@@ -42,11 +43,10 @@ rustPlatform.buildRustPackage {
     install -Dm644 packaging/modules-load.d/keymapd.conf $out/lib/modules-load.d/keymapd.conf
     install -Dm644 packaging/libinput/50-keymapd.quirks $out/share/libinput/50-keymapd.quirks
     install -Dm644 -t $out/share/keymapd/profiles profiles/*.toml
+    # As committed (rendered from the source; tests/docs.rs keeps them current).
+    installManPage docs/man/keymapd.1 docs/man/keymapd.toml.5
   '' + lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
-    # Generated from the command line definition (hidden subcommands `man` and `completions`).
-    if $out/bin/keymapd man > keymapd.1; then
-      installManPage keymapd.1
-    fi
+    # Generated from the command line definition (hidden subcommand `completions`).
     if $out/bin/keymapd completions bash > /dev/null; then
       installShellCompletion --cmd keymapd \
         --bash <($out/bin/keymapd completions bash) \

@@ -1,7 +1,7 @@
 # Turns services.keymapd.keyboards into the data of each profile file, using builtins only (no
 # nixpkgs), so that tests/packaging can evaluate it with a bare `nix-instantiate`. The module
 # hands each result to `(pkgs.formats.toml { }).generate`, which serialises it (json2toml on its
-# builtins.toJSON), and appends the keyboard's extraConfig; the test does the same with
+# builtins.toJSON), and appends the keyboard's extraConfig and extraToml; the test does the same with
 # remarshal's json2toml and feeds the files to `keymapd check` and `keymapd test`.
 #
 #   keyboards: { <name> = { ids ? [ "*" ]; settings ? { }; ... }; ... }
@@ -9,7 +9,7 @@
 #
 # settings is { <section> = { <key> = <action>; ... }; ... }, e.g. settings.main.capslock = "esc".
 # Values may be strings, integers, booleans, floats, lists of those, or nested attribute sets
-# (sub-tables). Other attributes of a keyboard (extraConfig) are not the renderer's business.
+# (sub-tables). Other attributes of a keyboard (extraConfig, extraToml) are not the renderer's business.
 keyboards:
 let
   inherit (builtins)

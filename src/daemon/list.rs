@@ -1,61 +1,66 @@
-//! `keymapd list`: every input device, what it is and which profile claims it, as aligned text.
-//! Read-only: it opens devices to identify them and never grabs one.
+//! `keymapd list`: every input device, what it is and which profile claims it, as aligned text
+//! or (`--json`) one JSON object a line. Read-only: it opens devices to identify them and never
+//! grabs one.
 
 use std::path::Path;
 
-use crate::profile::{DeviceInfo, Match, ProfileSet};
+use crate::profile::{DeviceInfo, Match, ProfileSet, DEFAULT_DIR};
 
 use super::devices;
 use super::{explain_open, load_profiles, Error};
 
-pub fn list(config: &Path) -> Result<(), Error> {
-    let set = if config.exists() {
-        match load_profiles(config) {
+/// One device as `keymapd list` shows it.
+struct Row {
+    path: String,
+    /// `None` when the device could not be opened (`error` says why).
+    info: Option<DeviceInfo>,
+    error: Option<String>,
+    /// The claiming profile and selector, or why none claims it.
+    profile: Option<(String, String)>,
+    note: String,
+}
+
+/// `config`: the profile directory given with `--config` (it must exist), or `None` for the
+/// default one (a missing default directory lists the devices as unclaimed).
+pub fn list(config: Option<&Path>, json: bool) -> Result<(), Error> {
+    let dir = config.unwrap_or(Path::new(DEFAULT_DIR));
+    let mut invalid = false;
+    let set = if config.is_some() || dir.exists() {
+        match load_profiles(dir) {
             Ok(set) => set,
+            Err(e @ Error::Config(_)) => return Err(e),
             Err(e) => {
-                eprintln!("{e}; listing devices as if there were no profiles");
+                eprintln!("keymapd: {e}; listing devices as if there were no profiles");
+                invalid = true;
                 ProfileSet { profiles: Vec::new(), warnings: Vec::new() }
             }
         }
     } else {
         ProfileSet { profiles: Vec::new(), warnings: Vec::new() }
     };
-    let mut rows: Vec<[String; 6]> = Vec::new();
+    if set.profiles.is_empty() && !invalid {
+        eprintln!(
+            "keymapd: no profiles in {}: no keyboard is remapped (add one: see `keymapd check` and the README's quick start)",
+            dir.display()
+        );
+    }
+    let mut rows: Vec<Row> = Vec::new();
     let mut unopened = 0;
     for node in devices::enumerate() {
         let path = node.devnode.display().to_string();
         match devices::open(&node.devnode) {
             Ok(dev) => {
                 let info = devices::info(&dev);
-                let kb = if info.is_pointer {
-                    "pointer"
-                } else if info.is_keyboard {
-                    "yes"
-                } else {
-                    "no"
-                };
-                rows.push([
-                    path,
-                    info.id(),
-                    kb.into(),
-                    or_dash(&info.name),
-                    or_dash(&info.phys),
-                    claim(&set, &info),
-                ]);
+                let (profile, note) = claim(&set, &info);
+                rows.push(Row { path, info: Some(info), error: None, profile, note });
             }
             Err(e) => {
                 unopened += 1;
-                rows.push([
-                    path,
-                    "?".into(),
-                    "?".into(),
-                    "?".into(),
-                    "?".into(),
-                    format!("cannot open: {}", short(&e)),
-                ]);
                 if unopened == 1 {
                     eprintln!("{}", explain_open(&node.devnode, &e));
                 }
+                let why = format!("cannot open: {}", short(&e));
+                rows.push(Row { path, info: None, error: Some(why.clone()), profile: None, note: why });
             }
         }
     }
@@ -63,14 +68,51 @@ pub fn list(config: &Path) -> Result<(), Error> {
         eprintln!("no input devices found under /dev/input");
         return Ok(());
     }
+    if json {
+        for row in &rows {
+            println!("{}", json_row(row));
+        }
+    } else {
+        print_table(&rows);
+    }
+    if unopened > 0 {
+        eprintln!("{unopened} device(s) could not be opened (see above); run as root to see them all");
+    }
+    Ok(())
+}
+
+fn print_table(rows: &[Row]) {
+    let cells = |r: &Row| -> [String; 6] {
+        match &r.info {
+            Some(info) => {
+                let kb = if info.is_pointer {
+                    "pointer"
+                } else if info.is_keyboard {
+                    "yes"
+                } else {
+                    "no"
+                };
+                [
+                    r.path.clone(),
+                    info.id(),
+                    kb.into(),
+                    or_dash(&info.name),
+                    or_dash(&info.phys),
+                    r.note.clone(),
+                ]
+            }
+            None => [r.path.clone(), "?".into(), "?".into(), "?".into(), "?".into(), r.note.clone()],
+        }
+    };
     let header = ["PATH", "ID", "KEYBOARD", "NAME", "PHYS", "PROFILE"].map(String::from);
+    let rows: Vec<[String; 6]> = std::iter::once(header).chain(rows.iter().map(cells)).collect();
     let mut widths = [0usize; 6];
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in &rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 == row.len() {
@@ -81,10 +123,38 @@ pub fn list(config: &Path) -> Result<(), Error> {
         }
         println!("{}", line.trim_end());
     }
-    if unopened > 0 {
-        eprintln!("{unopened} device(s) could not be opened (see above); run as root to see them all");
+}
+
+/// One device as a JSON object (one line): `path`, `id`, `vendor`, `product` (hex strings),
+/// `name`, `phys`, `kind` (`keyboard`, `pointer`, `other`), `profile` and `selector` (or null),
+/// `note` (the PROFILE column's text), `error` (or null: the device could not be opened).
+fn json_row(r: &Row) -> serde_json::Value {
+    let (profile, selector) = match &r.profile {
+        Some((p, s)) => (serde_json::Value::from(p.as_str()), serde_json::Value::from(s.as_str())),
+        None => (serde_json::Value::Null, serde_json::Value::Null),
+    };
+    match &r.info {
+        Some(info) => serde_json::json!({
+            "path": r.path,
+            "id": info.id(),
+            "vendor": format!("{:04x}", info.vendor),
+            "product": format!("{:04x}", info.product),
+            "name": info.name,
+            "phys": info.phys,
+            "kind": if info.is_pointer { "pointer" } else if info.is_keyboard { "keyboard" } else { "other" },
+            "profile": profile,
+            "selector": selector,
+            "note": r.note,
+            "error": null,
+        }),
+        None => serde_json::json!({
+            "path": r.path,
+            "id": null, "vendor": null, "product": null, "name": null, "phys": null, "kind": null,
+            "profile": null, "selector": null,
+            "note": r.note,
+            "error": r.error,
+        }),
     }
-    Ok(())
 }
 
 fn short(e: &std::io::Error) -> String {
@@ -94,24 +164,26 @@ fn short(e: &std::io::Error) -> String {
     }
 }
 
-/// Which profile claims the device, or why none does.
-fn claim(set: &ProfileSet, info: &DeviceInfo) -> String {
+/// Which profile claims the device (name and selector), and the PROFILE column's text.
+fn claim(set: &ProfileSet, info: &DeviceInfo) -> (Option<(String, String)>, String) {
     // Display only: the daemon itself recognises its device by sysfs path, never by name.
     if devices::is_keymapd_output(info) {
         if info.product == super::uinput::POINTER_PRODUCT {
-            return "a keymapd virtual pointer (never grabbed)".into();
+            return (None, "a keymapd virtual pointer (never grabbed)".into());
         }
-        return "a keymapd virtual keyboard (never grabbed)".into();
+        return (None, "a keymapd virtual keyboard (never grabbed)".into());
     }
     match set.match_device(info) {
-        Match::Claimed { profile, selector, tied_with: None } => {
-            format!("{} (via {selector})", set.profiles[profile].name)
+        Match::Claimed { profile, selector, tied_with } => {
+            let name = set.profiles[profile].name.clone();
+            let note = match tied_with {
+                None => format!("{name} (via {selector})"),
+                Some(t) => format!("{name} (via {selector}; {})", set.describe_tie(&t)),
+            };
+            (Some((name, selector)), note)
         }
-        Match::Claimed { profile, selector, tied_with: Some(t) } => {
-            format!("{} (via {selector}; {})", set.profiles[profile].name, set.describe_tie(&t))
-        }
-        Match::Unclaimed(why) if set.profiles.is_empty() => format!("no profile claims it ({why})"),
-        Match::Unclaimed(why) => why,
+        Match::Unclaimed(why) if set.profiles.is_empty() => (None, format!("no profile claims it ({why})")),
+        Match::Unclaimed(why) => (None, why),
     }
 }
 
@@ -120,5 +192,44 @@ fn or_dash(s: &str) -> String {
         "-".into()
     } else {
         s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_rows_name_every_field() {
+        let info = DeviceInfo {
+            name: "Listed \"Keyboard\"".into(),
+            vendor: 0x046d,
+            product: 0xc31c,
+            bustype: crate::profile::bus::USB,
+            phys: "usb-1/input0".into(),
+            is_keyboard: true,
+            is_pointer: false,
+        };
+        let row = Row {
+            path: "/dev/input/event3".into(),
+            info: Some(info),
+            error: None,
+            profile: Some(("mine".into(), "046d:c31c".into())),
+            note: "mine (via 046d:c31c)".into(),
+        };
+        assert_eq!(
+            json_row(&row).to_string(),
+            r#"{"error":null,"id":"046d:c31c","kind":"keyboard","name":"Listed \"Keyboard\"","note":"mine (via 046d:c31c)","path":"/dev/input/event3","phys":"usb-1/input0","product":"c31c","profile":"mine","selector":"046d:c31c","vendor":"046d"}"#
+        );
+        let row = Row {
+            path: "/dev/input/event4".into(),
+            info: None,
+            error: Some("cannot open: permission denied".into()),
+            profile: None,
+            note: "cannot open: permission denied".into(),
+        };
+        let v = json_row(&row);
+        assert_eq!(v["error"], "cannot open: permission denied");
+        assert!(v["id"].is_null() && v["profile"].is_null() && v["kind"].is_null());
     }
 }

@@ -17,7 +17,7 @@ mod uinput;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::profile::ProfileSet;
+use crate::profile::{ProfileSet, Severity};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -53,8 +53,9 @@ pub fn run(config: &Path) -> Result<(), Error> {
 }
 
 /// `keymapd list`: every input device and which profile claims it.
-pub fn list(config: &Path) -> Result<(), Error> {
-    list::list(config)
+/// `config`: `--config DIR` (must exist), or `None` for the default directory.
+pub fn list(config: Option<&Path>, json: bool) -> Result<(), Error> {
+    list::list(config, json)
 }
 
 /// `keymapd test` without `--script`: read matching keyboards without grabbing; echo each key.
@@ -108,10 +109,15 @@ fn load_profiles(config: &Path) -> Result<ProfileSet, Error> {
             Ok(set)
         }
         Err(diags) => {
+            // The failed set's warnings travel with its errors: each is logged at its own level
+            // and only the errors are counted.
             for d in &diags {
-                log::error!("{d}");
+                match d.severity {
+                    Severity::Error => log::error!("{d}"),
+                    Severity::Warning => log::warn!("{d}"),
+                }
             }
-            Err(Error::InvalidProfiles(diags.len()))
+            Err(Error::InvalidProfiles(diags.iter().filter(|d| d.severity == Severity::Error).count()))
         }
     }
 }

@@ -64,6 +64,16 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
         return Ok(Action::Noop);
     }
     let Some((name, raw)) = call(s) else {
+        if let Some((_, msg)) = unbalanced(s) {
+            return Err(msg);
+        }
+        // `tap-dance(a, b)`: a call of something that is not an action name.
+        if let Some(open) = s.find('(').filter(|_| s.ends_with(')')) {
+            let name = s[..open].trim();
+            if !name.is_empty() && !name.contains(char::is_whitespace) {
+                return Err(unknown_action(name, s));
+            }
+        }
         if s.contains(char::is_whitespace) {
             return Err(format!("cannot read `{s}`; to type several keys write `macro({s})`"));
         }
@@ -214,6 +224,27 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
     })
 }
 
+/// Parentheses that do not match: the byte offset in `s` where the problem is (where a missing
+/// `)` belongs: the end; or the `)` that closes nothing) and the message.
+pub fn unbalanced(s: &str) -> Option<(usize, String)> {
+    let mut open: Vec<usize> = Vec::new();
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => open.push(i),
+            ')' if open.pop().is_none() => {
+                return Some((i, format!("`)` closes nothing in `{s}`; remove it, or add the `(` it closes")))
+            }
+            _ => {}
+        }
+    }
+    let inner = *open.last()?;
+    let what = s[..inner].rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).next();
+    let what = what.filter(|w| !w.is_empty()).map_or_else(|| "(".to_owned(), |w| format!("{w}("));
+    let n = open.len();
+    let missing = if n == 1 { "missing `)`".to_owned() } else { format!("{n} `)` missing") };
+    Some((s.len(), format!("{missing} at the end of `{s}` (to close `{what}`)")))
+}
+
 /// "unknown action `overlaod(…)` in `overlaod(a, b)`; did you mean `overload`?"
 fn unknown_action(name: &str, expr: &str) -> String {
     let mut msg = format!("unknown action `{name}(…)` in `{expr}`");
@@ -221,11 +252,31 @@ fn unknown_action(name: &str, expr: &str) -> String {
     let hint = if lower != name && ACTIONS.contains(&lower.as_str()) {
         ACTIONS.iter().copied().find(|a| *a == lower)
     } else {
+        let joined = lower.replace(['-', '_'], "");
         keys::closest(name, ACTIONS.iter().copied().chain(["noop"]))
+            .or_else(|| ACTIONS.iter().copied().find(|a| *a == joined))
     };
-    if let Some(a) = hint {
-        let call = if a == "noop" { "noop".to_owned() } else { format!("{a}(…)") };
-        msg.push_str(&format!("; did you mean `{call}`?"));
+    // Other remappers' names (kanata's, QMK's) for what keyd spells differently.
+    let joined = lower.replace(['-', '_'], "");
+    let foreign = match joined.as_str() {
+        "taphold" | "tapholdpress" | "tapholdrelease" | "lt" | "mt" => {
+            Some("tap-hold is `overloadt(layer, tap, ms)` (or `overload(layer, tap)`, `lettermod(…)`) here")
+        }
+        "tapdance" | "td" => Some(
+            "keyd's actions have no tap dance; `timeout(tap, ms, hold)` and `overloadt(…)` choose by time",
+        ),
+        "osm" | "osl" => Some("a one-shot is `oneshot(layer)` here"),
+        "tg" => Some("a toggle is `toggle(layer)` here"),
+        "mo" => Some("a momentary layer is `layer(name)` here"),
+        _ => None,
+    };
+    match (hint, foreign) {
+        (Some(a), _) => {
+            let call = if a == "noop" { "noop".to_owned() } else { format!("{a}(…)") };
+            msg.push_str(&format!("; did you mean `{call}`?"));
+        }
+        (None, Some(f)) => msg.push_str(&format!("; {f}")),
+        (None, None) => msg.push_str(&format!("; the actions are: {}, noop", ACTIONS.join(", "))),
     }
     msg
 }
@@ -562,7 +613,10 @@ mod tests {
         let mut k = km();
         assert_eq!(
             parse_action("frobnicate(x)", &mut k),
-            Err("unknown action `frobnicate(…)` in `frobnicate(x)`".into())
+            Err(format!(
+                "unknown action `frobnicate(…)` in `frobnicate(x)`; the actions are: {}, noop",
+                ACTIONS.join(", ")
+            ))
         );
         assert_eq!(
             parse_action("overlaod(control, esc)", &mut k),

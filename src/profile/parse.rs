@@ -172,6 +172,34 @@ fn parse_section_name(raw: &str) -> Result<Section<'_>, String> {
     Ok(Section { name, mods, kind })
 }
 
+/// A keyd binding pasted as it is (`capslock = overload(control, esc)`): TOML needs the action
+/// quoted. Given the offset of a TOML error, the offset of the unquoted value on its line and
+/// the message that says so, if the line is `key = value` with a value TOML cannot read.
+fn unquoted_action(text: &str, error_at: usize) -> Option<(usize, String)> {
+    let start = text[..error_at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[start..end];
+    let eq = line.find('=')?;
+    let key = line[..eq].trim();
+    let value = line[eq + 1..].split(" #").next().unwrap_or("").trim();
+    let bare_key =
+        !key.is_empty() && !key.starts_with(['[', '#', '"', '\'']) && !key.contains(char::is_whitespace);
+    let literal = value.is_empty()
+        || value.starts_with(['"', '\'', '[', '{'])
+        || value.parse::<f64>().is_ok()
+        || value == "true"
+        || value == "false";
+    if !bare_key || literal {
+        return None;
+    }
+    let value_at = start + eq + 1 + (line[eq + 1..].len() - line[eq + 1..].trim_start().len());
+    let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+    Some((
+        value_at,
+        format!("`{key}`: quote the action: `{key} = \"{quoted}\"` (TOML needs strings in quotes)"),
+    ))
+}
+
 /// Parses and validates one profile. Returns the profile and its warnings, or every error found.
 pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut d = Diags { path, text, list: Vec::new() };
@@ -179,6 +207,10 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
         Ok(t) => t,
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
+            if let Some((at, msg)) = unquoted_action(text, offset) {
+                d.error(at, msg);
+                return Err(d.list);
+            }
             let msg = e.message().trim_end().replace('\n', "; ");
             d.error(offset, format!("invalid TOML: {msg}"));
             return Err(d.list);
@@ -673,6 +705,10 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
         if twice {
             continue;
         }
+        if let Some((off, msg)) = expr::unbalanced(expr_text) {
+            d.error(string_offset(d.text, value.span(), expr_text, off), format!("`{name}`: {msg}"));
+            continue;
+        }
         match expr::parse_action(expr_text, keymap) {
             Ok(action) => {
                 warn_unemittable(d, keymap, action, value.span().start, name);
@@ -683,6 +719,15 @@ fn parse_bindings(d: &mut Diags, keymap: &mut Keymap, aliases: &Aliases, layer: 
             }
             Err(msg) => d.error(value.span().start, format!("`{name}`: {msg}")),
         }
+    }
+}
+
+/// The file offset of byte `off` of a string value whose TOML source spans `span`: exact for a
+/// string written without escapes, else the string's start.
+fn string_offset(text: &str, span: std::ops::Range<usize>, value: &str, off: usize) -> usize {
+    match text.get(span.start + 1..span.end.saturating_sub(1)) {
+        Some(raw) if raw == value => span.start + 1 + off,
+        _ => span.start,
     }
 }
 

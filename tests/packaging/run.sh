@@ -8,9 +8,12 @@
 #     configuration into profile data, which json2toml (remarshal, what pkgs.formats.toml's
 #     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
 #     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
-#     script assembles the same files plus extraConfig, and rejects a bad profile;
+#     script assembles the same files plus extraConfig (keyd syntax, converted with import-keyd,
+#     its notes as warnings) and extraToml, and rejects a bad profile;
 #   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
-#     page renders with man(1), the bash, zsh and fish completions load and complete;
+#     pages keymapd(1) and keymapd.toml(5) render with man(1) and pass mandoc's lint, the bash, zsh and fish completions load and complete;
+#   - install-debian.sh live in a fresh minimal Debian (debootstrap, chroot: no systemd running):
+#     installs kmod and udev, enables no profile, says it cannot start the service, exits 1;
 #   - `cargo install --path .` installs a working binary;
 #   - shellcheck.
 # Nothing is skipped: as root it installs every tool it needs (apt-get; remarshal from PyPI into
@@ -48,7 +51,7 @@ check() {
 # Each tool, and the Debian package that has it. Every check below runs; one whose tool is
 # missing fails (`tool` says which package to install).
 declare -A PACKAGE_OF=([systemd-analyze]=systemd [nix-instantiate]=nix-bin [libinput]=libinput-tools
-    [python3]=python3 [man]=man-db [zsh]=zsh [fish]=fish [shellcheck]=shellcheck)
+    [python3]=python3 [man]=man-db [mandoc]=mandoc [zsh]=zsh [fish]=fish [shellcheck]=shellcheck [debootstrap]=debootstrap)
 need=()
 for t in "${!PACKAGE_OF[@]}"; do
     command -v "$t" >/dev/null || need+=("${PACKAGE_OF[$t]}")
@@ -67,6 +70,7 @@ if [ ${#need[@]} -gt 0 ]; then
         echo "missing tools (packages: ${need[*]}) and not root to install them: those checks will fail"
     fi
 fi
+PCACHE=${KEYMAPD_PACKAGING_CACHE:-$HOME/.cache/keymapd-packaging}
 # tool NAME: true if NAME is there, else says which package has it (and the check fails).
 tool() {
     command -v "$1" >/dev/null && return 0
@@ -204,9 +208,22 @@ in
       main = { capslock = "layer(nav)"; "102nd" = "esc"; };
       "nav:C" = { h = "left"; j = "down"; };
     };
-    extraConfig = ''
+    extraToml = ''
       [extra]
       l = "right"
+    '';
+  };
+  # services.keyd's own documented extraConfig, keyd syntax, renamed key for key; and a
+  # setting keymapd lacks, which import-keyd comments out with a note (a build warning).
+  keyd_style = {
+    ids = [ "046d:c52b" ];
+    settings.main.capslock = "overload(control, esc)";
+    extraConfig = ''
+      [control+shift]
+      h = left
+
+      [global]
+      layer_indicator = 1
     '';
   };
 }
@@ -233,7 +250,7 @@ PY
 check "nix render: keyd-style keyboards evaluate with builtins only; json2toml writes them" \
     render_into "$WORK/rendered" "import $WORK/keyboards.nix"
 check "nix render: one file per keyboard" \
-    test "$(cd "$WORK/rendered" 2>/dev/null && printf '%s ' *)" = "everything.toml laptop_keyboard.toml usb_keyboard.toml "
+    test "$(cd "$WORK/rendered" 2>/dev/null && printf '%s ' *)" = "everything.toml keyd_style.toml laptop_keyboard.toml usb_keyboard.toml "
 has_lines() { # FILE LINE...: FILE has each LINE, exactly
     local file=$1 line
     shift
@@ -302,9 +319,10 @@ for name, f in m["files"].items():
     open(value, "w").write(g["json"])
     subprocess.run([json2toml, value, g["path"]], check=True)
     os.chmod(g["path"], 0o444)  # store paths are read-only
-    if f["extra"] is not None:
-        open(f["extra"]["path"], "w").write(f["extra"]["text"])
-        os.chmod(f["extra"]["path"], 0o444)
+    for extra in ("extra", "extraToml"):
+        if f[extra] is not None:
+            open(f[extra]["path"], "w").write(f[extra]["text"])
+            os.chmod(f[extra]["path"], 0o444)
 open(os.path.join(d, "build.sh"), "w").write(m["profilesScript"])
 PY
 }
@@ -323,11 +341,13 @@ assert m["uinput"] is True and "uinput" in m["kernelModules"]
 assert m["idsDefault"] == ["*"]
 assert m["udevPackages"] and m["systemdPackages"]
 assert m["settingsType"] == "formats.toml type", m["settingsType"]
-assert sorted(m["files"]) == ["everything.toml", "laptop_keyboard.toml", "usb_keyboard.toml"], m["files"]
+assert sorted(m["files"]) == ["everything.toml", "keyd_style.toml", "laptop_keyboard.toml", "usb_keyboard.toml"], m["files"]
 for name, f in m["files"].items():
     assert f["generated"]["by"] == "formats.toml generate", f
-assert [n for n, f in m["files"].items() if f["extra"]] == ["everything.toml"], m["files"]
-assert m["files"]["everything.toml"]["extra"]["text"] == '[extra]\nl = "right"\n', m["files"]
+assert [n for n, f in m["files"].items() if f["extra"]] == ["keyd_style.toml"], m["files"]
+assert [n for n, f in m["files"].items() if f["extraToml"]] == ["everything.toml"], m["files"]
+assert m["files"]["everything.toml"]["extraToml"]["text"] == '[extra]\nl = "right"\n', m["files"]
+assert m["files"]["keyd_style.toml"]["extra"]["text"].startswith("[control+shift]\nh = left\n"), m["files"]
 PY
     check "nix module: generate is given exactly render.nix's data" python3 - "$WORK/mod/module.json" "$WORK/rendered.json" <<'PY'
 import json, os, sys
@@ -337,7 +357,7 @@ for name, f in m["files"].items():
     assert f["generated"]["json"] == want, (name, f["generated"]["json"], want)
 PY
     check "nix module: build-time profile check passes on the good configuration" \
-        env out="$WORK/mod/out" bash -e "$WORK/mod/build.sh"
+        bash -c "cd '$WORK/mod' && env out='$WORK/mod/out' bash -e build.sh 2> build.log || { cat build.log; exit 1; }"
     # FILE [EXTRA-FILE]: the module's profile is generate's TOML, then EXTRA after a blank line.
     installed_is() {
         { cat "$WORK/rendered/$1"; if [ $# -gt 1 ]; then echo; cat "$2"; fi; } > "$WORK/want-$1"
@@ -345,21 +365,34 @@ PY
     }
     printf '[extra]\nl = "right"\n' > "$WORK/extra.toml"
     check "nix module: installs generate's TOML as it is" installed_is usb_keyboard.toml
-    check "nix module: appends extraConfig after a blank line" installed_is everything.toml "$WORK/extra.toml"
+    check "nix module: appends extraToml after a blank line" installed_is everything.toml "$WORK/extra.toml"
+    check "nix module: extraConfig in keyd syntax is converted by import-keyd and appended" \
+        has_lines "$WORK/mod/out/keyd_style.toml" 'ids = ["046d:c52b"]' '[main]' 'capslock = "overload(control, esc)"' \
+        '["control+shift"]' 'h = "left"'
+    one_ids() {
+        if [ "$(grep -c '^ids' "$1")" != 1 ] || grep -qxF '    "*",' "$1"; then cat "$1"; return 1; fi
+    }
+    check "nix module: extraConfig's ids are the option's, not import-keyd's" one_ids "$WORK/mod/out/keyd_style.toml"
+    check "nix module: import-keyd's notes on extraConfig are build warnings, at extraConfig's line" \
+        grep -q '^warning: keymapd: keyd_style.toml: extraConfig line 5: .*layer_indicator' "$WORK/mod/build.log"
+    check "module's keyd_style: keyd's [control+shift] h = left works" \
+        expect_test "$WORK/mod/out/keyd_style.toml" \
+        'leftcontrol down\nleftshift down\nh down\nh up\nleftshift up\nleftcontrol up\n' \
+        'leftcontrol down\nleftshift down\nleftcontrol up\nleftshift up\nleft down\nleft up\nleftcontrol down\nleftshift down\nleftshift up\nleftcontrol up'
     check "module's usb_keyboard (as installed): leftcontrol -> leftmeta" \
         expect_test "$WORK/mod/out/usb_keyboard.toml" 'leftcontrol down\nleftcontrol up\n' 'leftmeta down\nleftmeta up'
 else
     fail "nix module: config evaluates"
 fi
-if module_eval "$WORK/modat" '{ "kb@home".extraConfig = "[x]"; }'; then
+if module_eval "$WORK/modat" '{ "kb@home".extraToml = "[x]"; }'; then
     check "nix module: a keyboard name with @ (no valid store path name) builds as kb@home.toml" \
-        bash -c "env out='$WORK/modat/out' bash -e '$WORK/modat/build.sh' && test -s '$WORK/modat/out/kb@home.toml'"
+        bash -c "cd '$WORK/modat' && env out='$WORK/modat/out' bash -e build.sh && test -s '$WORK/modat/out/kb@home.toml'"
 else
     fail "nix module: a keyboard name with @ (no valid store path name) evaluates"
 fi
 BAD='{ typo = { settings.main.leftcontrol = "nosuchkey"; }; }'
 if module_eval "$WORK/modbad" "$BAD"; then
-    if env out="$WORK/modbad/out" bash -e "$WORK/modbad/build.sh" > "$WORK/modbad.log" 2>&1; then
+    if (cd "$WORK/modbad" && env out="$WORK/modbad/out" bash -e build.sh) > "$WORK/modbad.log" 2>&1; then
         fail "nix module: build-time profile check fails a bad profile"
         cat "$WORK/modbad.log"
     else
@@ -408,27 +441,36 @@ check "install: unit runs the installed binary" \
     grep -qx 'ExecStart=/usr/local/bin/keymapd run --config /etc/keymapd' "$IROOT/usr/local/lib/systemd/system/keymapd.service"
 check "install: the user unit runs the installed binary" \
     grep -qx 'ExecStart=/usr/local/bin/keymapd session' "$IROOT/usr/local/lib/systemd/user/keymapd-session.service"
-check "install: example profiles copied into an empty /etc/keymapd, and valid" \
-    bash -c "ls '$IROOT'/etc/keymapd/*.toml >/dev/null && '$BIN' check '$IROOT/etc/keymapd'"
+check "install: examples in /usr/share/doc/keymapd/examples (valid), none enabled: /etc/keymapd empty" \
+    bash -c "ls '$IROOT'/usr/share/doc/keymapd/examples/{laptop,usb-keyboard}.toml >/dev/null \
+        && '$BIN' check '$IROOT/usr/share/doc/keymapd/examples' && [ -d '$IROOT/etc/keymapd' ] \
+        && [ -z \"\$(ls -A '$IROOT/etc/keymapd')\" ]"
 check "install: the installed unit verifies" bash -c \
     "sed 's|^ExecStart=/usr/local/bin/keymapd |ExecStart=$BIN |' '$IROOT/usr/local/lib/systemd/system/keymapd.service' > '$WORK/unit2.service' && cd '$WORK' && systemd-analyze verify --man=no unit2.service"
 # The man page and the completions: installed, and working in the tools that read them.
 MAN1=$IROOT/usr/local/share/man/man1/keymapd.1
+MAN5=$IROOT/usr/local/share/man/man5/keymapd.toml.5
 BASH_COMP=$IROOT/usr/local/share/bash-completion/completions/keymapd
 ZSH_COMP=$IROOT/usr/local/share/zsh/site-functions/_keymapd
 FISH_COMP=$IROOT/usr/local/share/fish/vendor_completions.d/keymapd.fish
-check "install: man page and bash, zsh, fish completions installed" bash -c \
-    "for f in '$MAN1' '$BASH_COMP' '$ZSH_COMP' '$FISH_COMP'; do [ -s \"\$f\" ] || { echo \"not installed: \$f\"; exit 1; }; done"
-man_renders() { # NAME and COMMANDS sections, the subcommands, and no warning from groff
+check "install: man pages keymapd(1), keymapd.toml(5) and bash, zsh, fish completions installed" bash -c \
+    "for f in '$MAN1' '$MAN5' '$BASH_COMP' '$ZSH_COMP' '$FISH_COMP'; do [ -s \"\$f\" ] || { echo \"not installed: \$f\"; exit 1; }; done"
+man_renders() { # PAGE WANT...: man -l renders it without a warning from groff, and says WANT
     tool man || return 1
-    local text
-    text=$(MANWIDTH=80 man --warnings -l "$MAN1" 2> "$WORK/man.err") || return 1
+    local page=$1 text want
+    shift
+    text=$(MANWIDTH=80 man --warnings -l "$page" 2> "$WORK/man.err") || return 1
     [ ! -s "$WORK/man.err" ] || { cat "$WORK/man.err"; return 1; }
-    for want in NAME COMMANDS 'keymapd check' 'keymapd run' 'keymapd test'; do
-        grep -q "$want" <<<"$text" || { echo "no '$want' in the rendered page"; return 1; }
+    for want in "$@"; do
+        grep -qF -- "$want" <<<"$text" || { echo "no '$want' in the rendered page"; return 1; }
     done
 }
-check "install: man page renders (man -l), without warnings" man_renders
+check "install: keymapd(1) renders (man -l), without warnings" \
+    man_renders "$MAN1" NAME COMMANDS 'keymapd check' 'keymapd run' 'keymapd test' 'keymapd.toml(5)'
+check "install: keymapd.toml(5) renders (man -l), without warnings" \
+    man_renders "$MAN5" NAME IDS ACTIONS 'GLOBAL SETTINGS' 'overload(layer, tap)' 'chord_timeout' 'laptop:kb'
+mandoc_lint() { tool mandoc && mandoc -T lint -W warning "$@"; }
+check "install: both man pages pass mandoc -T lint (warnings and worse)" mandoc_lint "$MAN1" "$MAN5"
 # Each completion is loaded the way its shell loads it and asked to complete `keymapd ch`.
 bash_completes() {
     bash -n "$BASH_COMP" || return 1
@@ -453,6 +495,7 @@ fish_completes() {
 check "install: bash completion loads and completes 'keymapd ch' to check" bash_completes
 check "install: zsh completion parses and registers with compinit" zsh_completes
 check "install: fish completion parses and completes 'keymapd ch' to check" fish_completes
+cp "$IROOT/usr/share/doc/keymapd/examples/laptop.toml" "$IROOT/etc/keymapd/"  # the quick start's cp
 echo '# admin edit' >> "$IROOT/etc/keymapd/laptop.toml"
 snapshot() { (cd "$IROOT" && find . -type f -o -type l | sort | xargs -d '\n' sha256sum 2>/dev/null; find . -type l -printf '%p -> %l\n' | sort); }
 before=$(snapshot)
@@ -465,6 +508,74 @@ check "uninstall: no installed file left, profiles kept" bash -c "cd '$IROOT' &&
     [ -z \"\$(find usr -type f)\" ] && [ ! -e etc/systemd/system/multi-user.target.wants/keymapd.service ] \
     && [ ! -e etc/systemd/user/graphical-session.target.wants/keymapd-session.service ] \
     && grep -q 'admin edit' etc/keymapd/laptop.toml"
+
+# ---- install-debian.sh live, on a fresh Debian with no systemd running ----------------------
+# A minimal Debian (debootstrap --variant=minbase, no kmod, no udev; cached as a tarball), the
+# installer run inside it with chroot, as on a container or a machine without systemd as PID 1:
+# it installs what it needs from apt, enables no profile, says plainly what it could not do
+# (start the service) with no raw shell error, exits non-zero, and stays a no-op when re-run.
+# apt's downloads are cached next to the tarball.
+FRESH_TAR=$PCACHE/debian-bookworm-minbase.tar.gz
+fresh_tree() {
+    [ -s "$FRESH_TAR" ] && return 0
+    tool debootstrap || return 1
+    local ds
+    ds=$(mktemp -d "${TMPDIR:-/tmp}/keymapd-minbase.XXXXXX")
+    echo "debootstrap --variant=minbase bookworm (once; cached as $FRESH_TAR)"
+    if ! debootstrap --variant=minbase bookworm "$ds/root" > "$WORK/debootstrap.log" 2>&1; then
+        tail -n 5 "$WORK/debootstrap.log"; rm -rf "$ds"; return 1
+    fi
+    rm -rf "$ds"/root/var/cache/apt/archives/*.deb "$ds"/root/var/lib/apt/lists/*
+    tar -C "$ds/root" -czf "$FRESH_TAR.part" . && mv "$FRESH_TAR.part" "$FRESH_TAR"
+    rm -rf "$ds"
+}
+CH=$WORK/fresh
+chroot_install() { # runs install-debian.sh in the fresh tree; output in $WORK/chroot-N.log
+    chroot "$CH" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+        /opt/keymapd-src/packaging/install-debian.sh --no-build --binary /opt/keymapd-src/keymapd
+}
+if [ "$(id -u)" != 0 ]; then
+    fail "fresh Debian chroot: needs root (chroot, debootstrap)"
+elif ! fresh_tree; then
+    fail "fresh Debian chroot: debootstrap --variant=minbase bookworm failed"
+else
+    mkdir -p "$CH" "$PCACHE/apt-archives/partial" "$PCACHE/apt-lists/partial"
+    tar -C "$CH" -xzf "$FRESH_TAR"
+    mkdir -p "$CH/opt/keymapd-src"
+    cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$CH/opt/keymapd-src/"
+    install -m 0755 "$BIN" "$CH/opt/keymapd-src/keymapd"
+    cp /etc/resolv.conf "$CH/etc/resolv.conf"
+    mount -t proc proc "$CH/proc"
+    mount --bind "$PCACHE/apt-archives" "$CH/var/cache/apt/archives"
+    mount --bind "$PCACHE/apt-lists" "$CH/var/lib/apt/lists"
+    # shellcheck disable=SC2064  # the paths are fixed now
+    trap "umount '$CH/proc' '$CH/var/cache/apt/archives' '$CH/var/lib/apt/lists' 2>/dev/null; rm -rf '$WORK'" EXIT
+    check "fresh Debian: no kmod or udev before the install" \
+        bash -c "! chroot '$CH' sh -c 'command -v modprobe || command -v udevadm'"
+    chroot_install > "$WORK/chroot-1.log" 2>&1
+    rc1=$?
+    sed 's/^/    | /' "$WORK/chroot-1.log"
+    check "fresh Debian: exits non-zero when the service cannot be started (status $rc1)" [ "$rc1" != 0 ]
+    check "fresh Debian: says plainly that systemd is not running and what to do" \
+        grep -q "start the service: systemd is not running as PID 1 here" "$WORK/chroot-1.log"
+    check "fresh Debian: no raw shell error (command not found, line N:)" \
+        bash -c "! grep -E 'command not found|: line [0-9]+:|No such file or directory' '$WORK/chroot-1.log'"
+    check "fresh Debian: installed what it needs (kmod, udev) and the user keymapd" \
+        chroot "$CH" sh -c 'command -v modprobe && command -v udevadm && id keymapd | grep -q input && id keymapd | grep -q uinput'
+    check "fresh Debian: no profile enabled; the examples are in /usr/share/doc/keymapd/examples" \
+        bash -c "[ -z \"\$(ls -A '$CH/etc/keymapd')\" ] && [ -f '$CH/usr/share/doc/keymapd/examples/usb-keyboard.toml' ] \
+            && grep -q 'no profile in /etc/keymapd' '$WORK/chroot-1.log' \
+            && grep -qF 'cp /usr/share/doc/keymapd/examples/usb-keyboard.toml /etc/keymapd/' '$WORK/chroot-1.log'"
+    check "fresh Debian: keymapd list says there is no profile" \
+        bash -c "chroot '$CH' /usr/local/bin/keymapd list 2>&1 | grep -q '^keymapd: no profiles in /etc/keymapd: no keyboard is remapped'"
+    chroot_install > "$WORK/chroot-2.log" 2>&1
+    rc2=$?
+    check "fresh Debian: a second run installs nothing, fails the same way (status $rc2)" \
+        bash -c "[ $rc2 != 0 ] && ! grep -E 'installed /|apt-get install|created' '$WORK/chroot-2.log' \
+            && grep -q 'systemd is not running as PID 1' '$WORK/chroot-2.log'"
+    umount "$CH/proc" "$CH/var/cache/apt/archives" "$CH/var/lib/apt/lists"
+    trap 'rm -rf "$WORK"' EXIT
+fi
 
 # ---- cargo install -------------------------------------------------------------------------
 if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \
@@ -479,8 +590,9 @@ fi
 # ---- shell scripts -------------------------------------------------------------------------
 cd "$REPO" || exit 1  # source= paths in the scripts are relative to the repository
 shellchecked() { tool shellcheck && shellcheck -x "$1"; }
-for s in packaging/install-debian.sh tests/packaging/run.sh tests/fuzz.sh tests/all.sh \
-    tests/desktop/run.sh tests/desktop/x11.sh tests/desktop/sway.sh \
+for s in packaging/install-debian.sh tests/packaging/run.sh tests/fuzz.sh tests/all.sh tests/show-svg.sh \
+    tests/desktop/run.sh tests/desktop/x11.sh tests/desktop/sway.sh tests/desktop/kde.sh \
+    tests/desktop/lib.sh tests/desktop/retitle.sh \
     tests/vm/systemd-boot.sh tests/vm/systemd/vmtest.sh; do
     [ -f "$s" ] && check "shellcheck $s" shellchecked "$s"
 done

@@ -72,11 +72,12 @@ in
   etc = builtins.mapAttrs (_: v: v.source or v.text) cfg.environment.etc;
   profilesScript = profiles.script;
   # What the profiles derivation reads: per file, generate's output and input, and the
-  # extraConfig file (null when there is none).
+  # extraConfig (keyd syntax) and extraToml files (null when there is none).
   files = builtins.mapAttrs
     (_: f: {
       generated = { path = f.generated.outPath; inherit (f.generated) json by; };
       extra = if f.extra == null then null else { path = f.extra.outPath; inherit (f.extra) text; };
+      extraToml = if f.extraToml == null then null else { path = f.extraToml.outPath; inherit (f.extraToml) text; };
     })
     profiles.files;
   settingsType = keyboardOptions.settings.type;

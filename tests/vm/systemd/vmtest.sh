@@ -162,9 +162,39 @@ security_score() {
 	awk -v s="$score" 'BEGIN { exit !(s != "" && s < 2.0) }'
 }
 
+# The install enabled no profile: /etc/keymapd is empty, the examples are documentation, and
+# the daemon runs, remapping nothing, and says so (journal and `keymapd list`); it grabbed
+# nothing.
+no_profile() {
+	local out
+	ls -A /etc/keymapd
+	[ -z "$(ls -A /etc/keymapd)" ] || { echo "/etc/keymapd is not empty"; return 1; }
+	ls /usr/share/doc/keymapd/examples/usb-keyboard.toml /usr/share/doc/keymapd/examples/laptop.toml || return 1
+	journalctl -u keymapd --no-pager -o cat | grep -m1 'no profiles in /etc/keymapd' ||
+		{ echo "the journal does not say that there is no profile"; return 1; }
+	if journalctl -u keymapd --no-pager -o cat | grep 'grabbed'; then echo "grabbed with no profile"; return 1; fi
+	out=$(keymapd list 2>&1)
+	printf '%s
+' "$out"
+	printf '%s
+' "$out" | grep -q '^keymapd: no profiles in /etc/keymapd: no keyboard is remapped' ||
+		{ echo "keymapd list does not say that there is no profile"; return 1; }
+}
+
+# README's quick start, after the install: copy the examples in (the same `cp` it shows, for
+# both), check them; the running daemon picks them up without a restart.
+quick_start() {
+	local pid
+	pid=$(systemctl show -P MainPID keymapd.service)
+	cp /usr/share/doc/keymapd/examples/usb-keyboard.toml /usr/share/doc/keymapd/examples/laptop.toml /etc/keymapd/ || return 1
+	keymapd check || return 1
+	keymapd list 2>&1 | head -n 20
+	[ "$(systemctl show -P MainPID keymapd.service)" = "$pid" ] || { echo "keymapd was restarted"; return 1; }
+}
+
 # The machine's own keyboard (QEMU's i8042 "AT Translated Set 2 keyboard", which
-# /etc/keymapd/laptop.toml claims as laptop:kb) was there at boot: the service grabbed it,
-# however the boot ordered it against udev's coldplug.
+# /etc/keymapd/laptop.toml claims as laptop:kb), there since the boot: the service grabbed it
+# once the quick start enabled the profile.
 boot_keyboard() {
 	local i
 	for i in $(seq 1 20); do
@@ -193,6 +223,8 @@ check service-active-notify service_active
 check service-unprivileged unprivileged
 check uinput-modules-load-udev uinput_ready
 check service-virtual-keyboard virtual_keyboard
+check service-no-profile-installed no_profile
+check quick-start-cp-example quick_start
 check service-grabbed-boot-keyboard boot_keyboard
 check service-security-score security_score
 check libinput-quirk-internal libinput_quirk
