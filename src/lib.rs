@@ -16,3 +16,4 @@ pub mod keys;
 pub mod merger;
 pub mod profile;
 pub mod script;
+pub mod session;
