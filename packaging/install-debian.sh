@@ -6,8 +6,9 @@
 #
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
 # rustup; `cargo build --release`; the binary, systemd unit, sysusers.d entry, udev rules,
-# modules-load.d entry, libinput quirk, man page and shell completions; the example profiles
-# into /etc/keymapd if it holds none; the keymapd user; udev reload; uinput; the service.
+# modules-load.d entry, libinput quirk, man page and shell completions; where GNOME Shell is
+# installed, the session agent's Shell extension; the example profiles into /etc/keymapd if it
+# holds none; the keymapd user; udev reload; uinput; the service.
 # Running it again changes only what changed, and restarts the service only then.
 #
 # --root DIR installs the files into DIR instead (an image or a VM's tree) and prepares it
@@ -84,9 +85,13 @@ MAN=$PREFIX/share/man/man1/keymapd.1
 BASH_COMPLETION=$PREFIX/share/bash-completion/completions/keymapd
 ZSH_COMPLETION=$PREFIX/share/zsh/site-functions/_keymapd
 FISH_COMPLETION=$PREFIX/share/fish/vendor_completions.d/keymapd.fish
+# GNOME Shell reads system-wide extensions from /usr/share (each user enables it).
+GNOME_EXT_UUID=keymapd@keymapd.github.io
+GNOME_EXT=/usr/share/gnome-shell/extensions/$GNOME_EXT_UUID
 CONFIG_DIR=/etc/keymapd
 INSTALLED=("$BINDIR/keymapd" "$UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN"
-    "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION")
+    "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION"
+    "$GNOME_EXT/metadata.json" "$GNOME_EXT/extension.js")
 
 if [ "$LIVE" = 1 ] && [ "$(id -u)" != 0 ]; then
     die "run as root (sudo $0), or use --root DIR to install into a directory"
@@ -195,6 +200,13 @@ install_files() {
         fi
     done
 
+    # The Shell extension that tells the session agent the focused window, where GNOME runs.
+    if [ -x "$D/usr/bin/gnome-shell" ]; then
+        put 0644 "$SRC/packaging/gnome-shell/$GNOME_EXT_UUID/metadata.json" "$GNOME_EXT/metadata.json"
+        put 0644 "$SRC/packaging/gnome-shell/$GNOME_EXT_UUID/extension.js" "$GNOME_EXT/extension.js"
+        say "GNOME Shell: each user enables the extension with: gnome-extensions enable $GNOME_EXT_UUID"
+    fi
+
     # Example profiles, only into an empty configuration directory: never over the admin's.
     install -d -m 0755 "$D$CONFIG_DIR"
     if ! compgen -G "$D$CONFIG_DIR/*.toml" > /dev/null; then
@@ -265,6 +277,7 @@ uninstall() {
             say "removed $f"
         fi
     done
+    rmdir "$D$GNOME_EXT" 2>/dev/null || true
     if [ "$PURGE" = 1 ] && [ -d "$D$CONFIG_DIR" ]; then
         rm -rf "${D:?}$CONFIG_DIR"
         say "removed $CONFIG_DIR"

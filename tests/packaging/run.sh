@@ -9,7 +9,8 @@
 #     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
 #     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
 #     script assembles the same files plus extraConfig, and rejects a bad profile;
-#   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
+#   - install-debian.sh installs into a scratch root (with GNOME Shell's extension where
+#     gnome-shell is), is idempotent, and uninstalls; the man
 #     page renders with man(1), the bash, zsh and fish completions load and complete;
 #   - `cargo install --path .` installs a working binary;
 #   - shellcheck.
@@ -449,6 +450,17 @@ check "install-debian.sh --root DIR --uninstall" "$INSTALL" --root "$IROOT" --un
 check "uninstall: no installed file left, profiles kept" bash -c "cd '$IROOT' && \
     [ -z \"\$(find usr -type f)\" ] && [ ! -e etc/systemd/system/multi-user.target.wants/keymapd.service ] \
     && grep -q 'admin edit' etc/keymapd/laptop.toml"
+# Where GNOME Shell is installed, the session agent's Shell extension comes along, and goes.
+GROOT=$WORK/gnomeroot
+EXT=usr/share/gnome-shell/extensions/keymapd@keymapd.github.io
+mkdir -p "$GROOT/etc" "$GROOT/usr/bin"
+cp "$IROOT/etc/passwd" "$IROOT/etc/group" "$GROOT/etc/"
+printf '#!/bin/sh\n' > "$GROOT/usr/bin/gnome-shell" && chmod +x "$GROOT/usr/bin/gnome-shell"
+check "install: with gnome-shell present, the Shell extension as shipped" bash -c "\
+    '$INSTALL' --root '$GROOT' --no-build --binary '$BIN' >/dev/null \
+    && diff -r '$REPO/packaging/gnome-shell/keymapd@keymapd.github.io' '$GROOT/$EXT'"
+check "uninstall: the Shell extension goes too" bash -c "\
+    '$INSTALL' --root '$GROOT' --uninstall >/dev/null && [ ! -e '$GROOT/$EXT' ]"
 
 # ---- cargo install -------------------------------------------------------------------------
 if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \
