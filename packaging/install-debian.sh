@@ -201,9 +201,15 @@ install_files() {
     done
 
     # The Shell extension that tells the session agent the focused window, where GNOME runs.
+    # One copy for GNOME Shell 43 and 44, one for 45 and later (ES modules).
     if [ -x "$D/usr/bin/gnome-shell" ]; then
-        put 0644 "$SRC/packaging/gnome-shell/$GNOME_EXT_UUID/metadata.json" "$GNOME_EXT/metadata.json"
-        put 0644 "$SRC/packaging/gnome-shell/$GNOME_EXT_UUID/extension.js" "$GNOME_EXT/extension.js"
+        local shell_version ext_src
+        shell_version=$(dpkg-query --admindir="$D/var/lib/dpkg" -W -f='${Version}' gnome-shell 2>/dev/null \
+            || "$D/usr/bin/gnome-shell" --version 2>/dev/null | sed -n 's/^GNOME Shell //p') || true
+        ext_src=$SRC/packaging/gnome-shell/45/$GNOME_EXT_UUID
+        [[ $shell_version =~ ^(43|44)[.~+-] ]] && ext_src=$SRC/packaging/gnome-shell/43/$GNOME_EXT_UUID
+        put 0644 "$ext_src/metadata.json" "$GNOME_EXT/metadata.json"
+        put 0644 "$ext_src/extension.js" "$GNOME_EXT/extension.js"
         say "GNOME Shell: each user enables the extension with: gnome-extensions enable $GNOME_EXT_UUID"
     fi
 

@@ -1,5 +1,6 @@
 //! GNOME Shell backend: the focused window as published on the session bus by keymapd's
-//! Shell extension (packaging/gnome-shell/keymapd@keymapd.github.io).
+//! Shell extension (packaging/gnome-shell/{43,45}/keymapd@keymapd.github.io: one copy for
+//! GNOME Shell 43 and 44, one for 45 and later, which loads extensions as ES modules).
 //!
 //! The extension owns [`BUS_NAME`] and exports [`OBJECT_PATH`] with the interface
 //! [`INTERFACE`]: a property `Focus` of type `(bss)` (a window has focus, its application
@@ -182,21 +183,40 @@ mod tests {
         );
     }
 
+    /// The extension's two copies (GNOME 43-44, and 45 on as an ES module) name what this
+    /// module expects, and share one body between their imports and their entry points.
     #[test]
-    fn names_match_the_shipped_extension() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/gnome-shell/keymapd@keymapd.github.io");
-        let js = std::fs::read_to_string(format!("{dir}/extension.js")).unwrap();
-        for needle in [
-            format!("'{BUS_NAME}'"),
-            format!("'{OBJECT_PATH}'"),
-            format!("<interface name=\"{INTERFACE}\">"),
-            format!("<property name=\"{PROPERTY}\" type=\"(bss)\""),
-            format!("<signal name=\"{SIGNAL}\">"),
-            format!("emit_signal('{SIGNAL}', new GLib.Variant('(bss)'"),
+    fn names_match_the_shipped_extensions() {
+        let read = |shell: &str, file: &str| {
+            let dir = env!("CARGO_MANIFEST_DIR");
+            std::fs::read_to_string(format!(
+                "{dir}/packaging/gnome-shell/{shell}/{EXTENSION_UUID}/{file}"
+            ))
+            .unwrap()
+        };
+        let mut bodies = Vec::new();
+        for (shell, versions, entry) in [
+            ("43", r#"["43", "44"]"#, "function init()"),
+            ("45", r#"["45", "46", "47", "48", "49"]"#, "export default class"),
         ] {
-            assert!(js.contains(&needle), "extension.js lacks {needle}");
+            let js = read(shell, "extension.js");
+            for needle in [
+                format!("'{BUS_NAME}'"),
+                format!("'{OBJECT_PATH}'"),
+                format!("<interface name=\"{INTERFACE}\">"),
+                format!("<property name=\"{PROPERTY}\" type=\"(bss)\""),
+                format!("<signal name=\"{SIGNAL}\">"),
+                format!("emit_signal('{SIGNAL}', new GLib.Variant('(bss)'"),
+            ] {
+                assert!(js.contains(&needle), "{shell}/extension.js lacks {needle}");
+            }
+            let start = js.find("const BUS_NAME").unwrap();
+            let end = js.find(entry).unwrap();
+            bodies.push(js[start..end].to_string());
+            let metadata = read(shell, "metadata.json");
+            assert!(metadata.contains(&format!("\"uuid\": \"{EXTENSION_UUID}\"")));
+            assert!(metadata.contains(&format!("\"shell-version\": {versions}")));
         }
-        let metadata = std::fs::read_to_string(format!("{dir}/metadata.json")).unwrap();
-        assert!(metadata.contains(&format!("\"uuid\": \"{EXTENSION_UUID}\"")));
+        assert_eq!(bodies[0], bodies[1], "the two extension.js copies diverged");
     }
 }

@@ -80,6 +80,14 @@ if [[ "${1:-}" == --session ]]; then
 		sleep 0.1
 	done
 
+	# The extension as a user installs it, in ~/.local/share/gnome-shell/extensions/UUID: the
+	# copy for 43 and 44, or the one for 45 and later.
+	version=$(gnome-shell --version | sed -n 's/^GNOME Shell //p')
+	copy=45
+	[[ $version =~ ^(43|44)\. ]] && copy=43
+	mkdir -p "$HOME/.local/share/gnome-shell/extensions"
+	cp -r "$WORK/extension/$copy/$UUID" "$HOME/.local/share/gnome-shell/extensions/"
+
 	start gnome-shell --headless --wayland --virtual-monitor 1024x768 >"$SHELL_LOG" 2>&1
 	shell_pid=$started
 	gdbus wait --session --timeout "$TIMEOUT" org.gnome.Shell \
@@ -98,7 +106,7 @@ if [[ "${1:-}" == --session ]]; then
 	gdbus call --session --dest org.gnome.Shell --object-path /org/gnome/Shell \
 		--method org.freedesktop.DBus.Properties.Set org.gnome.Shell OverviewActive '<false>' \
 		>/dev/null || shell_fail "could not leave the overview (org.gnome.Shell OverviewActive)"
-	pass "GNOME Shell $(gnome-shell --version | awk '{print $3}') runs headless on Wayland as $(id -un), Xwayland on $x11"
+	pass "GNOME Shell $version runs headless on Wayland as $(id -un), Xwayland on $x11 (extension: packaging/gnome-shell/$copy)"
 
 	"$BIN" >"$OUT" 2>"$ERR" && status=0 || status=$?
 	if [[ $status -ne 1 ]] || ! grep -q 'extension is not running' "$ERR"; then
@@ -225,10 +233,8 @@ chmod 0755 "$WORK"
 chown "$TEST_USER:" "$WORK"
 install -m 0755 "$CARGO_TARGET_DIR/debug/examples/gnome-focus" "$WORK/gnome-focus"
 install -m 0644 "$HERE/gnome-window.py" "$WORK/gnome-window.py"
-# The extension as a user installs it: ~/.local/share/gnome-shell/extensions/UUID.
-ext=$WORK/home/.local/share/gnome-shell/extensions/$UUID
-mkdir -p "$ext"
-cp "$ROOT/packaging/gnome-shell/$UUID"/* "$ext/"
+cp -r "$ROOT/packaging/gnome-shell" "$WORK/extension"
+mkdir -p "$WORK/home"
 install -d -m 0700 "$WORK/run"
 chown -R "$TEST_USER:" "$WORK/home" "$WORK/run"
 # Xwayland's socket directory must exist, belong to root and be sticky (as systemd makes it).

@@ -455,12 +455,16 @@ GROOT=$WORK/gnomeroot
 EXT=usr/share/gnome-shell/extensions/keymapd@keymapd.github.io
 mkdir -p "$GROOT/etc" "$GROOT/usr/bin"
 cp "$IROOT/etc/passwd" "$IROOT/etc/group" "$GROOT/etc/"
-printf '#!/bin/sh\n' > "$GROOT/usr/bin/gnome-shell" && chmod +x "$GROOT/usr/bin/gnome-shell"
-check "install: with gnome-shell present, the Shell extension as shipped" bash -c "\
-    '$INSTALL' --root '$GROOT' --no-build --binary '$BIN' >/dev/null \
-    && diff -r '$REPO/packaging/gnome-shell/keymapd@keymapd.github.io' '$GROOT/$EXT'"
-check "uninstall: the Shell extension goes too" bash -c "\
-    '$INSTALL' --root '$GROOT' --uninstall >/dev/null && [ ! -e '$GROOT/$EXT' ]"
+for shell in 43 48; do  # the copy for its version: 43 and 44, or 45 and later
+    printf '#!/bin/sh\necho "GNOME Shell %s.1"\n' "$shell" > "$GROOT/usr/bin/gnome-shell"
+    chmod +x "$GROOT/usr/bin/gnome-shell"
+    copy=45; [ "$shell" = 43 ] && copy=43
+    check "install: with GNOME Shell $shell, the Shell extension for it as shipped" bash -c "\
+        '$INSTALL' --root '$GROOT' --no-build --binary '$BIN' >/dev/null \
+        && diff -r '$REPO/packaging/gnome-shell/$copy/keymapd@keymapd.github.io' '$GROOT/$EXT'"
+    check "uninstall: the Shell extension goes too (GNOME Shell $shell)" bash -c "\
+        '$INSTALL' --root '$GROOT' --uninstall >/dev/null && [ ! -e '$GROOT/$EXT' ]"
+done
 
 # ---- cargo install -------------------------------------------------------------------------
 if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \

@@ -14,12 +14,13 @@
 // for a window that has neither: it is set only by GApplication programs, and on X11 it differs
 // from WM_CLASS, so preferring it would make one profile match differently per desktop.
 //
-// Written for GNOME Shell 43 and 44 (the pre-ESM extension format). Nothing is polled: the
-// extension reacts to the display's focus-window notification and to the focused window's
-// title and class notifications.
-'use strict';
-
-const { Gio, GLib } = imports.gi;
+// This copy is for GNOME Shell 45 and later (an ES module); the one for 43 and 44
+// (packaging/gnome-shell/43) differs only in its imports and its entry point.
+// Nothing is polled: the extension reacts to the display's focus-window notification and to
+// the focused window's title and class notifications.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
 
 const BUS_NAME = 'io.github.keymapd.Shell';
 const OBJECT_PATH = '/io/github/keymapd/Shell';
@@ -100,6 +101,14 @@ class FocusPublisher {
     }
 }
 
-function init() {
-    return new FocusPublisher();
+export default class KeymapdFocusExtension extends Extension {
+    enable() {
+        this._publisher = new FocusPublisher();
+        this._publisher.enable();
+    }
+
+    disable() {
+        this._publisher.disable();
+        this._publisher = null;
+    }
 }
