@@ -189,10 +189,8 @@ mod tests {
     fn names_match_the_shipped_extensions() {
         let read = |shell: &str, file: &str| {
             let dir = env!("CARGO_MANIFEST_DIR");
-            std::fs::read_to_string(format!(
-                "{dir}/packaging/gnome-shell/{shell}/{EXTENSION_UUID}/{file}"
-            ))
-            .unwrap()
+            std::fs::read_to_string(format!("{dir}/packaging/gnome-shell/{shell}/{EXTENSION_UUID}/{file}"))
+                .unwrap()
         };
         let mut bodies = Vec::new();
         for (shell, versions, entry) in [
