@@ -7,7 +7,12 @@
 # prints) must report each focus change, exactly, and stop with an error when the extension
 # is disabled. It also checks that the backend sleeps while nothing changes.
 #
-#   tests/desktop/gnome.sh        (as root: installs its Debian packages, makes a test user)
+#   tests/desktop/gnome.sh [host|trixie|all]     (as root; default: all)
+#
+# host: GNOME Shell from this system's Debian (43 on bookworm; the extension's copy for 43-44);
+# trixie: GNOME Shell 48 from Debian 13 in a chroot of a debootstrapped tree, cached in
+# $KEYMAPD_VM_CACHE (default ~/.cache/keymapd-vm) (the copy for 45 and later). It installs its
+# Debian packages and makes a test user (in the chroot too).
 #
 # GNOME Shell wants a session bus and a system bus; it runs without logind (it falls back to
 # defaults when login1 does not answer), so a private system dbus-daemon is enough and no VM
@@ -206,41 +211,113 @@ fi
 # ---- as root: packages, build, user, then the session as that user ------------------------
 
 [[ $(id -u) -eq 0 ]] || fail "run as root: it installs Debian packages and runs GNOME Shell as a test user"
+WHICH=${1:-all}
+case $WHICH in host | trixie | all) ;; *) fail "usage: $0 [host|trixie|all]" ;; esac
 
-packages=(gnome-shell xwayland xdotool dbus-daemon python3-gi gir1.2-gtk-3.0 procps)
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
+PACKAGES=(gnome-shell xwayland xdotool dbus-daemon libglib2.0-bin python3-gi gir1.2-gtk-3.0 procps)
+apt_install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
 	echo "apt-get install ${missing[*]}"
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null \
 		|| fail "apt-get install ${missing[*]} failed"
-fi
+}
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 (cd "$ROOT" && cargo build --locked --quiet --example gnome-focus) \
 	|| fail "cargo build --example gnome-focus failed"
-
 TEST_USER="${KEYMAPD_GNOME_USER:-keymapd-gnome-test}"
-id "$TEST_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$TEST_USER"
 
-WORK=$(mktemp -d /tmp/keymapd-gnome.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-chmod 0755 "$WORK"
-chown "$TEST_USER:" "$WORK"
-install -m 0755 "$CARGO_TARGET_DIR/debug/examples/gnome-focus" "$WORK/gnome-focus"
-install -m 0644 "$HERE/gnome-window.py" "$WORK/gnome-window.py"
-cp -r "$ROOT/packaging/gnome-shell" "$WORK/extension"
-mkdir -p "$WORK/home"
-install -d -m 0700 "$WORK/run"
-chown -R "$TEST_USER:" "$WORK/home" "$WORK/run"
-# Xwayland's socket directory must exist, belong to root and be sticky (as systemd makes it).
-mkdir -p /tmp/.X11-unix
-chown root:root /tmp/.X11-unix
-chmod 1777 /tmp/.X11-unix
+# prepare R WORK: the test user in the system at R ("" for this one), and WORK (a path inside
+# it) holding the backend, the test window, the extension copies, the user's home and runtime dir.
+prepare() {
+	local r=$1 work=$2
+	if ! chroot "${r:-/}" id "$TEST_USER" >/dev/null 2>&1; then
+		useradd ${r:+--root "$r"} --system --no-create-home --shell /usr/sbin/nologin "$TEST_USER"
+	fi
+	mkdir -p "$r$work/home"
+	install -m 0755 "$CARGO_TARGET_DIR/debug/examples/gnome-focus" "$r$work/gnome-focus"
+	install -m 0644 "$HERE/gnome-window.py" "$r$work/gnome-window.py"
+	install -m 0755 "$HERE/gnome.sh" "$r$work/gnome.sh"
+	cp -r "$ROOT/packaging/gnome-shell" "$r$work/extension"
+	install -d -m 0700 "$r$work/run"
+	chmod 0755 "$r$work"
+	chroot "${r:-/}" chown -R "$TEST_USER:" "$work" "$work/home" "$work/run"
+	# Xwayland's socket directory must exist, belong to root and be sticky (as systemd makes it).
+	mkdir -p "$r/tmp/.X11-unix"
+	chown root:root "$r/tmp/.X11-unix"
+	chmod 1777 "$r/tmp/.X11-unix"
+}
+session() { # session R WORK: the test as the user, inside R
+	chroot "${1:-/}" runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+		LANG=C.UTF-8 KEYMAPD_GNOME_TIMEOUT="$TIMEOUT" bash "$2/gnome.sh" --session "$2"
+}
 
-runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
-	KEYMAPD_GNOME_TIMEOUT="$TIMEOUT" bash "$HERE/gnome.sh" --session "$WORK"
+CLEAN=()
+# shellcheck disable=SC2317  # run by the EXIT trap
+cleanup_root() {
+	local i
+	for ((i = ${#CLEAN[@]} - 1; i >= 0; i--)); do eval "${CLEAN[i]}" || true; done
+}
+trap cleanup_root EXIT
+
+status=0
+if [[ $WHICH == host || $WHICH == all ]]; then
+	echo "--- GNOME Shell from this system's Debian"
+	apt_install "${PACKAGES[@]}"
+	WORK=$(mktemp -d /tmp/keymapd-gnome.XXXXXX)
+	CLEAN+=("rm -rf '$WORK'")
+	prepare "" "$WORK"
+	session "" "$WORK" || status=1
+fi
+
+if [[ $WHICH == trixie || $WHICH == all ]]; then
+	# GNOME Shell 45 and later loads the other copy of the extension (an ES module): Debian 13's
+	# GNOME Shell runs in a chroot of a trixie tree, made once by debootstrap and cached; each
+	# run works in an overlay on top of it, so the cached tree stays clean.
+	echo "--- GNOME Shell from Debian trixie, in a chroot"
+	apt_install debootstrap
+	CACHE="${KEYMAPD_VM_CACHE:-$HOME/.cache/keymapd-vm}"
+	# Named after the package list, so that a new list makes a new tree.
+	TREE=$CACHE/debian-trixie-gnome-shell-$(echo "${PACKAGES[*]}" | md5sum | cut -c1-8)
+	if [[ ! -f $TREE/.complete ]]; then
+		rm -rf "$TREE"
+		mkdir -p "$CACHE"
+		echo "debootstrap trixie, then apt-get install GNOME Shell in it (once; cached in $TREE)"
+		# Not debootstrap --include: it does not resolve alternatives (logind | default-logind).
+		mirror=${KEYMAPD_VM_MIRROR:-http://deb.debian.org/debian}
+		log=$CACHE/debootstrap-trixie-gnome.log
+		debootstrap --variant=minbase trixie "$TREE" "$mirror" >"$log" 2>&1 \
+			|| fail "debootstrap trixie failed (see $log)"
+		echo "deb $mirror trixie main" >"$TREE/etc/apt/sources.list"
+		cp /etc/resolv.conf "$TREE/etc/resolv.conf"
+		mount --bind /proc "$TREE/proc" || fail "cannot bind /proc into $TREE"
+		chroot "$TREE" env DEBIAN_FRONTEND=noninteractive bash -c \
+			'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean' \
+			_ "${PACKAGES[@]}" >>"$log" 2>&1 && ok=1 || ok=0
+		umount "$TREE/proc"
+		((ok)) || fail "apt-get install ${PACKAGES[*]} in the trixie tree failed (see $log)"
+		touch "$TREE/.complete"
+	fi
+	OVL=$(mktemp -d /tmp/keymapd-gnome-trixie.XXXXXX)
+	CLEAN+=("rm -rf '$OVL'")
+	mkdir -p "$OVL/upper" "$OVL/work" "$OVL/root"
+	mount -t overlay overlay -o "lowerdir=$TREE,upperdir=$OVL/upper,workdir=$OVL/work" "$OVL/root" \
+		|| fail "cannot mount an overlay on $TREE"
+	CLEAN+=("umount '$OVL/root'")
+	R=$OVL/root
+	for m in proc sys dev; do
+		mount --bind "/$m" "$R/$m" || fail "cannot bind /$m into the chroot"
+		CLEAN+=("umount '$R/$m'")
+	done
+	mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" || fail "cannot mount a tmpfs on the chroot's /tmp"
+	CLEAN+=("umount '$R/tmp'")
+	prepare "$R" /tmp/keymapd-gnome
+	session "$R" /tmp/keymapd-gnome || status=1
+fi
+exit "$status"
