@@ -183,6 +183,8 @@ if [[ "${1:-}" == --session ]]; then
 	DISPLAY="$x11" XAUTHORITY="$xauth" xdotool search --sync --onlyvisible --class KeymapdTestB \
 		windowactivate || shell_fail "xdotool could not activate the X11 window"
 	expect $'focus KeymapdTestB\tWindow B (renamed)' "the X11 window is activated: focus switches to it"
+	kill -USR1 "$win_b"
+	expect $'focus KeymapdTestB\tWindow B (renamed) (renamed)' "the focused X11 window retitles itself"
 	kill "$win_b"
 	wait "$win_b" || true
 	expect $'focus io.github.keymapd.TestA\tWindow A (renamed)' "the X11 window closes: focus back on the Wayland one"
