@@ -7,7 +7,8 @@
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
 # rustup; `cargo build --release`; the binary, systemd unit, the session agent's user unit (enabled
 # for every user), sysusers.d entry, udev rules,
-# modules-load.d entry, libinput quirk, man pages (1, 5) and shell completions; the example profiles
+# modules-load.d entry, libinput quirk, man pages (1, 5) and shell completions; where GNOME Shell is installed, the
+# session agent's Shell extension; the example profiles
 # into /usr/share/doc/keymapd/examples (none is enabled: /etc/keymapd is created empty, and the
 # daemon remaps nothing until a profile is copied there); what it needs to run (kmod, udev);
 # the keymapd user; udev reload; uinput; the service. Running it again changes only what
@@ -90,10 +91,14 @@ MAN5=$PREFIX/share/man/man5/keymapd.toml.5
 BASH_COMPLETION=$PREFIX/share/bash-completion/completions/keymapd
 ZSH_COMPLETION=$PREFIX/share/zsh/site-functions/_keymapd
 FISH_COMPLETION=$PREFIX/share/fish/vendor_completions.d/keymapd.fish
+# GNOME Shell reads system-wide extensions from /usr/share (each user enables it).
+GNOME_EXT_UUID=keymapd@keymapd.github.io
+GNOME_EXT=/usr/share/gnome-shell/extensions/$GNOME_EXT_UUID
 EXAMPLES=/usr/share/doc/keymapd/examples
 CONFIG_DIR=/etc/keymapd
 INSTALLED=("$BINDIR/keymapd" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN" "$MAN5"
-    "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION")
+    "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION"
+    "$GNOME_EXT/metadata.json" "$GNOME_EXT/extension.js")
 for p in "$SRC"/profiles/*.toml; do
     [ -e "$p" ] && INSTALLED+=("$EXAMPLES/${p##*/}")
 done
@@ -206,6 +211,19 @@ install_files() {
             warn "this keymapd cannot generate $shell completions (keymapd completions $shell); skipped"
         fi
     done
+
+    # The Shell extension that tells the session agent the focused window, where GNOME runs.
+    # One copy for GNOME Shell 43 and 44, one for 45 and later (ES modules).
+    if [ -x "$D/usr/bin/gnome-shell" ]; then
+        local shell_version ext_src
+        shell_version=$(dpkg-query --admindir="$D/var/lib/dpkg" -W -f='${Version}' gnome-shell 2>/dev/null \
+            || "$D/usr/bin/gnome-shell" --version 2>/dev/null | sed -n 's/^GNOME Shell //p') || true
+        ext_src=$SRC/packaging/gnome-shell/45/$GNOME_EXT_UUID
+        [[ $shell_version =~ ^(43|44)[.~+-] ]] && ext_src=$SRC/packaging/gnome-shell/43/$GNOME_EXT_UUID
+        put 0644 "$ext_src/metadata.json" "$GNOME_EXT/metadata.json"
+        put 0644 "$ext_src/extension.js" "$GNOME_EXT/extension.js"
+        say "GNOME Shell: each user enables the extension with: gnome-extensions enable $GNOME_EXT_UUID"
+    fi
 
     # The example profiles are documentation: none is enabled by installing. /etc/keymapd is
     # created empty (never touched when it exists); the daemon remaps nothing until a profile
@@ -352,6 +370,7 @@ uninstall() {
         fi
     done
     rmdir "$D$EXAMPLES" "$D${EXAMPLES%/*}" 2>/dev/null || true
+    rmdir "$D$GNOME_EXT" 2>/dev/null || true
     if [ "$PURGE" = 1 ] && [ -d "$D$CONFIG_DIR" ]; then
         rm -rf "${D:?}$CONFIG_DIR"
         say "removed $CONFIG_DIR"

@@ -7,6 +7,7 @@
 //! connection to the desktop is lost. Nothing here polls: the backend blocks on its desktop
 //! connection, the daemon link blocks on its socket, and waiting for the daemon is inotify.
 
+pub mod gnome;
 pub mod kde;
 pub mod sway;
 pub mod wlr;
@@ -59,7 +60,7 @@ impl Backend {
             Backend::Sway => sway::watch(report),
             Backend::Wlr => wlr::watch(report),
             Backend::Kde => kde::watch(report),
-            Backend::Gnome => Err("the GNOME backend is not part of this build".into()),
+            Backend::Gnome => gnome::watch(report),
         }
     }
 }

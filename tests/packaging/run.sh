@@ -10,7 +10,8 @@
 #     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
 #     script assembles the same files plus extraConfig (keyd syntax, converted with import-keyd,
 #     its notes as warnings) and extraToml, and rejects a bad profile;
-#   - install-debian.sh installs into a scratch root, is idempotent, and uninstalls; the man
+#   - install-debian.sh installs into a scratch root (with GNOME Shell's extension where
+#     gnome-shell is), is idempotent, and uninstalls; the man
 #     pages keymapd(1) and keymapd.toml(5) render with man(1) and pass mandoc's lint, the bash, zsh and fish completions load and complete;
 #   - install-debian.sh live in a fresh minimal Debian (debootstrap, chroot: no systemd running):
 #     installs kmod and udev, enables no profile, says it cannot start the service, exits 1;
@@ -508,6 +509,21 @@ check "uninstall: no installed file left, profiles kept" bash -c "cd '$IROOT' &&
     [ -z \"\$(find usr -type f)\" ] && [ ! -e etc/systemd/system/multi-user.target.wants/keymapd.service ] \
     && [ ! -e etc/systemd/user/graphical-session.target.wants/keymapd-session.service ] \
     && grep -q 'admin edit' etc/keymapd/laptop.toml"
+# Where GNOME Shell is installed, the session agent's Shell extension comes along, and goes.
+GROOT=$WORK/gnomeroot
+EXT=usr/share/gnome-shell/extensions/keymapd@keymapd.github.io
+mkdir -p "$GROOT/etc" "$GROOT/usr/bin"
+cp "$IROOT/etc/passwd" "$IROOT/etc/group" "$GROOT/etc/"
+for shell in 43 48; do  # the copy for its version: 43 and 44, or 45 and later
+    printf '#!/bin/sh\necho "GNOME Shell %s.1"\n' "$shell" > "$GROOT/usr/bin/gnome-shell"
+    chmod +x "$GROOT/usr/bin/gnome-shell"
+    copy=45; [ "$shell" = 43 ] && copy=43
+    check "install: with GNOME Shell $shell, the Shell extension for it as shipped" bash -c "\
+        '$INSTALL' --root '$GROOT' --no-build --binary '$BIN' >/dev/null \
+        && diff -r '$REPO/packaging/gnome-shell/$copy/keymapd@keymapd.github.io' '$GROOT/$EXT'"
+    check "uninstall: the Shell extension goes too (GNOME Shell $shell)" bash -c "\
+        '$INSTALL' --root '$GROOT' --uninstall >/dev/null && [ ! -e '$GROOT/$EXT' ]"
+done
 
 # ---- install-debian.sh live, on a fresh Debian with no systemd running ----------------------
 # A minimal Debian (debootstrap --variant=minbase, no kmod, no udev; cached as a tarball), the
