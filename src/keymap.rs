@@ -37,6 +37,20 @@ impl Mods {
     /// `G`: AltGr, i.e. right alt.
     pub const ALTGR: Mods = Mods(1 << 6);
 
+    /// Every modifier key in the order keyd presses and releases modifiers (its `modifiers`
+    /// table: alt, altgr, shift, meta, control), then the right-hand keys keyd never holds
+    /// itself but a keymapd binding may (`x = "rightcontrol"`).
+    pub const KEYD_ORDER: [Key; 8] = [
+        Key::LEFTALT,
+        Key::RIGHTALT,
+        Key::LEFTSHIFT,
+        Key::LEFTMETA,
+        Key::LEFTCTRL,
+        Key::RIGHTSHIFT,
+        Key::RIGHTMETA,
+        Key::RIGHTCTRL,
+    ];
+
     /// The single-bit set for a modifier key, or `None` for any other key.
     pub fn of_key(key: Key) -> Option<Mods> {
         MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i))
@@ -595,6 +609,19 @@ impl Keymap {
             Some(layer) => Action::Modifier { key, layer },
             None => Action::Key { mods: Mods::NONE, key },
         }
+    }
+
+    /// What a key does when no layer binds it (keyd's default aliases: every modifier key is
+    /// its modifier layer, which holds the left-hand key): right control, shift and meta come
+    /// out as left control, shift and meta; right alt stays AltGr. Every other key is itself.
+    pub fn default_action(&self, key: Key) -> Action {
+        let left = match key {
+            Key::RIGHTCTRL => Key::LEFTCTRL,
+            Key::RIGHTSHIFT => Key::LEFTSHIFT,
+            Key::RIGHTMETA => Key::LEFTMETA,
+            other => other,
+        };
+        self.identity(left)
     }
 
     /// The action for `key` as written in a mapping: a bare modifier key becomes [`Action::Modifier`].

@@ -85,7 +85,8 @@ fn every_keyd_case_gives_keyds_events() {
         let script_text = std::fs::read_to_string(dir.join(format!("{name}.script"))).unwrap();
         let expected_text = std::fs::read_to_string(dir.join(format!("{name}.expected")))
             .unwrap_or_else(|e| panic!("{name}.expected: {e}"));
-        let steps = script::parse(&script_text).unwrap_or_else(|e| panic!("{name}.script:{}: {}", e.line, e.message));
+        let steps =
+            script::parse(&script_text).unwrap_or_else(|e| panic!("{name}.script:{}: {}", e.line, e.message));
         let got: Vec<String> = script::run(keymap.clone(), &steps)
             .iter()
             .map(|o| match o {
@@ -101,7 +102,13 @@ fn every_keyd_case_gives_keyds_events() {
     }
     let passed = names.len() - failures.len();
     eprintln!("keyd suite: {passed} of {} cases pass", names.len());
-    assert!(failures.is_empty(), "{} of {} keyd cases fail:\n\n{}", failures.len(), names.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} keyd cases fail:\n\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
 }
 
 /// Side by side: expected (keyd) | got (keymapd), names from keymapd's table, `*` on differing lines.
@@ -120,11 +127,7 @@ fn diff(name: &str, want: &[String], got: &[String]) -> String {
 #[test]
 fn keymapd_check_accepts_keyd_test_conf() {
     let profile = profile_path();
-    let out = Command::new(env!("CARGO_BIN_EXE_keymapd"))
-        .arg("check")
-        .arg(&profile)
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_keymapd")).arg("check").arg(&profile).output().unwrap();
     assert!(
         out.status.success(),
         "keymapd check refused {}:\n{}{}",

@@ -106,9 +106,9 @@ impl Engine {
             return (!e.down && member).then_some(Resolution::Abort);
         }
         if !e.down {
-            // A quick tap of a complete chord that could still grow (`j+k` with `j+k+l`): the
-            // release says it is complete. keyd gives the chord up here; we take it.
-            return Some(if w.matched.is_some() { Resolution::Chord(e.time) } else { Resolution::Abort });
+            // Any release while the chord could still grow gives it up, even when the keys down
+            // so far make a complete chord (`a+b` with `a+b+d`): its keys act on their own (keyd).
+            return Some(Resolution::Abort);
         }
         let (full, partial) = self.chord_match(idx + 1);
         let pending = self.pending.as_mut()?;

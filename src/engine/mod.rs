@@ -551,8 +551,21 @@ impl Engine {
     /// returns the modifiers it was pressed with.
     fn press_key(&mut self, mods: Mods, key: Key, dl: LayerId, out: &mut impl Sink) -> Mods {
         let target = mods.union(self.layer_mods(dl));
+        // The key is already down (`[` then `{`, both on `[`): keyd releases it first, so that
+        // the new press is seen as one. (Not a modifier key: those are the modifiers' own.)
+        let again = self.out[key.index()] > 0 && Mods::of_key(key).is_none();
+        if again {
+            out.key(KeyEvent::up(key));
+        }
         self.set_mods(target, false, out);
-        self.out_press(key, out);
+        if again {
+            let c = &mut self.out[key.index()];
+            *c = c.saturating_add(1);
+            out.key(KeyEvent::down(key));
+            self.last_output = Some(key);
+        } else {
+            self.out_press(key, out);
+        }
         target
     }
 
@@ -699,7 +712,7 @@ impl Engine {
         }
         match self.keymap.layer(MAIN).get(key) {
             Some(a) => (a, MAIN),
-            None => (self.keymap.identity(key), MAIN),
+            None => (self.keymap.default_action(key), MAIN),
         }
     }
 
@@ -718,7 +731,9 @@ impl Engine {
         self.set_mods(self.layer_mods(dl), inhibit_guard, out);
     }
 
-    /// Makes the engine's own modifier holds equal `target`: releases first, then presses.
+    /// Makes the engine's own modifier holds equal `target`, as keyd does: one walk over the
+    /// modifiers in keyd's order (alt, altgr, shift, meta, control, then the right-hand keys
+    /// only keymapd holds), pressing each that is wanted and releasing each that is not.
     ///
     /// The modifier guard: releasing a meta or alt that was the last key pressed would look like
     /// a lone tap to the desktop (menus open); unless that tap is what the user typed
@@ -728,32 +743,28 @@ impl Engine {
             return; // the common case: most events change no modifier
         }
         let guard = !inhibit_guard && !self.keymap.settings.disable_modifier_guard;
-        let released = self.mods.minus(target);
-        // With control among them, meta and alt go first, while that control still covers them.
-        let guarded_first = released.contains(Mods::CONTROL);
-        for pass in [true, false] {
-            for key in released.keys() {
-                let guarded = matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
-                if guarded_first && guarded != pass || !guarded_first && !pass {
-                    continue;
+        for key in Mods::KEYD_ORDER {
+            let Some(m) = Mods::of_key(key) else { continue };
+            match (target.contains(m), self.mods.contains(m)) {
+                (true, false) => self.out_press(key, out),
+                (false, true) => {
+                    let guarded =
+                        matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
+                    if guard
+                        && guarded
+                        && self.last_output == Some(key)
+                        && self.out[key.index()] == 1
+                        && self.out[Key::LEFTCTRL.index()] == 0
+                    {
+                        self.out_press(Key::LEFTCTRL, out);
+                        self.out_release(key, out);
+                        self.out_release(Key::LEFTCTRL, out);
+                    } else {
+                        self.out_release(key, out);
+                    }
                 }
-                if guard
-                    && guarded
-                    && self.last_output == Some(key)
-                    && self.out[key.index()] == 1
-                    && self.out[Key::LEFTCTRL.index()] == 0
-                    && self.out[Key::RIGHTCTRL.index()] == 0
-                {
-                    self.out_press(Key::LEFTCTRL, out);
-                    self.out_release(key, out);
-                    self.out_release(Key::LEFTCTRL, out);
-                } else {
-                    self.out_release(key, out);
-                }
+                _ => {}
             }
-        }
-        for key in target.minus(self.mods).keys() {
-            self.out_press(key, out);
         }
         self.mods = target;
     }

@@ -251,7 +251,14 @@ fn split_args(raw: &str) -> Vec<&str> {
     }
     let mut out = Vec::new();
     let (mut depth, mut start) = (0i32, 0);
+    let mut prev = ' ';
     for (i, c) in raw.char_indices() {
+        // `\(` and `\)` in a macro are not parentheses (and `\\` escapes the backslash).
+        let escaped = prev == '\\';
+        prev = if escaped { ' ' } else { c };
+        if escaped && matches!(c, '\\' | '(' | ')') {
+            continue;
+        }
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
@@ -344,7 +351,23 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
             ops.extend(group.iter().map(|&k| MacroOp::Down(k)));
             ops.extend(group.iter().rev().map(|&k| MacroOp::Up(k)));
         } else {
-            for c in token.chars() {
+            let mut chars = token.chars();
+            while let Some(mut c) = chars.next() {
+                // keyd's escapes: `\\` a backslash, `\n` enter, `\t` tab, `\(` and `\)` parentheses.
+                if c == '\\' {
+                    match chars.clone().next() {
+                        Some(e @ ('\\' | '(' | ')')) => {
+                            chars.next();
+                            c = e;
+                        }
+                        Some(e @ ('n' | 't')) => {
+                            chars.next();
+                            tap(&mut ops, Mods::NONE, if e == 'n' { Key::ENTER } else { Key::TAB });
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
                 let name = c.to_string();
                 let (mods, key) = if let Some(k) = Key::from_name(&name) {
                     (Mods::NONE, k)
