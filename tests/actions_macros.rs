@@ -177,3 +177,21 @@ fn clear_stops_a_repeating_macro_and_release_all_stops_playback() {
     e.tick(Duration::from_millis(500), &mut out);
     assert_eq!(out.iter().map(|e| e.to_string()).collect::<Vec<_>>(), ["a down", "a up"]);
 }
+
+/// keyd's escapes in macro text: `\\` a backslash, `\n` enter, `\t` tab, `\(` and `\)`
+/// parentheses (which would otherwise end the macro).
+#[test]
+fn macro_escapes() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = 'macro(\\\\)'\nf2 = 'macro(a\\nb\\t)'\nf3 = 'macro(\\(x\\))'\n\
+             f4 = 'overload(control, macro(\\\\))'\n";
+    assert_eq!(sim(p, "f1 down, f1 up"), "backslash down, backslash up");
+    assert_eq!(
+        sim(p, "f2 down, f2 up"),
+        "a down, a up, enter down, enter up, b down, b up, tab down, tab up"
+    );
+    assert_eq!(
+        sim(p, "f3 down, f3 up"),
+        "leftshift down, 9 down, 9 up, leftshift up, x down, x up, leftshift down, 0 down, 0 up, leftshift up"
+    );
+    assert_eq!(sim(p, "f4 down, f4 up"), "leftcontrol down, leftcontrol up, backslash down, backslash up");
+}

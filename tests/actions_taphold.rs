@@ -108,8 +108,13 @@ fn overloadt2_resolves_as_hold_on_a_tap_inside() {
 
 #[test]
 fn timeout_tap_hold_interruption_and_boundary() {
-    assert_eq!(sim(P, "f down, f up"), "f down, f up");
+    assert_eq!(sim(P, "f down, 1ms, f up"), "f down, f up");
     assert_eq!(sim(P, "f down, 299ms, f up"), "f down, f up");
+    // Pressed and released in one millisecond (keyd 2.6): it waits out its time; the next key
+    // event before then taps the first action, its time running out taps the second.
+    assert_eq!(sim(P, "f down, f up"), "");
+    assert_eq!(sim(P, "f down, f up, 299ms, c down, c up"), "f down, f up, c down, c up");
+    assert_eq!(sim(P, "f down, f up, 300ms, c down, c up"), "leftcontrol down, leftcontrol up, c down, c up");
     assert_eq!(sim(P, "f down, 300ms, f up"), "leftcontrol down, leftcontrol up");
     assert_eq!(sim(P, "f down, 300ms, c down, c up, f up"), "leftcontrol down, c down, c up, leftcontrol up");
     // Another key before the time is up: the first action, held until the key goes up.
@@ -260,4 +265,23 @@ fn overloadi_counts_idle_time_from_the_last_release_too() {
     );
     // A plain key still held is typing since its press.
     assert_eq!(sim(P, "e down, 200ms, g down, h down, h up, g up, e up"), "e down, left down, left up, e up");
+}
+
+/// keyd 2.6: a `timeout()` that is the tap of another action is pressed and released at once,
+/// so it waits out its time after the release: the next key event before then taps its first
+/// action, its time running out taps the second. Nothing is held back meanwhile.
+#[test]
+fn a_tapped_timeout_waits_out_its_time() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"overloadt(control, timeout(a, 100, b), 100)\"\n\
+             f2 = \"timeout(timeout(a, 100, b), 200, c)\"\n";
+    assert_eq!(sim(p, "f1 down, 10ms, f1 up, 99ms, x down, x up"), "a down, a up, x down, x up");
+    assert_eq!(sim(p, "f1 down, 10ms, f1 up, 100ms, x down, x up"), "b down, b up, x down, x up");
+    // A release of another key decides it too.
+    assert_eq!(sim(p, "x down, f1 down, 10ms, f1 up, x up"), "x down, a down, a up, x up");
+    // Nested: the outer one tapped presses the inner one at its release.
+    assert_eq!(sim(p, "f2 down, 50ms, f2 up, 99ms, x down, x up"), "a down, a up, x down, x up");
+    assert_eq!(sim(p, "f2 down, 50ms, f2 up, 100ms, x down, x up"), "b down, b up, x down, x up");
+    assert_eq!(sim(p, "f2 down, 200ms, f2 up"), "c down, c up");
+    // Held, it holds nothing back: another key's release goes through.
+    assert_eq!(sim(p, "x down, f2 down, x up, 200ms, f2 up"), "x down, x up, c down, c up");
 }

@@ -193,7 +193,11 @@ impl Engine {
         let c = &mut self.chords[i as usize];
         c.remaining = c.remaining.saturating_sub(1);
         if c.remaining == 0 {
-            self.release((KEY_CNT + i as usize) as super::Slot, now, out);
+            let slot = (KEY_CNT + i as usize) as super::Slot;
+            if self.timeout.is_some() {
+                self.timeout_sees(slot, false, now, out);
+            }
+            self.release(slot, now, out);
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::keys::{Key, KEY_CNT};
 mod chords;
 mod macros;
 mod pending;
+mod timeout;
 
 /// A point in time, measured from an origin the caller chooses (the daemon: CLOCK_MONOTONIC).
 pub type Time = Duration;
@@ -107,6 +108,8 @@ enum Held {
     Macro,
     /// A tap-hold or chord decision is pending on this key; its release waits in the queue.
     Pending,
+    /// A `timeout()` waits on this key (`timeout.rs`); its events are not held back.
+    Timeout,
     /// Consumed by the active chord with this index.
     Chorded(u8),
 }
@@ -163,6 +166,8 @@ pub struct Engine {
     last_repeatable: Option<Action>,
     pending: Option<pending::Pending>,
     queue: pending::Queue,
+    /// A `timeout()` waiting for its time or the next key (keyd 2.6: apart from the queue).
+    timeout: Option<timeout::Wait>,
     chords: [chords::ActiveChord; MAX_CHORDS],
     repeat: Option<macros::Repeat>,
     playbacks: macros::Playbacks,
@@ -187,6 +192,7 @@ impl Engine {
             last_repeatable: None,
             pending: None,
             queue: pending::Queue::new(),
+            timeout: None,
             chords: [chords::ActiveChord::EMPTY; MAX_CHORDS],
             repeat: None,
             playbacks: macros::Playbacks::new(),
@@ -219,6 +225,7 @@ impl Engine {
         }
         [
             self.pending.as_ref().map(|p| p.deadline),
+            self.timeout.as_ref().map(|t| t.deadline),
             self.oneshot_deadline,
             self.repeat.as_ref().and_then(|r| r.deadline),
             self.playbacks.next_due(),
@@ -264,6 +271,7 @@ impl Engine {
         self.last_repeatable = None;
         self.pending = None;
         self.queue.clear();
+        self.timeout = None;
         self.chords = [chords::ActiveChord::EMPTY; MAX_CHORDS];
         self.repeat = None;
         self.playbacks.clear();
@@ -281,6 +289,7 @@ impl Engine {
     /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
     fn has_timers(&self) -> bool {
         self.pending.is_some()
+            || self.timeout.is_some()
             || self.oneshot_deadline.is_some()
             || self.repeat.as_ref().is_some_and(|r| r.deadline.is_some())
             || self.playbacks.next_due().is_some()
@@ -292,15 +301,18 @@ impl Engine {
         }
         loop {
             let p = self.pending.as_ref().map(|p| p.deadline);
+            let w = self.timeout.as_ref().map(|t| t.deadline);
             let o = self.oneshot_deadline;
             let r = self.repeat.as_ref().and_then(|r| r.deadline);
             let m = self.playbacks.next_due();
-            let Some(t) = [p, o, r, m].into_iter().flatten().min() else { return };
+            let Some(t) = [p, w, o, r, m].into_iter().flatten().min() else { return };
             if t > now {
                 return;
             }
             if p == Some(t) {
                 self.drain(now, out);
+            } else if w == Some(t) {
+                self.timeout_due(t, out);
             } else if o == Some(t) {
                 self.clear_oneshot();
                 self.update_mods(MAIN, false, out);
@@ -355,11 +367,16 @@ impl Engine {
         // Any key event ends a held macro's repetition (keyd).
         self.repeat = None;
         if down {
-            if self.held[slot as usize] != Held::No {
-                return; // a second press without a release: keep what the first one did
-            }
-            if !no_chord && self.begin_chord(key, now) {
+            let again = self.held[slot as usize] != Held::No;
+            if !again && !no_chord && self.begin_chord(key, now) {
                 return;
+            }
+            // A waiting `timeout()` sees every key event a chord does not take, first (keyd 2.6).
+            if self.timeout.is_some() {
+                self.timeout_sees(slot, true, now, out);
+            }
+            if again || self.held[slot as usize] != Held::No {
+                return; // a second press without a release: keep what the first one did
             }
             let (action, dl) = self.lookup(key);
             self.press(slot, action, dl, now, out);
@@ -368,6 +385,9 @@ impl Engine {
             self.held[slot as usize] = Held::No;
             self.chord_member_up(i, now, out);
         } else {
+            if self.timeout.is_some() {
+                self.timeout_sees(slot, false, now, out);
+            }
             self.release(slot, now, out);
         }
     }
@@ -439,13 +459,13 @@ impl Engine {
             }
             Action::OverloadT { layer, tap, ms: t, interrupt } => {
                 let tap = self.keymap.action(tap);
-                self.begin_taphold(slot, dl, now, ms(t), tap, Action::Layer(layer), interrupt, false);
+                self.begin_taphold(slot, dl, now, ms(t), tap, Action::Layer(layer), interrupt);
                 Held::Pending
             }
             Action::Timeout { tap, ms: t, hold } => {
                 let (tap, hold) = (self.keymap.action(tap), self.keymap.action(hold));
-                self.begin_taphold(slot, dl, now, ms(t), tap, hold, false, true);
-                Held::Pending
+                self.begin_timeout(slot, dl, now, ms(t), tap, hold);
+                Held::Timeout
             }
             Action::OverloadI { fast, slow, ms: t } => {
                 let idle = self.last_simple.is_none_or(|s| now.saturating_sub(s) >= ms(t));
@@ -486,6 +506,7 @@ impl Engine {
     fn release(&mut self, slot: Slot, now: Time, out: &mut impl Sink) {
         match std::mem::replace(&mut self.held[slot as usize], Held::No) {
             Held::No | Held::Noop | Held::Pending | Held::Chorded(_) => {}
+            Held::Timeout => self.timeout_key_up(slot, now),
             Held::Key { key, simple } => {
                 // keyd counts the release of a plain key as typing too: a key held a while
                 // and let go just before an `overloadi()` key is still typing.

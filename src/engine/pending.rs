@@ -83,13 +83,11 @@ impl Queue {
 #[derive(Copy, Clone, Debug)]
 pub(super) enum Kind {
     /// `overloadt(layer, tap, ms)` (hold = `layer(layer)`), `overloadt2` (`interrupt`: another
-    /// key's full tap inside means hold), `timeout(tap, ms, hold)` (`press_taps`: another key's
-    /// press means tap).
+    /// key's full tap inside means hold). (`timeout()` does not queue: see `timeout.rs`.)
     TapHold {
         tap: Action,
         hold: Action,
         interrupt: bool,
-        press_taps: bool,
     },
     Chord(super::chords::ChordWait),
 }
@@ -117,7 +115,6 @@ pub(super) enum Resolution {
 }
 
 impl Engine {
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn begin_taphold(
         &mut self,
         slot: Slot,
@@ -127,7 +124,6 @@ impl Engine {
         tap: Action,
         hold: Action,
         interrupt: bool,
-        press_taps: bool,
     ) {
         self.pending = Some(Pending {
             slot,
@@ -136,7 +132,7 @@ impl Engine {
             start: now,
             deadline: now.saturating_add(wait),
             seen: 0,
-            kind: Kind::TapHold { tap, hold, interrupt, press_taps },
+            kind: Kind::TapHold { tap, hold, interrupt },
         });
     }
 
@@ -216,9 +212,9 @@ impl Engine {
         let p = self.pending?;
         let e = self.queue.get(idx);
         match p.kind {
-            Kind::TapHold { tap, hold, interrupt, press_taps } => {
-                if (!e.down && self.releases_pending(&p, e.key)) || (press_taps && e.down) {
-                    // Released before its time; or, for `timeout()`, another key struck.
+            Kind::TapHold { tap, hold, interrupt } => {
+                if !e.down && self.releases_pending(&p, e.key) {
+                    // Released before its time.
                     Some(Resolution::Apply(tap, e.time))
                 } else if interrupt && !e.down && self.queue.has_down(e.key, idx) {
                     Some(Resolution::Apply(hold, e.time))
