@@ -285,3 +285,24 @@ fn a_tapped_timeout_waits_out_its_time() {
     // Held, it holds nothing back: another key's release goes through.
     assert_eq!(sim(p, "x down, f2 down, x up, 200ms, f2 up"), "x down, x up, c down, c up");
 }
+
+/// keyd arms no timer for a time already past: an `overloadt()` pressed while another one was
+/// deciding, replayed once that one is decided when its own time is up too, is decided by the
+/// next key event (as timed out), not at once.
+#[test]
+fn a_replayed_overloadt_whose_time_is_past_waits_for_the_next_event() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"overloadt(control, a, 10)\"\nf2 = \"overloadt(shift, b, 10)\"\n";
+    // f2 pressed at 0 ms, replayed at 10 ms when f1 becomes control: its time is up, but it
+    // waits; f1's release (pressed before it) goes through, then f2's own release decides it.
+    assert_eq!(
+        sim(p, "f1 down, f2 down, 11ms, f1 up, f2 up"),
+        "leftcontrol down, leftcontrol up, leftshift down, leftshift up"
+    );
+    // A press decides it too, as timed out: the layer, then the key in it.
+    assert_eq!(
+        sim(p, "f1 down, f2 down, 50ms, x down, x up, f2 up, f1 up"),
+        "leftcontrol down, leftshift down, x down, x up, leftshift up, leftcontrol up"
+    );
+    // Pressed later, its time is still ahead when it is replayed: the clock decides it.
+    assert_eq!(sim(p, "f1 down, 5ms, f2 down, 10ms"), "leftcontrol down, leftshift down");
+}

@@ -56,6 +56,8 @@ impl Engine {
             deadline: now.saturating_add(ms(self.keymap.settings.chord_timeout)),
             seen: 0,
             kind: Kind::Chord(ChordWait { hold: false, last: now, matched: None }),
+            lapsed: false,
+            replayed_at: None,
         });
         self.held[slot as usize] = Held::Pending;
         true

@@ -224,7 +224,7 @@ impl Engine {
             return None; // the common case, kept cheap: it is asked after every event
         }
         [
-            self.pending.as_ref().map(|p| p.deadline),
+            self.pending.as_ref().and_then(|p| p.timer()),
             self.timeout.as_ref().map(|t| t.deadline),
             self.oneshot_deadline,
             self.repeat.as_ref().and_then(|r| r.deadline),
@@ -300,7 +300,7 @@ impl Engine {
             return;
         }
         loop {
-            let p = self.pending.as_ref().map(|p| p.deadline);
+            let p = self.pending.as_ref().and_then(|p| p.timer());
             let w = self.timeout.as_ref().map(|t| t.deadline);
             let o = self.oneshot_deadline;
             let r = self.repeat.as_ref().and_then(|r| r.deadline);

@@ -103,6 +103,18 @@ pub(super) struct Pending {
     /// How many queue entries the decision has looked at.
     pub seen: usize,
     pub kind: Kind,
+    /// Begun by a held-back event, replayed when its time was already up: keyd arms no timer
+    /// for a time already past, so the next event decides it (as timed out), not the clock.
+    pub lapsed: bool,
+    /// When the held-back event that began it was replayed, if one did.
+    pub replayed_at: Option<Time>,
+}
+
+impl Pending {
+    /// When the clock decides it, if it does.
+    pub fn timer(&self) -> Option<Time> {
+        (!self.lapsed).then_some(self.deadline)
+    }
 }
 
 pub(super) enum Resolution {
@@ -133,6 +145,8 @@ impl Engine {
             deadline: now.saturating_add(wait),
             seen: 0,
             kind: Kind::TapHold { tap, hold, interrupt },
+            lapsed: false,
+            replayed_at: None,
         });
     }
 
@@ -167,6 +181,13 @@ impl Engine {
             }
             let Some(e) = self.queue.pop_front() else { return };
             self.handle(e.key, e.down, e.time, e.no_chord, out);
+            // A tap-hold decision begun by a replayed event, its time already up now: keyd
+            // arms no timer for it (see `Pending::lapsed`).
+            if let Some(p) = self.pending.as_mut() {
+                if matches!(p.kind, Kind::TapHold { .. }) {
+                    p.replayed_at = Some(now);
+                }
+            }
         }
     }
 
@@ -174,6 +195,7 @@ impl Engine {
     pub(super) fn force_resolve(&mut self, now: Time, out: &mut impl Sink) {
         while let Some(p) = self.pending.as_mut() {
             p.deadline = p.deadline.min(now);
+            p.lapsed = false;
             if let Some(r) = self.decide(now) {
                 self.resolve(r, out);
             }
@@ -198,7 +220,14 @@ impl Engine {
                 if let Some(r) = self.on_event(seen) {
                     return Some(r);
                 }
-            } else if now >= deadline {
+            } else if now >= deadline && !p.lapsed {
+                if p.replayed_at.is_some_and(|r| deadline <= r) {
+                    // The queue is replayed and its time was up before: no timer (keyd).
+                    if let Some(p) = self.pending.as_mut() {
+                        p.lapsed = true;
+                    }
+                    return None;
+                }
                 if let Some(r) = self.on_timeout() {
                     return Some(r);
                 }
