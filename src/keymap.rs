@@ -172,8 +172,13 @@ pub enum Action {
 /// becomes a deadline, never a sleep.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum MacroOp {
-    /// Hold exactly these modifiers (plus those of the active layers) from here on.
+    /// Hold exactly these modifiers plus those of the active layers other than the one the
+    /// macro was found in (keyd's `update_mods(dl, mods)`), in keyd's modifier order.
     Mods(Mods),
+    /// Press these modifiers (those not down yet), in keyd's order: a key sequence's start.
+    ModsDown(Mods),
+    /// Release these modifiers, in keyd's order: a key sequence's end.
+    ModsUp(Mods),
     Down(Key),
     Up(Key),
     /// Wait this many milliseconds.

@@ -195,3 +195,28 @@ fn macro_escapes() {
     );
     assert_eq!(sim(p, "f4 down, f4 up"), "leftcontrol down, leftcontrol up, backslash down, backslash up");
 }
+
+/// keyd's macro sequencing: the modifiers of the other active layers first (not the binding's
+/// layer's), then per key sequence its modifiers down, the key, its modifiers up; a `+` group
+/// held together and released in the order it was pressed; the layers' modifiers back at the end.
+#[test]
+fn macros_sequence_modifiers_as_keyd_does() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"layer(nav)\"\nf2 = \"layer(shift)\"\n\
+             [\"nav:C\"]\ne = \"macro(leftcontrol o+n leftcontrol+1)\"\nx = \"macro(A-x y)\"\nc = \"macro(S-c)\"\n";
+    assert_eq!(
+        sim(p, "f1 down, e down, e up, f1 up"),
+        "leftcontrol down, leftcontrol up, leftcontrol down, leftcontrol up, o down, n down, o up, n up, \
+         leftcontrol down, 1 down, leftcontrol up, 1 up, leftcontrol down, leftcontrol up"
+    );
+    // Another layer's shift stays through the macro, but a key sequence's own modifiers go.
+    assert_eq!(
+        sim(p, "f2 down, f1 down, x down, x up, f1 up, f2 up"),
+        "leftshift down, leftcontrol down, leftcontrol up, leftalt down, x down, x up, leftalt up, y down, y up, \
+         leftcontrol down, leftcontrol up, leftshift up"
+    );
+    // One key sequence: straight from the layers' modifiers to its own, and back.
+    assert_eq!(
+        sim(p, "f1 down, c down, c up, f1 up"),
+        "leftcontrol down, leftshift down, leftcontrol up, c down, c up, leftshift up, leftcontrol down, leftcontrol up"
+    );
+}

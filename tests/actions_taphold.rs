@@ -306,3 +306,14 @@ fn a_replayed_overloadt_whose_time_is_past_waits_for_the_next_event() {
     // Pressed later, its time is still ahead when it is replayed: the clock decides it.
     assert_eq!(sim(p, "f1 down, 5ms, f2 down, 10ms"), "leftcontrol down, leftshift down");
 }
+
+/// The tap of `overload()` can be a `timeout()`: tapped, it waits out its time (keyd 2.6).
+#[test]
+fn a_timeout_can_be_the_tap_of_overload() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"overload(control, timeout(a, 100, b))\"\n";
+    assert_eq!(
+        sim(p, "f1 down, f1 up, 99ms, x down, x up"),
+        "leftcontrol down, leftcontrol up, a down, a up, x down, x up"
+    );
+    assert_eq!(sim(p, "f1 down, f1 up, 100ms"), "leftcontrol down, leftcontrol up, b down, b up");
+}

@@ -14,10 +14,11 @@ pub fn parse_action(expr: &str, keymap: &mut Keymap) -> Result<Action, String> {
 /// that a hostile file can neither exhaust the stack nor take quadratic time.
 const MAX_NESTING: usize = 4;
 
-/// Actions that may wait for time or other keys before they know what they are. A tap (of
+/// Actions that may wait for other keys before they know what they are. A tap (of
 /// `overload()`) is over at once, so it cannot be one of these (nor another `overload()`); the
-/// branches of `overloadt()`, `timeout()` and `overloadi()`, and chords, can.
-const WAITING: &[&str] = &["overloadt", "overloadt2", "overloadi", "lettermod", "timeout"];
+/// branches of `overloadt()`, `timeout()` and `overloadi()`, and chords, can. (`timeout()` can
+/// be a tap: tapped, it waits out its time, as in keyd 2.6.)
+const WAITING: &[&str] = &["overloadt", "overloadt2", "overloadi", "lettermod"];
 
 /// Every action name the parser accepts in the `name(…)` form (`noop` is the one bare word).
 /// The parser refuses any other name before it looks at arguments, so this list is the truth
@@ -323,11 +324,30 @@ const MAX_MACRO_OPS: usize = 4096;
 /// Compiles the inside of `macro(…)`: space-separated tokens, each a key sequence (`C-a`), a
 /// group pressed together (`leftcontrol+leftmeta`), a delay (`50ms`) or ASCII text (`Hello`).
 pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
-    let mut ops = Vec::new();
     let too_long =
         || format!("macro too long: at most {MAX_MACRO_OPS} steps (about {} keys)", MAX_MACRO_OPS / 4);
+    // keyd: a macro that is one key sequence is typed with the modifiers of the active layers
+    // (but that of the binding's layer) changed straight to the sequence's; its end restores them.
+    let mut words = inner.split_whitespace();
+    if let (Some(token), None) = (words.next(), words.next()) {
+        if let Some((mods, key)) = lookup_key_sequence(token) {
+            return Ok(vec![MacroOp::Mods(mods), MacroOp::Down(key), MacroOp::Up(key)]);
+        }
+    }
+    // Any other: the layers' modifiers first (all but the binding's layer's), then each key
+    // sequence presses its modifiers, taps its key and releases its modifiers, in keyd's order.
+    let mut ops = vec![MacroOp::Mods(Mods::NONE)];
     let tap = |ops: &mut Vec<MacroOp>, mods: Mods, key: Key| {
-        ops.extend([MacroOp::Mods(mods), MacroOp::Down(key), MacroOp::Up(key), MacroOp::Mods(Mods::NONE)]);
+        if mods.is_empty() {
+            ops.extend([MacroOp::Down(key), MacroOp::Up(key)]);
+        } else {
+            ops.extend([
+                MacroOp::ModsDown(mods),
+                MacroOp::Down(key),
+                MacroOp::Up(key),
+                MacroOp::ModsUp(mods),
+            ]);
+        }
     };
     for token in inner.split_whitespace() {
         if ops.len() > MAX_MACRO_OPS || token.len() > MAX_MACRO_OPS {
@@ -346,10 +366,10 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
             && token.contains('+')
             && token.split('+').all(|k| Key::from_name(k).is_some())
         {
+            // Held together, then released in the order they were pressed (keyd).
             let group: Vec<Key> = token.split('+').filter_map(Key::from_name).collect();
-            ops.push(MacroOp::Mods(Mods::NONE));
             ops.extend(group.iter().map(|&k| MacroOp::Down(k)));
-            ops.extend(group.iter().rev().map(|&k| MacroOp::Up(k)));
+            ops.extend(group.iter().map(|&k| MacroOp::Up(k)));
         } else {
             let mut chars = token.chars();
             while let Some(mut c) = chars.next() {
@@ -380,7 +400,7 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
             }
         }
     }
-    if ops.is_empty() {
+    if ops.len() == 1 {
         return Err(format!("empty macro `{expr}`"));
     }
     if ops.len() > MAX_MACRO_OPS {
@@ -527,11 +547,13 @@ mod tests {
             Ok(Action::OverloadI { ms: 150, .. })
         ));
         assert_eq!(
-            parse_action("overload(control, timeout(a, 1, b))", &mut k),
-            Err("`timeout(…)` cannot be the tap of `overload(…)`: it waits, and a tap is over at once; use a \
+            parse_action("overload(control, overloadt(nav, a, 1))", &mut k),
+            Err("`overloadt(…)` cannot be the tap of `overload(…)`: it waits, and a tap is over at once; use a \
                  key, a layer action or a macro there"
                 .into())
         );
+        // A tapped timeout() waits out its time (keyd 2.6): it can be a tap.
+        assert!(parse_action("overload(control, timeout(a, 1, b))", &mut k).is_ok());
         // keyd's simlayer: an overload as the first branch of a timeout.
         assert!(parse_action("timeout(overload(nav, backspace), 500, backspace)", &mut k).is_ok());
         assert!(parse_chord_action("overloadt(nav, a, 1)", &mut k).is_ok());
@@ -550,24 +572,25 @@ mod tests {
         assert_eq!(
             macro_ops("C-a 50ms Hi", "m").unwrap(),
             vec![
-                Mods(M::CONTROL),
+                Mods(none),
+                ModsDown(M::CONTROL),
                 Down(Key::A),
                 Up(Key::A),
-                Mods(none),
+                ModsUp(M::CONTROL),
                 Delay(50),
-                Mods(M::SHIFT),
+                ModsDown(M::SHIFT),
                 Down(Key::H),
                 Up(Key::H),
-                Mods(none),
-                Mods(none),
+                ModsUp(M::SHIFT),
                 Down(Key::I),
                 Up(Key::I),
-                Mods(none)
             ]
         );
+        // One key sequence: straight to its modifiers, and back at the end.
+        assert_eq!(macro_ops("C-a", "m").unwrap(), vec![Mods(M::CONTROL), Down(Key::A), Up(Key::A)]);
         assert_eq!(
             macro_ops("leftcontrol+leftmeta", "m").unwrap(),
-            vec![Mods(none), Down(Key::LEFTCTRL), Down(Key::LEFTMETA), Up(Key::LEFTMETA), Up(Key::LEFTCTRL)]
+            vec![Mods(none), Down(Key::LEFTCTRL), Down(Key::LEFTMETA), Up(Key::LEFTCTRL), Up(Key::LEFTMETA)]
         );
         assert!(macro_ops("é", "macro(é)")
             .unwrap_err()
