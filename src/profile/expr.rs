@@ -69,7 +69,8 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
             return Err(format!("cannot read `{s}`; to type several keys write `macro({s})`"));
         }
         if !s.is_ascii() {
-            return Err(format!("`{s}`: {UNICODE}"));
+            // A character outside ASCII (`😄`, `é`): typed as keyd types it, as a macro.
+            return Ok(Action::Macro(store_macro(keymap, macro_ops(s, s)?)?));
         }
         let (mods, key) = parse_key_sequence(s)?;
         return Ok(keymap.key_action(mods, key));
@@ -231,8 +232,62 @@ fn unknown_action(name: &str, expr: &str) -> String {
     msg
 }
 
-const UNICODE: &str = "only keys and ASCII text can be typed; keyd types other characters through its \
-                       XKB compose file, which keymapd does not support";
+/// keyd's way to type a character outside ASCII: `cancel`, then the character's index in keyd's
+/// table (`unicode.rs`, generated with the compose file by packaging/compose/generate.py) in
+/// base 36 as three keys (0-9, a-z). The compose file (keymapd.compose, the same as keyd's
+/// keyd.compose) turns the sequence back into the character.
+pub fn compose_sequence(c: char) -> Option<[Key; 4]> {
+    const DIGITS: [Key; 36] = [
+        Key::KEY_0,
+        Key::KEY_1,
+        Key::KEY_2,
+        Key::KEY_3,
+        Key::KEY_4,
+        Key::KEY_5,
+        Key::KEY_6,
+        Key::KEY_7,
+        Key::KEY_8,
+        Key::KEY_9,
+        Key::A,
+        Key::B,
+        Key::C,
+        Key::D,
+        Key::E,
+        Key::F,
+        Key::G,
+        Key::H,
+        Key::I,
+        Key::J,
+        Key::K,
+        Key::L,
+        Key::M,
+        Key::N,
+        Key::O,
+        Key::P,
+        Key::Q,
+        Key::R,
+        Key::S,
+        Key::T,
+        Key::U,
+        Key::V,
+        Key::W,
+        Key::X,
+        Key::Y,
+        Key::Z,
+    ];
+    let cp = u32::from(c);
+    let mut index = 0usize;
+    for &(first, n) in super::unicode::RUNS.iter() {
+        if cp >= first && cp - first < u32::from(n) {
+            let i = index + (cp - first) as usize;
+            return Some([Key::CANCEL, DIGITS[i / (36 * 36) % 36], DIGITS[i / 36 % 36], DIGITS[i % 36]]);
+        }
+        index += usize::from(n);
+    }
+    None
+}
+
+const UNICODE: &str = "keyd's character table (Unicode 14.0) has no such character, so it cannot be typed";
 
 /// Splits `name(args)` into its parts, if `s` has that form.
 fn call(s: &str) -> Option<(&str, &str)> {
@@ -387,6 +442,14 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
                         }
                         _ => {}
                     }
+                }
+                if !c.is_ascii() {
+                    // Through the compose file: `cancel` and three keys, no modifiers (keyd).
+                    let seq = compose_sequence(c).ok_or_else(|| format!("`{c}` in `{expr}`: {UNICODE}"))?;
+                    for k in seq {
+                        ops.extend([MacroOp::Down(k), MacroOp::Up(k)]);
+                    }
+                    continue;
                 }
                 let name = c.to_string();
                 let (mods, key) = if let Some(k) = Key::from_name(&name) {
@@ -592,9 +655,28 @@ mod tests {
             macro_ops("leftcontrol+leftmeta", "m").unwrap(),
             vec![Mods(none), Down(Key::LEFTCTRL), Down(Key::LEFTMETA), Up(Key::LEFTCTRL), Up(Key::LEFTMETA)]
         );
-        assert!(macro_ops("é", "macro(é)")
-            .unwrap_err()
-            .starts_with("`é` in `macro(é)`: only keys and ASCII text"));
+        // Outside ASCII: cancel and the index in keyd's table in base 36 (😄 is 32334: o y 6).
+        assert_eq!(compose_sequence('😄'), Some([Key::CANCEL, Key::O, Key::Y, Key::KEY_6]));
+        assert_eq!(compose_sequence('\u{80}'), Some([Key::CANCEL, Key::KEY_0, Key::KEY_0, Key::KEY_0]));
+        assert_eq!(compose_sequence('a'), None);
+        assert_eq!(
+            macro_ops("1😄", "m").unwrap(),
+            vec![
+                Mods(none),
+                Down(Key::KEY_1),
+                Up(Key::KEY_1),
+                Down(Key::CANCEL),
+                Up(Key::CANCEL),
+                Down(Key::O),
+                Up(Key::O),
+                Down(Key::Y),
+                Up(Key::Y),
+                Down(Key::KEY_6),
+                Up(Key::KEY_6)
+            ]
+        );
+        // Unassigned in Unicode 14.0: not in the table.
+        assert!(macro_ops("\u{378}", "macro(\u{378})").unwrap_err().contains("keyd's character table"));
         let mut k = km();
         assert!(matches!(
             parse_action("macro2(400, 50, left)", &mut k),
