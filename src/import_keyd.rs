@@ -2,8 +2,8 @@
 //! Pure text translation checked by the profile parser; the caller reads files and writes results.
 //!
 //! What does not convert is commented out in the output with the reason, and listed as a note:
-//! keyd's unicode characters (they need keyd's compose file), mouse ids (`m:…`), settings keymapd
-//! lacks (`layer_indicator`), and anything the profile parser refuses.
+//! mouse ids (`m:…`), settings keymapd lacks (`layer_indicator`), and anything the profile parser
+//! refuses. Characters outside ASCII convert as they are (keymapd types them as keyd does).
 
 use std::path::Path;
 

@@ -1,5 +1,5 @@
 # keymapd as a Nix package: the binary plus the systemd unit, sysusers entry, udev rules,
-# modules-load entry, libinput quirk, man page and shell completions from packaging/.
+# modules-load entry, libinput quirk, compose file, man page and shell completions from packaging/.
 { lib
 , stdenv
 , rustPlatform
@@ -42,6 +42,8 @@ rustPlatform.buildRustPackage {
     install -Dm644 packaging/modules-load.d/keymapd.conf $out/lib/modules-load.d/keymapd.conf
     install -Dm644 packaging/libinput/50-keymapd.quirks $out/share/libinput/50-keymapd.quirks
     install -Dm644 -t $out/share/keymapd/profiles profiles/*.toml
+    # How characters outside ASCII come out (the same sequences as keyd's keyd.compose).
+    install -Dm644 packaging/compose/keymapd.compose $out/share/keymapd/keymapd.compose
   '' + lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
     # Generated from the command line definition (hidden subcommands `man` and `completions`).
     if $out/bin/keymapd man > keymapd.1; then
