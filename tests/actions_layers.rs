@@ -508,3 +508,14 @@ q = "C-q"
         "leftcontrol down, q down, q up, leftcontrol up"
     );
 }
+
+/// keyd's `oneshotk(layer, key)`: the key goes down first, as a key of its own, then the layer
+/// (and its modifiers).
+#[test]
+fn oneshotk_presses_its_key_before_the_layer() {
+    let p = "ids = [\"*\"]\n[main]\nf = \"oneshotk(shift, f)\"\n";
+    assert_eq!(
+        sim(p, "f down, f up, a down, a up"),
+        "f down, leftshift down, f up, a down, a up, leftshift up"
+    );
+}

@@ -607,16 +607,19 @@ impl Engine {
         key: Option<(Mods, Key)>,
         out: &mut impl Sink,
     ) -> Held {
-        if !self.activate(layer, self.keymap.layer(layer).mods, Source::Slot(slot)) {
+        if self.n_acts == MAX_ACTIVATIONS {
             return Held::Noop;
         }
-        self.latch = true;
-        match key {
-            Some((mods, key)) => {
-                self.press_key(mods, key, dl, out);
-            }
-            None => self.update_mods(dl, false, out),
+        // `oneshotk()`: its key first, as a key of its own (it uses up pending oneshots), then
+        // the layer (keyd).
+        if let Some((mods, key)) = key {
+            let active = self.press_key(mods, key, dl, out);
+            self.clear_oneshot();
+            self.last_repeatable = Some(Action::Key { mods: active, key });
         }
+        self.activate(layer, self.keymap.layer(layer).mods, Source::Slot(slot));
+        self.latch = true;
+        self.update_mods(dl, false, out);
         Held::Oneshot { key: key.map(|(_, k)| k) }
     }
 
