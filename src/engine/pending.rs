@@ -127,6 +127,7 @@ pub(super) enum Resolution {
 }
 
 impl Engine {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn begin_taphold(
         &mut self,
         slot: Slot,
