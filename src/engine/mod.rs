@@ -208,6 +208,10 @@ impl Engine {
     pub fn process(&mut self, ev: KeyEvent, now: Time, out: &mut impl Sink) -> Option<Time> {
         self.advance(now, out);
         self.input(ev, now, out);
+        // The common case (no timer armed, most events) asks once, not twice more.
+        if !self.has_timers() {
+            return None;
+        }
         self.advance(now, out);
         self.next_deadline()
     }
