@@ -305,6 +305,26 @@ fn a_replayed_overloadt_whose_time_is_past_waits_for_the_next_event() {
     );
     // Pressed later, its time is still ahead when it is replayed: the clock decides it.
     assert_eq!(sim(p, "f1 down, 5ms, f2 down, 10ms"), "leftcontrol down, leftshift down");
+    // Waiting so, a full queue decides it as timed out, like any pending key.
+    let mut steps = String::from("f1 down, f2 down, 11ms");
+    let mut want = String::from("leftcontrol down");
+    for i in 0..20 {
+        steps.push_str(", x down, x up");
+        if i == 0 {
+            want.push_str(", leftshift down");
+        }
+        want.push_str(", x down, x up");
+    }
+    assert_eq!(sim(p, &steps), want);
+    // Replayed with its time still ahead, then a full queue in that same millisecond: decided
+    // at once as timed out (found by fuzzing: this once looped forever).
+    let mut steps = String::from("f1 down, 5ms, f2 down, 5ms");
+    let mut want = String::from("leftcontrol down, leftshift down");
+    for _ in 0..20 {
+        steps.push_str(", x down, x up");
+        want.push_str(", x down, x up");
+    }
+    assert_eq!(sim(p, &steps), want);
 }
 
 /// The tap of `overload()` can be a `timeout()`: tapped, it waits out its time (keyd 2.6).

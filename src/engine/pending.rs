@@ -197,6 +197,7 @@ impl Engine {
         while let Some(p) = self.pending.as_mut() {
             p.deadline = p.deadline.min(now);
             p.lapsed = false;
+            p.replayed_at = None; // the clock decides it now, whatever the replay said
             if let Some(r) = self.decide(now) {
                 self.resolve(r, out);
             }
