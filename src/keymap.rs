@@ -248,6 +248,9 @@ pub struct Settings {
     pub default_layout: LayerId,
     /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user).
     pub allow_commands: bool,
+    /// `hold_shared_keys` (keymapd's own): an output key that several bindings hold (two keys
+    /// mapped to `esc`) stays down until the last lets go; keyd releases it with the first.
+    pub hold_shared_keys: bool,
 }
 
 impl Default for Settings {
@@ -263,6 +266,7 @@ impl Default for Settings {
             disable_modifier_guard: false,
             default_layout: MAIN,
             allow_commands: false,
+            hold_shared_keys: false,
         }
     }
 }

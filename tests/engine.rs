@@ -274,3 +274,28 @@ fn modifiers_go_down_and_up_in_keyds_order() {
         "leftalt down, rightalt down, leftcontrol down, x down, x up, leftalt up, rightalt up, leftcontrol up"
     );
 }
+
+/// An output key two bindings hold goes up with the first release, as in keyd; with
+/// `hold_shared_keys` (keymapd's own), with the last.
+#[test]
+fn a_shared_key_goes_up_with_the_first_release_unless_hold_shared_keys() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"esc\"\nf1 = \"S-a\"\n";
+    assert_eq!(
+        sim(p, "capslock down, esc down, capslock up, x down, esc up"),
+        "esc down, esc up, esc down, esc up, x down"
+    );
+    let held = "ids = [\"*\"]\n[global]\nhold_shared_keys = true\n[main]\ncapslock = \"esc\"\n";
+    assert_eq!(
+        sim(held, "capslock down, esc down, capslock up, x down, esc up"),
+        "esc down, esc up, esc down, x down, esc up"
+    );
+    // A modifier a layer holds, pressed again by a key (released first, as any key already
+    // down) and let go by it: the layer's modifiers are pressed again after each (keyd: it is
+    // simply not down any more).
+    let m = "ids = [\"*\"]\n[main]\nf1 = \"layer(shift)\"\nf2 = \"C-leftshift\"\n";
+    assert_eq!(
+        sim(m, "f1 down, f2 down, f2 up, a down, a up, f1 up"),
+        "leftshift down, leftshift up, leftshift down, leftcontrol down, leftshift up, leftshift down, \
+         leftcontrol up, a down, a up, leftshift up"
+    );
+}

@@ -577,7 +577,15 @@ impl Engine {
     fn press_key(&mut self, mods: Mods, key: Key, dl: LayerId, out: &mut impl Sink) -> Mods {
         let target = mods.union(self.layer_mods(dl));
         // The key is already down (`[` then `{`, both on `[`): keyd releases it first, so that
-        // the new press is seen as one. (Not a modifier key: those are the modifiers' own.)
+        // the new press is seen as one; its earlier holders no longer hold it.
+        if self.out[key.index()] > 0 && !self.keymap.settings.hold_shared_keys {
+            self.out[key.index()] = 0;
+            if let Some(m) = Mods::of_key(key) {
+                self.mods = self.mods.minus(m);
+            }
+            out.key(KeyEvent::up(key));
+        }
+        // With `hold_shared_keys` the count keeps them (a modifier key: as it is).
         let again = self.out[key.index()] > 0 && Mods::of_key(key).is_none();
         if again {
             out.key(KeyEvent::up(key));
@@ -806,10 +814,20 @@ impl Engine {
         self.last_output = Some(key);
     }
 
+    /// Lets go of one reason for `key` to be down. As keyd: the key goes up with the first
+    /// release, whatever else held it (a modifier the engine held for a layer is then no
+    /// longer held, so the next change of modifiers presses it again); with `hold_shared_keys`,
+    /// keymapd's own: with the last.
     fn out_release(&mut self, key: Key, out: &mut impl Sink) {
         let c = &mut self.out[key.index()];
         if *c == 0 {
             return;
+        }
+        if *c > 1 && !self.keymap.settings.hold_shared_keys {
+            *c = 1;
+            if let Some(m) = Mods::of_key(key) {
+                self.mods = self.mods.minus(m);
+            }
         }
         *c -= 1;
         if *c == 0 {
