@@ -2,8 +2,8 @@
 //! Pure text translation checked by the profile parser; the caller reads files and writes results.
 //!
 //! What does not convert is commented out in the output with the reason, and listed as a note:
-//! keyd's unicode characters (they need keyd's compose file), mouse ids (`m:…`), settings keymapd
-//! lacks (`layer_indicator`), and anything the profile parser refuses.
+//! mouse ids (`m:…`), settings keymapd lacks (`layer_indicator`), and anything the profile parser
+//! refuses. Characters outside ASCII convert as they are (keymapd types them as keyd does).
 
 use std::path::Path;
 
@@ -461,9 +461,10 @@ mod tests {
 
     #[test]
     fn what_does_not_convert_is_commented_and_noted() {
-        let c = conv("[ids]\n*\nm:046d:c077\n[global]\nlayer_indicator = 1\n[main]\na = ä\nb = c\n");
+        let c =
+            conv("[ids]\n*\nm:046d:c077\n[global]\nlayer_indicator = 1\n[main]\na = frobnicate(x)\nb = c\n");
         assert!(
-            c.toml.contains("# keymapd cannot convert this: `a`: `ä`: only keys and ASCII text"),
+            c.toml.contains("# keymapd cannot convert this: `a`: unknown action `frobnicate(…)`"),
             "{}",
             c.toml
         );
@@ -513,9 +514,13 @@ mod tests {
     #[test]
     fn several_refusals_in_a_row_are_each_commented_out() {
         // Each commented-out line adds one: the lines of one pass are mapped before any is.
-        let c = conv("[ids]\n*\n[main]\na = ä\nb = ö\nc = d\ne = ü\n");
+        let c = conv("[ids]\n*\n[main]\na = frob(1)\nb = frob(2)\nc = d\ne = frob(3)\n");
         assert_eq!(c.notes.iter().map(|n| n.line).collect::<Vec<_>>(), [4, 5, 7], "{:?}", c.notes);
-        assert!(c.toml.contains("# a = \"ä\"\n") && c.toml.contains("# b = \"ö\"\n"), "{}", c.toml);
+        assert!(
+            c.toml.contains("# a = \"frob(1)\"\n") && c.toml.contains("# b = \"frob(2)\"\n"),
+            "{}",
+            c.toml
+        );
         assert!(c.toml.contains("\nc = \"d\"\n# keymapd cannot convert"), "{}", c.toml);
     }
 
@@ -529,6 +534,15 @@ mod tests {
             has("bind `tab` in [\"sw+shift\"], which is active while [sw] and shift are held"),
             "{msgs:?}"
         );
+    }
+
+    /// Characters outside ASCII convert: keymapd types them as keyd does (compose sequences).
+    #[test]
+    fn characters_outside_ascii_convert() {
+        let c = conv("[ids]\n*\n[main]\na = ä\n\\ = 😄\nx = layer(nav)\n[nav]\nm = macro(1😄2)\n");
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        assert!(c.toml.contains("a = \"ä\"\n\"\\\\\" = \"😄\"\n"), "{}", c.toml);
+        assert!(c.toml.contains("m = \"macro(1😄2)\"\n"), "{}", c.toml);
     }
 
     #[test]

@@ -37,6 +37,20 @@ impl Mods {
     /// `G`: AltGr, i.e. right alt.
     pub const ALTGR: Mods = Mods(1 << 6);
 
+    /// Every modifier key in the order keyd presses and releases modifiers (its `modifiers`
+    /// table: alt, altgr, shift, meta, control), then the right-hand keys keyd never holds
+    /// itself but a keymapd binding may (`x = "rightcontrol"`).
+    pub const KEYD_ORDER: [Key; 8] = [
+        Key::LEFTALT,
+        Key::RIGHTALT,
+        Key::LEFTSHIFT,
+        Key::LEFTMETA,
+        Key::LEFTCTRL,
+        Key::RIGHTSHIFT,
+        Key::RIGHTMETA,
+        Key::RIGHTCTRL,
+    ];
+
     /// The single-bit set for a modifier key, or `None` for any other key.
     pub fn of_key(key: Key) -> Option<Mods> {
         MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i))
@@ -158,8 +172,13 @@ pub enum Action {
 /// becomes a deadline, never a sleep.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum MacroOp {
-    /// Hold exactly these modifiers (plus those of the active layers) from here on.
+    /// Hold exactly these modifiers plus those of the active layers other than the one the
+    /// macro was found in (keyd's `update_mods(dl, mods)`), in keyd's modifier order.
     Mods(Mods),
+    /// Press these modifiers (those not down yet), in keyd's order: a key sequence's start.
+    ModsDown(Mods),
+    /// Release these modifiers, in keyd's order: a key sequence's end.
+    ModsUp(Mods),
     Down(Key),
     Up(Key),
     /// Wait this many milliseconds.
@@ -229,6 +248,9 @@ pub struct Settings {
     pub default_layout: LayerId,
     /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user).
     pub allow_commands: bool,
+    /// `hold_shared_keys` (keymapd's own): an output key that several bindings hold (two keys
+    /// mapped to `esc`) stays down until the last lets go; keyd releases it with the first.
+    pub hold_shared_keys: bool,
 }
 
 impl Default for Settings {
@@ -244,6 +266,7 @@ impl Default for Settings {
             disable_modifier_guard: false,
             default_layout: MAIN,
             allow_commands: false,
+            hold_shared_keys: false,
         }
     }
 }
@@ -595,6 +618,19 @@ impl Keymap {
             Some(layer) => Action::Modifier { key, layer },
             None => Action::Key { mods: Mods::NONE, key },
         }
+    }
+
+    /// What a key does when no layer binds it (keyd's default aliases: every modifier key is
+    /// its modifier layer, which holds the left-hand key): right control, shift and meta come
+    /// out as left control, shift and meta; right alt stays AltGr. Every other key is itself.
+    pub fn default_action(&self, key: Key) -> Action {
+        let left = match key {
+            Key::RIGHTCTRL => Key::LEFTCTRL,
+            Key::RIGHTSHIFT => Key::LEFTSHIFT,
+            Key::RIGHTMETA => Key::LEFTMETA,
+            other => other,
+        };
+        self.identity(left)
     }
 
     /// The action for `key` as written in a mapping: a bare modifier key becomes [`Action::Modifier`].

@@ -44,7 +44,7 @@ pub const ACTIONS_KEYS: Table = Table {
         &[
             r##"a modifier key"##,
             r##"`leftcontrol = "leftmeta"`"##,
-            r##"holds that modifier, and activates its modifier layer (`[meta]` bindings apply); `control`, `shift`, `meta`, `alt`, `altgr` name the left ones (AltGr: right alt)"##,
+            r##"holds that modifier, and activates its modifier layer (`[meta]` bindings apply); `control`, `shift`, `meta`, `alt`, `altgr` name the left ones (AltGr: right alt). Unbound, right control, shift and meta are their modifier layers and come out as the left keys, as in keyd; `rightcontrol = "rightcontrol"` keeps one as itself"##,
         ],
         &[
             r##"modifiers + key"##,
@@ -144,7 +144,7 @@ pub const ACTIONS_TAP_HOLD: Table = Table {
         &[
             r##"`timeout(tap, ms, hold)`"##,
             r##"`f12 = "timeout(f12, 300, layer(control))"`"##,
-            r##"`hold` if the key is held alone for `ms`; `tap` if it is released sooner or another key is pressed first (then held until release)"##,
+            r##"`hold` if the key is held for `ms`; `tap` if it is released sooner or another key is pressed first (then held until release). It holds no other key back. Pressed and released in the same millisecond (as the tap of another action is), it waits out its time as keyd 2.6 does: then a tap of `hold`, or of `tap` if any key goes down or up first"##,
         ],
     ],
 };
@@ -157,7 +157,12 @@ pub const ACTIONS_MACROS: Table = Table {
         &[
             r##"`macro(…)`"##,
             r##"`f1 = "macro(C-a 50ms Hello space world)"`"##,
-            r##"types the steps: keys with modifiers (`C-a`), groups pressed together (`leftcontrol+leftmeta`), delays (`50ms`), ASCII text (`Hello`); `macro(space)` is a space, `macro(s pace)` types "space""##,
+            r##"types the steps: keys with modifiers (`C-a`), groups pressed together and released in the same order (`leftcontrol+leftmeta`), delays (`50ms`), text (`Hello`, `Grüße 😄`); `macro(space)` is a space, `macro(s pace)` types "space"; escapes `\\` (a backslash), `\n` (enter), `\t` (tab), `\(`, `\)`"##,
+        ],
+        &[
+            r##"a character outside ASCII"##,
+            r##"`f5 = "😄"`"##,
+            r##"types it, as `macro(😄)` does (see "Characters outside ASCII")"##,
         ],
         &[
             r##"`macro2(timeout, repeat, macro)`"##,
@@ -212,6 +217,11 @@ pub const SETTINGS: Table = Table {
         &[r##"`disable_modifier_guard`"##, r##"false"##, r##"see the modifier guard"##],
         &[r##"`default_layout`"##, r##"none"##, r##"the `:layout` layer current at start"##],
         &[r##"`allow_commands`"##, r##"false"##, r##"keymapd's own: allow `command()`"##],
+        &[
+            r##"`hold_shared_keys`"##,
+            r##"false"##,
+            r##"keymapd's own: an output key that several bindings hold (`capslock = "esc"` and esc itself, both down) stays down until the last lets go; keyd, and keymapd by default, release it with the first"##,
+        ],
     ],
 };
 

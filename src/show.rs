@@ -405,6 +405,8 @@ fn macro_text(keymap: &Keymap, id: u16) -> String {
     while i < ops.len() {
         match ops[i] {
             MacroOp::Mods(m) => mods = m,
+            MacroOp::ModsDown(m) => mods = mods.union(m),
+            MacroOp::ModsUp(m) => mods = mods.minus(m),
             MacroOp::Delay(ms) => steps.push(format!("{ms}ms")),
             MacroOp::Up(_) => {}
             MacroOp::Down(_) => {

@@ -71,7 +71,7 @@ fn oneshot_held_acts_as_a_layer() {
 fn oneshots_stack() {
     assert_eq!(
         sim(P, "leftshift down, leftshift up, leftcontrol down, leftcontrol up, a down, a up"),
-        "leftshift down, leftcontrol down, a down, a up, leftcontrol up, leftshift up"
+        "leftshift down, leftcontrol down, a down, a up, leftshift up, leftcontrol up"
     );
 }
 
@@ -231,8 +231,8 @@ fn composite_layer_binds_when_all_of_its_layers_are_active() {
     // control+alt+h: `left` without the modifiers of either layer.
     assert_eq!(
         sim(COMPOSITE, "leftcontrol down, leftalt down, h down, h up, leftalt up, leftcontrol up"),
-        "leftcontrol down, leftalt down, leftalt up, leftcontrol up, left down, left up, leftcontrol down, \
-         leftalt down, leftalt up, leftcontrol up"
+        "leftcontrol down, leftalt down, leftalt up, leftcontrol up, left down, left up, leftalt down, \
+         leftcontrol down, leftalt up, leftcontrol up"
     );
     // No binding in the composite: what was pressed, modifiers and all.
     assert_eq!(
@@ -247,8 +247,8 @@ fn composite_layer_binds_when_all_of_its_layers_are_active() {
     // A custom modifier layer with a built-in one.
     assert_eq!(
         sim(COMPOSITE, "capslock down, leftshift down, h down, h up, leftshift up, capslock up"),
-        "leftcontrol down, leftshift down, leftcontrol up, leftshift up, home down, home up, leftcontrol down, \
-         leftshift down, leftshift up, leftcontrol up"
+        "leftcontrol down, leftshift down, leftshift up, leftcontrol up, home down, home up, leftshift down, \
+         leftcontrol down, leftshift up, leftcontrol up"
     );
 }
 
@@ -299,7 +299,7 @@ fn keyd_manual_examples() {
     let p = "ids = [\"*\"]\n[meta]\n\"`\" = \"swap(alt_tab, A-tab)\"\n[\"alt_tab:A\"]\ntab = \"A-S-tab\"\n\"`\" = \"A-tab\"\n";
     assert_eq!(
         sim(p, "leftmeta down, grave down, grave up, grave down, grave up, tab down, tab up, leftmeta up"),
-        "leftmeta down, leftcontrol down, leftmeta up, leftcontrol up, leftalt down, tab down, tab up, tab down, \
+        "leftmeta down, leftalt down, leftmeta up, tab down, tab up, tab down, \
          tab up, leftshift down, tab down, tab up, leftshift up, leftalt up"
     );
     // Example 6: both shifts together are caps lock.
@@ -506,5 +506,16 @@ q = "C-q"
     assert_eq!(
         sim(p, "f1 down, f1 up, f2 down, f2 up, leftcontrol down, w down, w up, leftcontrol up"),
         "leftcontrol down, q down, q up, leftcontrol up"
+    );
+}
+
+/// keyd's `oneshotk(layer, key)`: the key goes down first, as a key of its own, then the layer
+/// (and its modifiers).
+#[test]
+fn oneshotk_presses_its_key_before_the_layer() {
+    let p = "ids = [\"*\"]\n[main]\nf = \"oneshotk(shift, f)\"\n";
+    assert_eq!(
+        sim(p, "f down, f up, a down, a up"),
+        "f down, leftshift down, f up, a down, a up, leftshift up"
     );
 }

@@ -177,3 +177,46 @@ fn clear_stops_a_repeating_macro_and_release_all_stops_playback() {
     e.tick(Duration::from_millis(500), &mut out);
     assert_eq!(out.iter().map(|e| e.to_string()).collect::<Vec<_>>(), ["a down", "a up"]);
 }
+
+/// keyd's escapes in macro text: `\\` a backslash, `\n` enter, `\t` tab, `\(` and `\)`
+/// parentheses (which would otherwise end the macro).
+#[test]
+fn macro_escapes() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = 'macro(\\\\)'\nf2 = 'macro(a\\nb\\t)'\nf3 = 'macro(\\(x\\))'\n\
+             f4 = 'overload(control, macro(\\\\))'\n";
+    assert_eq!(sim(p, "f1 down, f1 up"), "backslash down, backslash up");
+    assert_eq!(
+        sim(p, "f2 down, f2 up"),
+        "a down, a up, enter down, enter up, b down, b up, tab down, tab up"
+    );
+    assert_eq!(
+        sim(p, "f3 down, f3 up"),
+        "leftshift down, 9 down, 9 up, leftshift up, x down, x up, leftshift down, 0 down, 0 up, leftshift up"
+    );
+    assert_eq!(sim(p, "f4 down, f4 up"), "leftcontrol down, leftcontrol up, backslash down, backslash up");
+}
+
+/// keyd's macro sequencing: the modifiers of the other active layers first (not the binding's
+/// layer's), then per key sequence its modifiers down, the key, its modifiers up; a `+` group
+/// held together and released in the order it was pressed; the layers' modifiers back at the end.
+#[test]
+fn macros_sequence_modifiers_as_keyd_does() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"layer(nav)\"\nf2 = \"layer(shift)\"\n\
+             [\"nav:C\"]\ne = \"macro(leftcontrol o+n leftcontrol+1)\"\nx = \"macro(A-x y)\"\nc = \"macro(S-c)\"\n";
+    assert_eq!(
+        sim(p, "f1 down, e down, e up, f1 up"),
+        "leftcontrol down, leftcontrol up, leftcontrol down, leftcontrol up, o down, n down, o up, n up, \
+         leftcontrol down, 1 down, leftcontrol up, 1 up, leftcontrol down, leftcontrol up"
+    );
+    // Another layer's shift stays through the macro, but a key sequence's own modifiers go.
+    assert_eq!(
+        sim(p, "f2 down, f1 down, x down, x up, f1 up, f2 up"),
+        "leftshift down, leftcontrol down, leftcontrol up, leftalt down, x down, x up, leftalt up, y down, y up, \
+         leftcontrol down, leftcontrol up, leftshift up"
+    );
+    // One key sequence: straight from the layers' modifiers to its own, and back.
+    assert_eq!(
+        sim(p, "f1 down, c down, c up, f1 up"),
+        "leftcontrol down, leftshift down, leftcontrol up, c down, c up, leftshift up, leftcontrol down, leftcontrol up"
+    );
+}

@@ -139,11 +139,11 @@ fn custom_modifier_layer() {
     let p = "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\n[\"nav:C-S\"]\nh = \"left\"\n";
     assert_eq!(
         sim(p, "capslock down, t down, t up, capslock up"),
-        "leftcontrol down, leftshift down, t down, t up, leftcontrol up, leftshift up"
+        "leftshift down, leftcontrol down, t down, t up, leftshift up, leftcontrol up"
     );
     assert_eq!(
         sim(p, "capslock down, h down, h up, capslock up"),
-        "leftcontrol down, leftshift down, leftcontrol up, leftshift up, left down, left up, leftcontrol down, leftshift down, leftcontrol up, leftshift up"
+        "leftshift down, leftcontrol down, leftshift up, leftcontrol up, left down, left up, leftshift down, leftcontrol down, leftshift up, leftcontrol up"
     );
 }
 
@@ -168,10 +168,15 @@ fn most_recent_layer_wins() {
 #[test]
 fn two_keys_mapped_to_one_output_key_are_refcounted() {
     let p = "ids = [\"*\"]\n[main]\ncapslock = \"esc\"\n";
-    assert_eq!(sim(p, "capslock down, esc down, capslock up, esc up"), "esc down, esc up");
+    // A press of a key already down releases it first, so that the press is seen (keyd); the
+    // key goes up only with its last holder.
+    assert_eq!(sim(p, "capslock down, esc down, capslock up, esc up"), "esc down, esc up, esc down, esc up");
+    assert_eq!(sim(p, "capslock down, esc down, esc up, capslock up"), "esc down, esc up, esc down, esc up");
+    // Left meta is mapped to control, right control is control by keyd's default aliases: one
+    // left control, down while either holds it.
     assert_eq!(
-        sim(SWAP, "leftcontrol down, rightcontrol down, leftcontrol up, rightcontrol up"),
-        "leftmeta down, rightcontrol down, leftmeta up, rightcontrol up"
+        sim(SWAP, "leftmeta down, rightcontrol down, leftmeta up, rightcontrol up"),
+        "leftcontrol down, leftcontrol up"
     );
 }
 
@@ -229,4 +234,68 @@ fn no_timers_without_timed_actions() {
     let mut out = Vec::new();
     assert_eq!(e.process(KeyEvent::new(Key::A, KeyValue::Down), Duration::from_millis(5), &mut out), None);
     assert_eq!(e.next_deadline(), None);
+}
+
+/// keyd's default aliases: an unbound right control, shift or meta is its modifier layer
+/// (`control`, `shift`, `meta`), which holds the left-hand key; right alt is `altgr`. A binding
+/// of the key itself keeps it.
+#[test]
+fn right_modifiers_come_out_as_keyd_emits_them() {
+    let p = "ids = [\"*\"]\n[main]\n";
+    assert_eq!(
+        sim(p, "rightcontrol down, a down, a up, rightcontrol up"),
+        "leftcontrol down, a down, a up, leftcontrol up"
+    );
+    assert_eq!(sim(p, "rightshift down, rightshift up"), "leftshift down, leftshift up");
+    assert_eq!(sim(p, "rightmeta down, rightmeta up"), "leftmeta down, leftmeta up");
+    assert_eq!(sim(p, "rightalt down, rightalt up"), "rightalt down, rightalt up");
+    // The `control` layer's bindings apply to right control too.
+    let c = "ids = [\"*\"]\n[control]\na = \"b\"\n";
+    assert_eq!(
+        sim(c, "rightcontrol down, a down, a up, rightcontrol up"),
+        "leftcontrol down, leftcontrol up, b down, b up, leftcontrol down, leftcontrol up"
+    );
+    // Bound to itself, right control stays right control.
+    let keep = "ids = [\"*\"]\n[main]\nrightcontrol = \"rightcontrol\"\n";
+    assert_eq!(sim(keep, "rightcontrol down, rightcontrol up"), "rightcontrol down, rightcontrol up");
+}
+
+/// keyd's modifier order: modifiers go down and up in one walk over alt, altgr, shift, meta,
+/// control, whatever order they were asked for in.
+#[test]
+fn modifiers_go_down_and_up_in_keyds_order() {
+    let p = "ids = [\"*\"]\n[main]\nf1 = \"M-C-S-x\"\nf2 = \"C-A-G-x\"\n";
+    assert_eq!(
+        sim(p, "f1 down, f1 up"),
+        "leftshift down, leftmeta down, leftcontrol down, x down, x up, leftshift up, leftmeta up, leftcontrol up"
+    );
+    assert_eq!(
+        sim(p, "f2 down, f2 up"),
+        "leftalt down, rightalt down, leftcontrol down, x down, x up, leftalt up, rightalt up, leftcontrol up"
+    );
+}
+
+/// An output key two bindings hold goes up with the first release, as in keyd; with
+/// `hold_shared_keys` (keymapd's own), with the last.
+#[test]
+fn a_shared_key_goes_up_with_the_first_release_unless_hold_shared_keys() {
+    let p = "ids = [\"*\"]\n[main]\ncapslock = \"esc\"\nf1 = \"S-a\"\n";
+    assert_eq!(
+        sim(p, "capslock down, esc down, capslock up, x down, esc up"),
+        "esc down, esc up, esc down, esc up, x down"
+    );
+    let held = "ids = [\"*\"]\n[global]\nhold_shared_keys = true\n[main]\ncapslock = \"esc\"\n";
+    assert_eq!(
+        sim(held, "capslock down, esc down, capslock up, x down, esc up"),
+        "esc down, esc up, esc down, x down, esc up"
+    );
+    // A modifier a layer holds, pressed again by a key (released first, as any key already
+    // down) and let go by it: the layer's modifiers are pressed again after each (keyd: it is
+    // simply not down any more).
+    let m = "ids = [\"*\"]\n[main]\nf1 = \"layer(shift)\"\nf2 = \"C-leftshift\"\n";
+    assert_eq!(
+        sim(m, "f1 down, f2 down, f2 up, a down, a up, f1 up"),
+        "leftshift down, leftshift up, leftshift down, leftcontrol down, leftshift up, leftshift down, \
+         leftcontrol up, a down, a up, leftshift up"
+    );
 }

@@ -117,7 +117,7 @@ fn malformed_profiles_give_exact_messages() {
             "ids = [\"*\"]\n[global]\nchord_timout = 10\n",
             "t.toml:3:1: error: unknown setting `chord_timout` in [global]; the settings are: overload_tap_timeout, \
              oneshot_timeout, chord_timeout, chord_hold_timeout, macro_timeout, macro_repeat_timeout, \
-             macro_sequence_timeout, disable_modifier_guard, default_layout, allow_commands",
+             macro_sequence_timeout, disable_modifier_guard, default_layout, allow_commands, hold_shared_keys",
         ),
         (
             "ids = [\"*\"]\n[global]\nchord_timeout = -1\n",

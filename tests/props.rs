@@ -511,6 +511,14 @@ proptest! {
         let (mut input, mut output) = (Vec::new(), Vec::new());
         let now = std::time::Duration::ZERO;
         for (key, kind) in events {
+            // keyd's default aliases: right control, shift and meta are their modifier layers,
+            // which hold the left-hand keys (tests/engine.rs); the rest is the identity.
+            let key = match key {
+                Key::RIGHTCTRL => Key::LEFTCTRL,
+                Key::RIGHTSHIFT => Key::LEFTSHIFT,
+                Key::RIGHTMETA => Key::LEFTMETA,
+                k => k,
+            };
             // What a keyboard sends: a press of a key that is up, a release or repeat of one that is down.
             let value = match (down.is_down(key), kind) {
                 (false, _) => KeyValue::Down,

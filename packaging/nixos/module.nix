@@ -174,6 +174,9 @@ in
 
   config = mkIf cfg.enable {
     environment.systemPackages = [ cfg.package ];
+    # The compose file for characters outside ASCII, at a fixed path for ~/.XCompose:
+    # include "/run/current-system/sw/share/keymapd/keymapd.compose"
+    environment.pathsToLink = [ "/share/keymapd" ];
 
     environment.etc = lib.mapAttrs'
       (file: _: lib.nameValuePair "keymapd/${file}" { source = "${profiles}/${file}"; })

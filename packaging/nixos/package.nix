@@ -1,6 +1,6 @@
 # keymapd as a Nix package: the binary plus the systemd unit, sysusers entry, udev rules,
-# modules-load entry, libinput quirk, man pages keymapd(1) and keymapd.toml(5) (docs/man) and
-# shell completions.
+# modules-load entry, libinput quirk, compose file, man pages keymapd(1) and keymapd.toml(5)
+# (docs/man) and shell completions.
 { lib
 , stdenv
 , rustPlatform
@@ -45,6 +45,8 @@ rustPlatform.buildRustPackage {
     install -Dm644 -t $out/share/keymapd/profiles profiles/*.toml
     # As committed (rendered from the source; tests/docs.rs keeps them current).
     installManPage docs/man/keymapd.1 docs/man/keymapd.toml.5
+    # How characters outside ASCII come out (the same sequences as keyd's keyd.compose).
+    install -Dm644 packaging/compose/keymapd.compose $out/share/keymapd/keymapd.compose
   '' + lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
     # Generated from the command line definition (hidden subcommand `completions`).
     if $out/bin/keymapd completions bash > /dev/null; then

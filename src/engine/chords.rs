@@ -56,6 +56,8 @@ impl Engine {
             deadline: now.saturating_add(ms(self.keymap.settings.chord_timeout)),
             seen: 0,
             kind: Kind::Chord(ChordWait { hold: false, last: now, matched: None }),
+            lapsed: false,
+            replayed_at: None,
         });
         self.held[slot as usize] = Held::Pending;
         true
@@ -106,9 +108,9 @@ impl Engine {
             return (!e.down && member).then_some(Resolution::Abort);
         }
         if !e.down {
-            // A quick tap of a complete chord that could still grow (`j+k` with `j+k+l`): the
-            // release says it is complete. keyd gives the chord up here; we take it.
-            return Some(if w.matched.is_some() { Resolution::Chord(e.time) } else { Resolution::Abort });
+            // Any release while the chord could still grow gives it up, even when the keys down
+            // so far make a complete chord (`a+b` with `a+b+d`): its keys act on their own (keyd).
+            return Some(Resolution::Abort);
         }
         let (full, partial) = self.chord_match(idx + 1);
         let pending = self.pending.as_mut()?;
@@ -193,7 +195,11 @@ impl Engine {
         let c = &mut self.chords[i as usize];
         c.remaining = c.remaining.saturating_sub(1);
         if c.remaining == 0 {
-            self.release((KEY_CNT + i as usize) as super::Slot, now, out);
+            let slot = (KEY_CNT + i as usize) as super::Slot;
+            if self.timeout.is_some() {
+                self.timeout_sees(slot, false, now, out);
+            }
+            self.release(slot, now, out);
         }
     }
 }

@@ -143,6 +143,8 @@ impl Engine {
                         let target = m.union(self.layer_mods(pb.dl));
                         self.set_mods(target, false, out);
                     }
+                    MacroOp::ModsDown(m) => self.set_mods(self.mods.union(m), true, out),
+                    MacroOp::ModsUp(m) => self.set_mods(self.mods.minus(m), true, out),
                     MacroOp::Down(k) | MacroOp::Up(k) => {
                         if matches!(op, MacroOp::Down(_)) {
                             self.out_press(k, out);

@@ -10,6 +10,7 @@ use crate::keys::{Key, KEY_CNT};
 mod chords;
 mod macros;
 mod pending;
+mod timeout;
 
 /// A point in time, measured from an origin the caller chooses (the daemon: CLOCK_MONOTONIC).
 pub type Time = Duration;
@@ -107,6 +108,8 @@ enum Held {
     Macro,
     /// A tap-hold or chord decision is pending on this key; its release waits in the queue.
     Pending,
+    /// A `timeout()` waits on this key (`timeout.rs`); its events are not held back.
+    Timeout,
     /// Consumed by the active chord with this index.
     Chorded(u8),
 }
@@ -163,6 +166,8 @@ pub struct Engine {
     last_repeatable: Option<Action>,
     pending: Option<pending::Pending>,
     queue: pending::Queue,
+    /// A `timeout()` waiting for its time or the next key (keyd 2.6: apart from the queue).
+    timeout: Option<timeout::Wait>,
     chords: [chords::ActiveChord; MAX_CHORDS],
     repeat: Option<macros::Repeat>,
     playbacks: macros::Playbacks,
@@ -187,6 +192,7 @@ impl Engine {
             last_repeatable: None,
             pending: None,
             queue: pending::Queue::new(),
+            timeout: None,
             chords: [chords::ActiveChord::EMPTY; MAX_CHORDS],
             repeat: None,
             playbacks: macros::Playbacks::new(),
@@ -202,6 +208,10 @@ impl Engine {
     pub fn process(&mut self, ev: KeyEvent, now: Time, out: &mut impl Sink) -> Option<Time> {
         self.advance(now, out);
         self.input(ev, now, out);
+        // The common case (no timer armed, most events) asks once, not twice more.
+        if !self.has_timers() {
+            return None;
+        }
         self.advance(now, out);
         self.next_deadline()
     }
@@ -218,7 +228,8 @@ impl Engine {
             return None; // the common case, kept cheap: it is asked after every event
         }
         [
-            self.pending.as_ref().map(|p| p.deadline),
+            self.pending.as_ref().and_then(|p| p.timer()),
+            self.timeout.as_ref().map(|t| t.deadline),
             self.oneshot_deadline,
             self.repeat.as_ref().and_then(|r| r.deadline),
             self.playbacks.next_due(),
@@ -264,6 +275,7 @@ impl Engine {
         self.last_repeatable = None;
         self.pending = None;
         self.queue.clear();
+        self.timeout = None;
         self.chords = [chords::ActiveChord::EMPTY; MAX_CHORDS];
         self.repeat = None;
         self.playbacks.clear();
@@ -281,6 +293,7 @@ impl Engine {
     /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
     fn has_timers(&self) -> bool {
         self.pending.is_some()
+            || self.timeout.is_some()
             || self.oneshot_deadline.is_some()
             || self.repeat.as_ref().is_some_and(|r| r.deadline.is_some())
             || self.playbacks.next_due().is_some()
@@ -291,16 +304,19 @@ impl Engine {
             return;
         }
         loop {
-            let p = self.pending.as_ref().map(|p| p.deadline);
+            let p = self.pending.as_ref().and_then(|p| p.timer());
+            let w = self.timeout.as_ref().map(|t| t.deadline);
             let o = self.oneshot_deadline;
             let r = self.repeat.as_ref().and_then(|r| r.deadline);
             let m = self.playbacks.next_due();
-            let Some(t) = [p, o, r, m].into_iter().flatten().min() else { return };
+            let Some(t) = [p, w, o, r, m].into_iter().flatten().min() else { return };
             if t > now {
                 return;
             }
             if p == Some(t) {
                 self.drain(now, out);
+            } else if w == Some(t) {
+                self.timeout_due(t, out);
             } else if o == Some(t) {
                 self.clear_oneshot();
                 self.update_mods(MAIN, false, out);
@@ -355,11 +371,16 @@ impl Engine {
         // Any key event ends a held macro's repetition (keyd).
         self.repeat = None;
         if down {
-            if self.held[slot as usize] != Held::No {
-                return; // a second press without a release: keep what the first one did
-            }
-            if !no_chord && self.begin_chord(key, now) {
+            let again = self.held[slot as usize] != Held::No;
+            if !again && !no_chord && self.begin_chord(key, now) {
                 return;
+            }
+            // A waiting `timeout()` sees every key event a chord does not take, first (keyd 2.6).
+            if self.timeout.is_some() {
+                self.timeout_sees(slot, true, now, out);
+            }
+            if again || self.held[slot as usize] != Held::No {
+                return; // a second press without a release: keep what the first one did
             }
             let (action, dl) = self.lookup(key);
             self.press(slot, action, dl, now, out);
@@ -368,6 +389,9 @@ impl Engine {
             self.held[slot as usize] = Held::No;
             self.chord_member_up(i, now, out);
         } else {
+            if self.timeout.is_some() {
+                self.timeout_sees(slot, false, now, out);
+            }
             self.release(slot, now, out);
         }
     }
@@ -439,13 +463,13 @@ impl Engine {
             }
             Action::OverloadT { layer, tap, ms: t, interrupt } => {
                 let tap = self.keymap.action(tap);
-                self.begin_taphold(slot, dl, now, ms(t), tap, Action::Layer(layer), interrupt, false);
+                self.begin_taphold(slot, dl, now, ms(t), tap, Action::Layer(layer), interrupt);
                 Held::Pending
             }
             Action::Timeout { tap, ms: t, hold } => {
                 let (tap, hold) = (self.keymap.action(tap), self.keymap.action(hold));
-                self.begin_taphold(slot, dl, now, ms(t), tap, hold, false, true);
-                Held::Pending
+                self.begin_timeout(slot, dl, now, ms(t), tap, hold);
+                Held::Timeout
             }
             Action::OverloadI { fast, slow, ms: t } => {
                 let idle = self.last_simple.is_none_or(|s| now.saturating_sub(s) >= ms(t));
@@ -486,6 +510,7 @@ impl Engine {
     fn release(&mut self, slot: Slot, now: Time, out: &mut impl Sink) {
         match std::mem::replace(&mut self.held[slot as usize], Held::No) {
             Held::No | Held::Noop | Held::Pending | Held::Chorded(_) => {}
+            Held::Timeout => self.timeout_key_up(slot, now),
             Held::Key { key, simple } => {
                 // keyd counts the release of a plain key as typing too: a key held a while
                 // and let go just before an `overloadi()` key is still typing.
@@ -551,8 +576,29 @@ impl Engine {
     /// returns the modifiers it was pressed with.
     fn press_key(&mut self, mods: Mods, key: Key, dl: LayerId, out: &mut impl Sink) -> Mods {
         let target = mods.union(self.layer_mods(dl));
+        // The key is already down (`[` then `{`, both on `[`): keyd releases it first, so that
+        // the new press is seen as one; its earlier holders no longer hold it.
+        if self.out[key.index()] > 0 && !self.keymap.settings.hold_shared_keys {
+            self.out[key.index()] = 0;
+            if let Some(m) = Mods::of_key(key) {
+                self.mods = self.mods.minus(m);
+            }
+            out.key(KeyEvent::up(key));
+        }
+        // With `hold_shared_keys` the count keeps them (a modifier key: as it is).
+        let again = self.out[key.index()] > 0 && Mods::of_key(key).is_none();
+        if again {
+            out.key(KeyEvent::up(key));
+        }
         self.set_mods(target, false, out);
-        self.out_press(key, out);
+        if again {
+            let c = &mut self.out[key.index()];
+            *c = c.saturating_add(1);
+            out.key(KeyEvent::down(key));
+            self.last_output = Some(key);
+        } else {
+            self.out_press(key, out);
+        }
         target
     }
 
@@ -573,16 +619,19 @@ impl Engine {
         key: Option<(Mods, Key)>,
         out: &mut impl Sink,
     ) -> Held {
-        if !self.activate(layer, self.keymap.layer(layer).mods, Source::Slot(slot)) {
+        if self.n_acts == MAX_ACTIVATIONS {
             return Held::Noop;
         }
-        self.latch = true;
-        match key {
-            Some((mods, key)) => {
-                self.press_key(mods, key, dl, out);
-            }
-            None => self.update_mods(dl, false, out),
+        // `oneshotk()`: its key first, as a key of its own (it uses up pending oneshots), then
+        // the layer (keyd).
+        if let Some((mods, key)) = key {
+            let active = self.press_key(mods, key, dl, out);
+            self.clear_oneshot();
+            self.last_repeatable = Some(Action::Key { mods: active, key });
         }
+        self.activate(layer, self.keymap.layer(layer).mods, Source::Slot(slot));
+        self.latch = true;
+        self.update_mods(dl, false, out);
         Held::Oneshot { key: key.map(|(_, k)| k) }
     }
 
@@ -699,7 +748,7 @@ impl Engine {
         }
         match self.keymap.layer(MAIN).get(key) {
             Some(a) => (a, MAIN),
-            None => (self.keymap.identity(key), MAIN),
+            None => (self.keymap.default_action(key), MAIN),
         }
     }
 
@@ -718,7 +767,9 @@ impl Engine {
         self.set_mods(self.layer_mods(dl), inhibit_guard, out);
     }
 
-    /// Makes the engine's own modifier holds equal `target`: releases first, then presses.
+    /// Makes the engine's own modifier holds equal `target`, as keyd does: one walk over the
+    /// modifiers in keyd's order (alt, altgr, shift, meta, control, then the right-hand keys
+    /// only keymapd holds), pressing each that is wanted and releasing each that is not.
     ///
     /// The modifier guard: releasing a meta or alt that was the last key pressed would look like
     /// a lone tap to the desktop (menus open); unless that tap is what the user typed
@@ -728,32 +779,28 @@ impl Engine {
             return; // the common case: most events change no modifier
         }
         let guard = !inhibit_guard && !self.keymap.settings.disable_modifier_guard;
-        let released = self.mods.minus(target);
-        // With control among them, meta and alt go first, while that control still covers them.
-        let guarded_first = released.contains(Mods::CONTROL);
-        for pass in [true, false] {
-            for key in released.keys() {
-                let guarded = matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
-                if guarded_first && guarded != pass || !guarded_first && !pass {
-                    continue;
+        for key in Mods::KEYD_ORDER {
+            let Some(m) = Mods::of_key(key) else { continue };
+            match (target.contains(m), self.mods.contains(m)) {
+                (true, false) => self.out_press(key, out),
+                (false, true) => {
+                    let guarded =
+                        matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
+                    if guard
+                        && guarded
+                        && self.last_output == Some(key)
+                        && self.out[key.index()] == 1
+                        && self.out[Key::LEFTCTRL.index()] == 0
+                    {
+                        self.out_press(Key::LEFTCTRL, out);
+                        self.out_release(key, out);
+                        self.out_release(Key::LEFTCTRL, out);
+                    } else {
+                        self.out_release(key, out);
+                    }
                 }
-                if guard
-                    && guarded
-                    && self.last_output == Some(key)
-                    && self.out[key.index()] == 1
-                    && self.out[Key::LEFTCTRL.index()] == 0
-                    && self.out[Key::RIGHTCTRL.index()] == 0
-                {
-                    self.out_press(Key::LEFTCTRL, out);
-                    self.out_release(key, out);
-                    self.out_release(Key::LEFTCTRL, out);
-                } else {
-                    self.out_release(key, out);
-                }
+                _ => {}
             }
-        }
-        for key in target.minus(self.mods).keys() {
-            self.out_press(key, out);
         }
         self.mods = target;
     }
@@ -767,10 +814,20 @@ impl Engine {
         self.last_output = Some(key);
     }
 
+    /// Lets go of one reason for `key` to be down. As keyd: the key goes up with the first
+    /// release, whatever else held it (a modifier the engine held for a layer is then no
+    /// longer held, so the next change of modifiers presses it again); with `hold_shared_keys`,
+    /// keymapd's own: with the last.
     fn out_release(&mut self, key: Key, out: &mut impl Sink) {
         let c = &mut self.out[key.index()];
         if *c == 0 {
             return;
+        }
+        if *c > 1 && !self.keymap.settings.hold_shared_keys {
+            *c = 1;
+            if let Some(m) = Mods::of_key(key) {
+                self.mods = self.mods.minus(m);
+            }
         }
         *c -= 1;
         if *c == 0 {

@@ -83,13 +83,11 @@ impl Queue {
 #[derive(Copy, Clone, Debug)]
 pub(super) enum Kind {
     /// `overloadt(layer, tap, ms)` (hold = `layer(layer)`), `overloadt2` (`interrupt`: another
-    /// key's full tap inside means hold), `timeout(tap, ms, hold)` (`press_taps`: another key's
-    /// press means tap).
+    /// key's full tap inside means hold). (`timeout()` does not queue: see `timeout.rs`.)
     TapHold {
         tap: Action,
         hold: Action,
         interrupt: bool,
-        press_taps: bool,
     },
     Chord(super::chords::ChordWait),
 }
@@ -105,6 +103,18 @@ pub(super) struct Pending {
     /// How many queue entries the decision has looked at.
     pub seen: usize,
     pub kind: Kind,
+    /// Begun by a held-back event, replayed when its time was already up: keyd arms no timer
+    /// for a time already past, so the next event decides it (as timed out), not the clock.
+    pub lapsed: bool,
+    /// When the held-back event that began it was replayed, if one did.
+    pub replayed_at: Option<Time>,
+}
+
+impl Pending {
+    /// When the clock decides it, if it does.
+    pub fn timer(&self) -> Option<Time> {
+        (!self.lapsed).then_some(self.deadline)
+    }
 }
 
 pub(super) enum Resolution {
@@ -127,7 +137,6 @@ impl Engine {
         tap: Action,
         hold: Action,
         interrupt: bool,
-        press_taps: bool,
     ) {
         self.pending = Some(Pending {
             slot,
@@ -136,7 +145,9 @@ impl Engine {
             start: now,
             deadline: now.saturating_add(wait),
             seen: 0,
-            kind: Kind::TapHold { tap, hold, interrupt, press_taps },
+            kind: Kind::TapHold { tap, hold, interrupt },
+            lapsed: false,
+            replayed_at: None,
         });
     }
 
@@ -171,6 +182,13 @@ impl Engine {
             }
             let Some(e) = self.queue.pop_front() else { return };
             self.handle(e.key, e.down, e.time, e.no_chord, out);
+            // A tap-hold decision begun by a replayed event, its time already up now: keyd
+            // arms no timer for it (see `Pending::lapsed`).
+            if let Some(p) = self.pending.as_mut() {
+                if matches!(p.kind, Kind::TapHold { .. }) {
+                    p.replayed_at = Some(now);
+                }
+            }
         }
     }
 
@@ -178,6 +196,8 @@ impl Engine {
     pub(super) fn force_resolve(&mut self, now: Time, out: &mut impl Sink) {
         while let Some(p) = self.pending.as_mut() {
             p.deadline = p.deadline.min(now);
+            p.lapsed = false;
+            p.replayed_at = None; // the clock decides it now, whatever the replay said
             if let Some(r) = self.decide(now) {
                 self.resolve(r, out);
             }
@@ -202,7 +222,14 @@ impl Engine {
                 if let Some(r) = self.on_event(seen) {
                     return Some(r);
                 }
-            } else if now >= deadline {
+            } else if now >= deadline && !p.lapsed {
+                if p.replayed_at.is_some_and(|r| deadline <= r) {
+                    // The queue is replayed and its time was up before: no timer (keyd).
+                    if let Some(p) = self.pending.as_mut() {
+                        p.lapsed = true;
+                    }
+                    return None;
+                }
                 if let Some(r) = self.on_timeout() {
                     return Some(r);
                 }
@@ -216,9 +243,9 @@ impl Engine {
         let p = self.pending?;
         let e = self.queue.get(idx);
         match p.kind {
-            Kind::TapHold { tap, hold, interrupt, press_taps } => {
-                if (!e.down && self.releases_pending(&p, e.key)) || (press_taps && e.down) {
-                    // Released before its time; or, for `timeout()`, another key struck.
+            Kind::TapHold { tap, hold, interrupt } => {
+                if !e.down && self.releases_pending(&p, e.key) {
+                    // Released before its time.
                     Some(Resolution::Apply(tap, e.time))
                 } else if interrupt && !e.down && self.queue.has_down(e.key, idx) {
                     Some(Resolution::Apply(hold, e.time))

@@ -14,10 +14,11 @@ pub fn parse_action(expr: &str, keymap: &mut Keymap) -> Result<Action, String> {
 /// that a hostile file can neither exhaust the stack nor take quadratic time.
 const MAX_NESTING: usize = 4;
 
-/// Actions that may wait for time or other keys before they know what they are. A tap (of
+/// Actions that may wait for other keys before they know what they are. A tap (of
 /// `overload()`) is over at once, so it cannot be one of these (nor another `overload()`); the
-/// branches of `overloadt()`, `timeout()` and `overloadi()`, and chords, can.
-const WAITING: &[&str] = &["overloadt", "overloadt2", "overloadi", "lettermod", "timeout"];
+/// branches of `overloadt()`, `timeout()` and `overloadi()`, and chords, can. (`timeout()` can
+/// be a tap: tapped, it waits out its time, as in keyd 2.6.)
+const WAITING: &[&str] = &["overloadt", "overloadt2", "overloadi", "lettermod"];
 
 /// Every action name the parser accepts in the `name(…)` form (`noop` is the one bare word).
 /// The parser refuses any other name before it looks at arguments, so this list is the truth
@@ -78,7 +79,8 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
             return Err(format!("cannot read `{s}`; to type several keys write `macro({s})`"));
         }
         if !s.is_ascii() {
-            return Err(format!("`{s}`: {UNICODE}"));
+            // A character outside ASCII (`😄`, `é`): typed as keyd types it, as a macro.
+            return Ok(Action::Macro(store_macro(keymap, macro_ops(s, s)?)?));
         }
         let (mods, key) = parse_key_sequence(s)?;
         return Ok(keymap.key_action(mods, key));
@@ -281,8 +283,62 @@ fn unknown_action(name: &str, expr: &str) -> String {
     msg
 }
 
-const UNICODE: &str = "only keys and ASCII text can be typed; keyd types other characters through its \
-                       XKB compose file, which keymapd does not support";
+/// keyd's way to type a character outside ASCII: `cancel`, then the character's index in keyd's
+/// table (`unicode.rs`, generated with the compose file by packaging/compose/generate.py) in
+/// base 36 as three keys (0-9, a-z). The compose file (keymapd.compose, the same as keyd's
+/// keyd.compose) turns the sequence back into the character.
+pub fn compose_sequence(c: char) -> Option<[Key; 4]> {
+    const DIGITS: [Key; 36] = [
+        Key::KEY_0,
+        Key::KEY_1,
+        Key::KEY_2,
+        Key::KEY_3,
+        Key::KEY_4,
+        Key::KEY_5,
+        Key::KEY_6,
+        Key::KEY_7,
+        Key::KEY_8,
+        Key::KEY_9,
+        Key::A,
+        Key::B,
+        Key::C,
+        Key::D,
+        Key::E,
+        Key::F,
+        Key::G,
+        Key::H,
+        Key::I,
+        Key::J,
+        Key::K,
+        Key::L,
+        Key::M,
+        Key::N,
+        Key::O,
+        Key::P,
+        Key::Q,
+        Key::R,
+        Key::S,
+        Key::T,
+        Key::U,
+        Key::V,
+        Key::W,
+        Key::X,
+        Key::Y,
+        Key::Z,
+    ];
+    let cp = u32::from(c);
+    let mut index = 0usize;
+    for &(first, n) in super::unicode::RUNS.iter() {
+        if cp >= first && cp - first < u32::from(n) {
+            let i = index + (cp - first) as usize;
+            return Some([Key::CANCEL, DIGITS[i / (36 * 36) % 36], DIGITS[i / 36 % 36], DIGITS[i % 36]]);
+        }
+        index += usize::from(n);
+    }
+    None
+}
+
+const UNICODE: &str = "keyd's character table (Unicode 14.0) has no such character, so it cannot be typed";
 
 /// Splits `name(args)` into its parts, if `s` has that form.
 fn call(s: &str) -> Option<(&str, &str)> {
@@ -302,7 +358,14 @@ fn split_args(raw: &str) -> Vec<&str> {
     }
     let mut out = Vec::new();
     let (mut depth, mut start) = (0i32, 0);
+    let mut prev = ' ';
     for (i, c) in raw.char_indices() {
+        // `\(` and `\)` in a macro are not parentheses (and `\\` escapes the backslash).
+        let escaped = prev == '\\';
+        prev = if escaped { ' ' } else { c };
+        if escaped && matches!(c, '\\' | '(' | ')') {
+            continue;
+        }
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
@@ -367,11 +430,30 @@ const MAX_MACRO_OPS: usize = 4096;
 /// Compiles the inside of `macro(…)`: space-separated tokens, each a key sequence (`C-a`), a
 /// group pressed together (`leftcontrol+leftmeta`), a delay (`50ms`) or ASCII text (`Hello`).
 pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
-    let mut ops = Vec::new();
     let too_long =
         || format!("macro too long: at most {MAX_MACRO_OPS} steps (about {} keys)", MAX_MACRO_OPS / 4);
+    // keyd: a macro that is one key sequence is typed with the modifiers of the active layers
+    // (but that of the binding's layer) changed straight to the sequence's; its end restores them.
+    let mut words = inner.split_whitespace();
+    if let (Some(token), None) = (words.next(), words.next()) {
+        if let Some((mods, key)) = lookup_key_sequence(token) {
+            return Ok(vec![MacroOp::Mods(mods), MacroOp::Down(key), MacroOp::Up(key)]);
+        }
+    }
+    // Any other: the layers' modifiers first (all but the binding's layer's), then each key
+    // sequence presses its modifiers, taps its key and releases its modifiers, in keyd's order.
+    let mut ops = vec![MacroOp::Mods(Mods::NONE)];
     let tap = |ops: &mut Vec<MacroOp>, mods: Mods, key: Key| {
-        ops.extend([MacroOp::Mods(mods), MacroOp::Down(key), MacroOp::Up(key), MacroOp::Mods(Mods::NONE)]);
+        if mods.is_empty() {
+            ops.extend([MacroOp::Down(key), MacroOp::Up(key)]);
+        } else {
+            ops.extend([
+                MacroOp::ModsDown(mods),
+                MacroOp::Down(key),
+                MacroOp::Up(key),
+                MacroOp::ModsUp(mods),
+            ]);
+        }
     };
     for token in inner.split_whitespace() {
         if ops.len() > MAX_MACRO_OPS || token.len() > MAX_MACRO_OPS {
@@ -390,12 +472,36 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
             && token.contains('+')
             && token.split('+').all(|k| Key::from_name(k).is_some())
         {
+            // Held together, then released in the order they were pressed (keyd).
             let group: Vec<Key> = token.split('+').filter_map(Key::from_name).collect();
-            ops.push(MacroOp::Mods(Mods::NONE));
             ops.extend(group.iter().map(|&k| MacroOp::Down(k)));
-            ops.extend(group.iter().rev().map(|&k| MacroOp::Up(k)));
+            ops.extend(group.iter().map(|&k| MacroOp::Up(k)));
         } else {
-            for c in token.chars() {
+            let mut chars = token.chars();
+            while let Some(mut c) = chars.next() {
+                // keyd's escapes: `\\` a backslash, `\n` enter, `\t` tab, `\(` and `\)` parentheses.
+                if c == '\\' {
+                    match chars.clone().next() {
+                        Some(e @ ('\\' | '(' | ')')) => {
+                            chars.next();
+                            c = e;
+                        }
+                        Some(e @ ('n' | 't')) => {
+                            chars.next();
+                            tap(&mut ops, Mods::NONE, if e == 'n' { Key::ENTER } else { Key::TAB });
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                if !c.is_ascii() {
+                    // Through the compose file: `cancel` and three keys, no modifiers (keyd).
+                    let seq = compose_sequence(c).ok_or_else(|| format!("`{c}` in `{expr}`: {UNICODE}"))?;
+                    for k in seq {
+                        ops.extend([MacroOp::Down(k), MacroOp::Up(k)]);
+                    }
+                    continue;
+                }
                 let name = c.to_string();
                 let (mods, key) = if let Some(k) = Key::from_name(&name) {
                     (Mods::NONE, k)
@@ -408,7 +514,7 @@ pub fn macro_ops(inner: &str, expr: &str) -> Result<Vec<MacroOp>, String> {
             }
         }
     }
-    if ops.is_empty() {
+    if ops.len() == 1 {
         return Err(format!("empty macro `{expr}`"));
     }
     if ops.len() > MAX_MACRO_OPS {
@@ -555,11 +661,13 @@ mod tests {
             Ok(Action::OverloadI { ms: 150, .. })
         ));
         assert_eq!(
-            parse_action("overload(control, timeout(a, 1, b))", &mut k),
-            Err("`timeout(…)` cannot be the tap of `overload(…)`: it waits, and a tap is over at once; use a \
+            parse_action("overload(control, overloadt(nav, a, 1))", &mut k),
+            Err("`overloadt(…)` cannot be the tap of `overload(…)`: it waits, and a tap is over at once; use a \
                  key, a layer action or a macro there"
                 .into())
         );
+        // A tapped timeout() waits out its time (keyd 2.6): it can be a tap.
+        assert!(parse_action("overload(control, timeout(a, 1, b))", &mut k).is_ok());
         // keyd's simlayer: an overload as the first branch of a timeout.
         assert!(parse_action("timeout(overload(nav, backspace), 500, backspace)", &mut k).is_ok());
         assert!(parse_chord_action("overloadt(nav, a, 1)", &mut k).is_ok());
@@ -578,28 +686,48 @@ mod tests {
         assert_eq!(
             macro_ops("C-a 50ms Hi", "m").unwrap(),
             vec![
-                Mods(M::CONTROL),
+                Mods(none),
+                ModsDown(M::CONTROL),
                 Down(Key::A),
                 Up(Key::A),
-                Mods(none),
+                ModsUp(M::CONTROL),
                 Delay(50),
-                Mods(M::SHIFT),
+                ModsDown(M::SHIFT),
                 Down(Key::H),
                 Up(Key::H),
-                Mods(none),
-                Mods(none),
+                ModsUp(M::SHIFT),
                 Down(Key::I),
                 Up(Key::I),
-                Mods(none)
             ]
         );
+        // One key sequence: straight to its modifiers, and back at the end.
+        assert_eq!(macro_ops("C-a", "m").unwrap(), vec![Mods(M::CONTROL), Down(Key::A), Up(Key::A)]);
         assert_eq!(
             macro_ops("leftcontrol+leftmeta", "m").unwrap(),
-            vec![Mods(none), Down(Key::LEFTCTRL), Down(Key::LEFTMETA), Up(Key::LEFTMETA), Up(Key::LEFTCTRL)]
+            vec![Mods(none), Down(Key::LEFTCTRL), Down(Key::LEFTMETA), Up(Key::LEFTCTRL), Up(Key::LEFTMETA)]
         );
-        assert!(macro_ops("é", "macro(é)")
-            .unwrap_err()
-            .starts_with("`é` in `macro(é)`: only keys and ASCII text"));
+        // Outside ASCII: cancel and the index in keyd's table in base 36 (😄 is 32334: o y 6).
+        assert_eq!(compose_sequence('😄'), Some([Key::CANCEL, Key::O, Key::Y, Key::KEY_6]));
+        assert_eq!(compose_sequence('\u{80}'), Some([Key::CANCEL, Key::KEY_0, Key::KEY_0, Key::KEY_0]));
+        assert_eq!(compose_sequence('a'), None);
+        assert_eq!(
+            macro_ops("1😄", "m").unwrap(),
+            vec![
+                Mods(none),
+                Down(Key::KEY_1),
+                Up(Key::KEY_1),
+                Down(Key::CANCEL),
+                Up(Key::CANCEL),
+                Down(Key::O),
+                Up(Key::O),
+                Down(Key::Y),
+                Up(Key::Y),
+                Down(Key::KEY_6),
+                Up(Key::KEY_6)
+            ]
+        );
+        // Unassigned in Unicode 14.0: not in the table.
+        assert!(macro_ops("\u{378}", "macro(\u{378})").unwrap_err().contains("keyd's character table"));
         let mut k = km();
         assert!(matches!(
             parse_action("macro2(400, 50, left)", &mut k),

@@ -4,6 +4,7 @@
 pub mod expr;
 mod ids;
 mod parse;
+mod unicode;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

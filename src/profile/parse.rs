@@ -36,6 +36,7 @@ pub const SETTINGS: &[&str] = &[
     "disable_modifier_guard",
     "default_layout",
     "allow_commands",
+    "hold_shared_keys",
 ];
 
 /// keyd settings that have no meaning here: accepted with a warning.
@@ -580,6 +581,7 @@ fn parse_global(d: &mut Diags, keymap: &Keymap, table: &DeTable) -> Settings {
             "macro_sequence_timeout" => number(1_000_000).map(|n| s.macro_sequence_timeout_us = n),
             "disable_modifier_guard" => flag().map(|b| s.disable_modifier_guard = b),
             "allow_commands" => flag().map(|b| s.allow_commands = b),
+            "hold_shared_keys" => flag().map(|b| s.hold_shared_keys = b),
             "default_layout" => match v {
                 DeValue::String(l) => match keymap.layer_id(l) {
                     Some(id) if id == MAIN || keymap.layer(id).kind == LayerKind::Layout => {

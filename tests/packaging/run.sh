@@ -341,6 +341,7 @@ assert m["user"]["isSystemUser"] and set(m["user"]["extraGroups"]) == {"input", 
 assert m["uinput"] is True and "uinput" in m["kernelModules"]
 assert m["idsDefault"] == ["*"]
 assert m["udevPackages"] and m["systemdPackages"]
+assert m["pathsToLink"] == ["/share/keymapd"], m["pathsToLink"]  # the compose file
 assert m["settingsType"] == "formats.toml type", m["settingsType"]
 assert sorted(m["files"]) == ["everything.toml", "keyd_style.toml", "laptop_keyboard.toml", "usb_keyboard.toml"], m["files"]
 for name, f in m["files"].items():
@@ -437,6 +438,7 @@ check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/ke
     && test -f usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
     && test -f usr/local/lib/systemd/user/keymapd-session.service \
     && test -L etc/systemd/user/graphical-session.target.wants/keymapd-session.service \
+    && cmp -s usr/local/share/keymapd/keymapd.compose '$REPO/packaging/compose/keymapd.compose' \
     && grep -q '^keymapd:' etc/passwd"
 check "install: unit runs the installed binary" \
     grep -qx 'ExecStart=/usr/local/bin/keymapd run --config /etc/keymapd' "$IROOT/usr/local/lib/systemd/system/keymapd.service"

@@ -87,6 +87,7 @@ in
   uinput = cfg.hardware.uinput.enable;
   kernelModules = cfg.boot.kernelModules;
   udevPackages = map toString cfg.services.udev.packages;
+  pathsToLink = cfg.environment.pathsToLink;
   systemdPackages = map toString cfg.systemd.packages;
   idsDefault = keyboardOptions.ids.default;
 }
