@@ -1,5 +1,5 @@
 //! keymapd: a keyboard remapping daemon for Linux.
-//! The library holds the pure core (keys, profiles, engine, merger) and the thin I/O shell (daemon).
+//! The library is the thin I/O shell (daemon) and the CLI around the pure core (`keymapd-core`).
 
 // Input, the system or a file must never be able to panic the daemon: it would take the keyboard
 // with it. So no unwrap/expect/panic! outside tests (unit tests are `cfg(test)`; integration
@@ -9,10 +9,6 @@
 
 pub mod cli;
 pub mod daemon;
-pub mod engine;
-pub mod import_keyd;
-pub mod keymap;
-pub mod keys;
-pub mod merger;
-pub mod profile;
-pub mod script;
+
+// The pure core lives in its own crate (crates/keymapd-core); its modules keep their paths here.
+pub use keymapd_core::{engine, import_keyd, keymap, keys, merger, profile, script};
