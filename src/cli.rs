@@ -191,7 +191,7 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 /// `keymapd check`: exit 0 when every profile is valid (warnings may be printed), 1 otherwise.
 fn check(paths: &[PathBuf]) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from(DEFAULT_DIR)] } else { paths.to_vec() };
-    match ProfileSet::load(&paths) {
+    match crate::profile_files::load(&paths) {
         Ok(set) if set.profiles.is_empty() => {
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             fail(format_args!("no profiles (*.toml) found in {}", shown.join(", ")))
@@ -218,7 +218,7 @@ fn check(paths: &[PathBuf]) -> ExitCode {
 
 /// `keymapd test --profile P --script S`: offline simulation.
 fn test_script(profile_path: &Path, script_path: &Path) -> ExitCode {
-    let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
+    let profile = match crate::profile_files::load(&[profile_path.to_owned()]) {
         Ok(mut set) if set.profiles.len() == 1 => {
             print_diagnostics(&set.warnings);
             set.profiles.remove(0)

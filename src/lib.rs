@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod daemon;
+pub mod profile_files;
 
 // The pure core lives in its own crate (crates/keymapd-core); its modules keep their paths here.
 pub use keymapd_core::{engine, import_keyd, keymap, keys, merger, profile, script};

@@ -17,7 +17,7 @@ use keymapd::keymap::Keymap;
 use keymapd::profile::{Diagnostic, Profile, ProfileSet, Severity};
 use keymapd::script;
 
-/// The loader's size limit (`MAX_PROFILE_BYTES` in src/profile/parse.rs).
+/// The loader's size limit (`MAX_PROFILE_BYTES` in src/profile_files.rs).
 const MAX_PROFILE_BYTES: usize = 1 << 20;
 /// The stack hostile inputs are parsed on: the size of a spawned thread's default stack, a
 /// quarter of the daemon's main thread's (8 MiB), so that passing here leaves a margin there.
@@ -213,7 +213,7 @@ fn run_child(name: &str, budget: Duration, uid: Option<u32>) {
 
 fn load(path: &Path) -> Result<ProfileSet, Vec<Diagnostic>> {
     let paths = vec![path.to_owned()];
-    bounded("ProfileSet::load", BUDGET, move || ProfileSet::load(&paths))
+    bounded("profile_files::load", BUDGET, move || keymapd::profile_files::load(&paths))
 }
 
 /// Loads `path`, which must fail; returns the errors, each checked to be a clear diagnostic.
