@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::profile::{Diagnostic, Profile, ProfileSet, DEFAULT_DIR};
+use crate::profile::{Diagnostic, Profile, DEFAULT_DIR};
 use crate::{daemon, script};
 
 const EXAMPLES: &str = "\
