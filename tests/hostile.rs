@@ -1,9 +1,10 @@
 //! Hostile and broken profiles: every one gives a clear `path[:line:col]: error: …` diagnostic
 //! through `ProfileSet::load`, with no panic, no hang and no stack overflow, in bounded time; and
 //! a bad load leaves the last good set untouched. Fixtures are made at test time in a temp dir.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../fuzz/src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};

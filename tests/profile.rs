@@ -1,4 +1,6 @@
 //! Profiles: malformed input gives exact `path:line:col: error: …` messages; device-ID matching.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

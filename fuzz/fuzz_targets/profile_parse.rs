@@ -1,10 +1,9 @@
 //! Arbitrary bytes → `Profile::parse` (as UTF-8 when they are, and lossily decoded): no panic,
 //! every error a positioned diagnostic; a profile that parses is typed on through the checked
-//! engine and merger (see `fuzz/src/harness.rs`) without a stuck or invented key.
+//! engine and merger (see `crates/keymapd-testkit/src/harness.rs`) without a stuck or invented key.
 #![no_main]
 
-#[path = "../src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::borrow::Cow;
 use std::path::Path;

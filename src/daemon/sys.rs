@@ -84,7 +84,8 @@ pub fn ioctl_int(fd: RawFd, request: u32, arg: libc::c_int) -> io::Result<()> {
 /// # Safety
 /// `ptr` must point to memory of the size and layout the request expects.
 pub unsafe fn ioctl_ptr<T>(fd: RawFd, request: u32, ptr: *mut T) -> io::Result<libc::c_int> {
-    let r = libc::ioctl(fd, request as _, ptr);
+    // SAFETY: the caller's contract (above) is the ioctl's.
+    let r = unsafe { libc::ioctl(fd, request as _, ptr) };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {

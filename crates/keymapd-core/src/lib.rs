@@ -1,8 +1,10 @@
 //! keymapd's pure remapping core: key names, profiles, the compiled keymap, the engine and the
 //! merger. Everything here is deterministic: no clock, no file, no device, no log.
 
-// As in the daemon crate: nothing here may unwrap, expect or panic on input.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+// What the compiler and clippy enforce here (ARCHITECTURE.md): no unsafe code; no dependency
+// that does I/O (Cargo.toml); no clock, sleep, file, process or printing (clippy.toml); no
+// unwrap/expect/panic outside tests (the workspace [lints]).
+#![forbid(unsafe_code)]
 
 pub mod engine;
 pub mod import_keyd;
