@@ -133,8 +133,18 @@ struct Activation {
 /// key then does nothing, so nothing is stranded).
 const MAX_ACTIVATIONS: usize = 32;
 
-fn ms(n: impl Into<u64>) -> Duration {
-    Duration::from_millis(n.into())
+/// A profile's milliseconds as engine time.
+fn ms(n: impl Into<u64>) -> Time {
+    Time::from_millis(n.into())
+}
+
+/// The engine's timers, in the order they fire when due at the same time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    Pending,
+    Oneshot,
+    Repeat,
+    Playback,
 }
 
 /// The remapping state machine for one device.
@@ -214,18 +224,23 @@ impl Engine {
 
     /// The time at which the engine next needs [`Engine::tick`], if any.
     pub fn next_deadline(&self) -> Option<Time> {
+        self.next_timer().map(|(t, _)| t)
+    }
+
+    /// The timer due first, and when; of timers due together, the first in [`Timer`] order.
+    fn next_timer(&self) -> Option<(Time, Timer)> {
         if !self.has_timers() {
             return None; // the common case, kept cheap: it is asked after every event
         }
         [
-            self.pending.as_ref().map(|p| p.deadline),
-            self.oneshot_deadline,
-            self.repeat.as_ref().and_then(|r| r.deadline),
-            self.playbacks.next_due(),
+            (self.pending.as_ref().map(|p| p.deadline), Timer::Pending),
+            (self.oneshot_deadline, Timer::Oneshot),
+            (self.repeat.as_ref().and_then(|r| r.deadline), Timer::Repeat),
+            (self.playbacks.next_due(), Timer::Playback),
         ]
         .into_iter()
-        .flatten()
-        .min()
+        .filter_map(|(t, timer)| Some((t?, timer)))
+        .min_by_key(|&(t, _)| t)
     }
 
     /// Whether any output key is down because of this engine.
@@ -287,27 +302,15 @@ impl Engine {
     }
 
     fn advance(&mut self, now: Time, out: &mut impl Sink) {
-        if !self.has_timers() {
-            return;
-        }
-        loop {
-            let p = self.pending.as_ref().map(|p| p.deadline);
-            let o = self.oneshot_deadline;
-            let r = self.repeat.as_ref().and_then(|r| r.deadline);
-            let m = self.playbacks.next_due();
-            let Some(t) = [p, o, r, m].into_iter().flatten().min() else { return };
-            if t > now {
-                return;
-            }
-            if p == Some(t) {
-                self.drain(now, out);
-            } else if o == Some(t) {
-                self.clear_oneshot();
-                self.update_mods(MAIN, false, out);
-            } else if r == Some(t) {
-                self.fire_repeat(t, out);
-            } else {
-                self.run_playback(t, out);
+        while let Some((t, timer)) = self.next_timer().filter(|&(t, _)| t <= now) {
+            match timer {
+                Timer::Pending => self.drain(now, out),
+                Timer::Oneshot => {
+                    self.clear_oneshot();
+                    self.update_mods(MAIN, false, out);
+                }
+                Timer::Repeat => self.fire_repeat(t, out),
+                Timer::Playback => self.run_playback(t, out),
             }
         }
     }
