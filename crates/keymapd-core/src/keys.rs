@@ -1,14 +1,15 @@
 //! Every Linux key code (KEY_* and BTN_*, 0..KEY_CNT) and its names: canonical, kernel and keyd.
-//! Pure static tables: it never allocates, never parses profiles and never touches the system.
+//! Pure static tables: it never parses profiles and never touches the system; only listing every
+//! name ([`all_names`], [`suggest`]: help and error paths) allocates.
 //!
 //! # Names
 //!
 //! * **Canonical** ([`Key::name`]): keyd's name where keyd has one (`leftcontrol`, `esc`,
 //!   `minus`, `leftmouse`, `102nd`, …), otherwise the kernel name lowercased without `KEY_`
 //!   (`KEY_BRIGHTNESSUP` → `brightnessup`); buttons keep the `btn_` prefix (`btn_south`). Where
-//!   a code has several kernel names, the specific one wins (`BTN_0` over `BTN_MISC`, the target of
-//!   `#define KEY_SCREENLOCK KEY_COFFEE`). One clash: keyd's `next` is `KEY_VIDEO_NEXT` (241), so
-//!   the kernel's `KEY_NEXT` (0x197) is canonically `key_next`.
+//!   a code has several kernel names, the last the header defines by number wins (`BTN_0` after
+//!   `BTN_MISC`), never one defined as another (`#define KEY_SCREENLOCK KEY_COFFEE`). One clash:
+//!   keyd's `next` is `KEY_VIDEO_NEXT` (241), so the kernel's `KEY_NEXT` (0x197) is `key_next`.
 //! * **Accepted** ([`Key::from_name`]): the canonical name, every kernel spelling of the code
 //!   (`leftctrl`, `kpenter`, `screenlock`, `hanguel`, `btn_a`, `btn_left`, `btn_mouse`, …) and
 //!   keyd's extra spellings (`escape`, and the symbols `-` `=` `[` `]` `;` `'` `` ` `` `\` `,`
@@ -239,12 +240,17 @@ pub fn canonical_names() -> impl Iterator<Item = (Key, &'static str)> {
 /// Every accepted name (canonical and aliases) with its key, in byte order of the name. The
 /// numbered form `key_<code>` is accepted too but not listed.
 pub fn all_names() -> impl Iterator<Item = (&'static str, Key)> {
-    let keyd = KEYD.iter().chain(&ALIASES).copied();
-    let kernel =
-        kernel::KERNEL.iter().map(|&(n, c, _)| (n, c)).filter(|&(n, _)| !KEYD.iter().any(|k| k.0 == n));
-    let mut all: Vec<(&'static str, u16)> = keyd.chain(kernel).collect();
+    let mut all: Vec<(&'static str, Key)> = names().collect();
     all.sort_unstable();
-    all.into_iter().map(|(n, c)| (n, Key(c)))
+    all.into_iter()
+}
+
+/// Every accepted name with its key, unordered: keyd's, then the kernel's it does not shadow.
+fn names() -> impl Iterator<Item = (&'static str, Key)> {
+    let keyd = KEYD.iter().chain(&ALIASES).copied();
+    let kernel = kernel::KERNEL.iter().map(|&(n, c, _)| (n, c));
+    let kernel = kernel.filter(|&(n, _)| !KEYD.iter().any(|k| k.0 == n));
+    keyd.chain(kernel).map(|(n, c)| (n, Key(c)))
 }
 
 /// Longest input [`suggest`] considers; longer than any name plus the allowed distance.
@@ -260,7 +266,7 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     }
     let limit = if input.len() <= 3 { 1 } else { 2 };
     let mut best: Option<(usize, bool, &'static str)> = None;
-    for (candidate, key) in all_names() {
+    for (candidate, key) in names() {
         if candidate.len().abs_diff(input.len()) > limit {
             continue;
         }
@@ -271,7 +277,9 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         let canonical = key.name() == candidate;
         let better = match best {
             None => true,
-            Some((bd, bc, _)) => d < bd || (d == bd && canonical && !bc),
+            Some((bd, bc, bn)) => {
+                d < bd || (d == bd && (canonical && !bc || canonical == bc && candidate < bn))
+            }
         };
         if better {
             best = Some((d, canonical, candidate));
