@@ -858,17 +858,32 @@ fn script_with_huge_durations_does_not_panic() {
 
 // ---- No unwrap/expect/panic in non-test code ----
 
-/// The crate roots deny `unwrap`, `expect` and `panic!` outside tests (clippy, with `-D warnings`
-/// in tests/all.sh): a panic on input, the system or a file would take the keyboard with it.
-/// This fails if that guard is removed, which clippy alone would not notice.
+/// The workspace's [lints] table denies `unwrap`, `expect` and `panic!` outside tests (clippy, with
+/// `-D warnings` in tests/all.sh), and every crate of the workspace uses that table: a panic on
+/// input, the system or a file would take the keyboard with it. This fails if that guard is
+/// removed, which clippy alone would not notice.
 #[test]
-fn crate_roots_deny_unwrap_expect_and_panic() {
-    let lints = "deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)";
-    for (root, line) in
-        [("src/lib.rs", format!("#![cfg_attr(not(test), {lints})]")), ("src/main.rs", format!("#![{lints}]"))]
-    {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
-        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(text.lines().any(|l| l.trim() == line), "{root} no longer has `{line}`");
+fn workspace_lints_deny_unwrap_expect_and_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let manifest = read("Cargo.toml");
+    let section = |name: &str| -> Vec<String> {
+        let after = manifest.split(&format!("\n{name}\n")).nth(1).unwrap_or_default();
+        after.lines().take_while(|l| !l.starts_with('[')).map(|l| l.trim().to_owned()).collect()
+    };
+    let clippy = section("[workspace.lints.clippy]");
+    for lint in ["unwrap_used", "expect_used", "panic"] {
+        let line = format!("{lint} = \"deny\"");
+        assert!(clippy.contains(&line), "Cargo.toml [workspace.lints.clippy] no longer has `{line}`");
+    }
+    let members = section("[workspace]").into_iter().find(|l| l.starts_with("members")).expect("members");
+    let members: Vec<&str> = members.split('"').skip(1).step_by(2).collect();
+    assert!(members.len() >= 3, "{members:?}");
+    for m in members {
+        let path = format!("{m}/Cargo.toml");
+        assert!(
+            read(&path).contains("\n[lints]\nworkspace = true\n"),
+            "{path} does not use the workspace's [lints]"
+        );
     }
 }
