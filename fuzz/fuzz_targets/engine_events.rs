@@ -17,10 +17,10 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use harness::Op;
-use keymapd::engine::KeyValue;
-use keymapd::keymap::Keymap;
-use keymapd::keys::Key;
-use keymapd::profile::Profile;
+use keymapd_core::engine::KeyValue;
+use keymapd_core::keymap::Keymap;
+use keymapd_core::keys::Key;
+use keymapd_core::profile::Profile;
 use libfuzzer_sys::fuzz_target;
 
 /// The profiles a session may load: between them, every kind of keyd action keymapd has.
