@@ -224,23 +224,29 @@ impl Engine {
 
     /// The time at which the engine next needs [`Engine::tick`], if any.
     pub fn next_deadline(&self) -> Option<Time> {
+        if !self.has_timers() {
+            return None; // the common case, kept cheap (and inlined): it is asked after every event
+        }
         self.next_timer().map(|(t, _)| t)
     }
 
     /// The timer due first, and when; of timers due together, the first in [`Timer`] order.
     fn next_timer(&self) -> Option<(Time, Timer)> {
-        if !self.has_timers() {
-            return None; // the common case, kept cheap: it is asked after every event
-        }
-        [
-            (self.pending.as_ref().map(|p| p.deadline), Timer::Pending),
-            (self.oneshot_deadline, Timer::Oneshot),
-            (self.repeat.as_ref().and_then(|r| r.deadline), Timer::Repeat),
-            (self.playbacks.next_due(), Timer::Playback),
-        ]
-        .into_iter()
-        .filter_map(|(t, timer)| Some((t?, timer)))
-        .min_by_key(|&(t, _)| t)
+        let p = self.pending.as_ref().map(|p| p.deadline);
+        let o = self.oneshot_deadline;
+        let r = self.repeat.as_ref().and_then(|r| r.deadline);
+        let m = self.playbacks.next_due();
+        let t = [p, o, r, m].into_iter().flatten().min()?;
+        let timer = if p == Some(t) {
+            Timer::Pending
+        } else if o == Some(t) {
+            Timer::Oneshot
+        } else if r == Some(t) {
+            Timer::Repeat
+        } else {
+            Timer::Playback
+        };
+        Some((t, timer))
     }
 
     /// Whether any output key is down because of this engine.
@@ -302,6 +308,9 @@ impl Engine {
     }
 
     fn advance(&mut self, now: Time, out: &mut impl Sink) {
+        if !self.has_timers() {
+            return;
+        }
         while let Some((t, timer)) = self.next_timer().filter(|&(t, _)| t <= now) {
             match timer {
                 Timer::Pending => self.drain(now, out),
