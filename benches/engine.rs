@@ -1,7 +1,9 @@
 //! Engine throughput: input events per second through `Engine::process`/`tick` and the `Merger`,
 //! into a frame buffer allocated once, exactly as the daemon drives them. `cargo bench --bench engine`.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use keymapd_testkit::workload as common;
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::control::protocol;
-use crate::profile::{Diagnostic, Profile, ProfileSet, DEFAULT_DIR};
+use crate::profile::{Diagnostic, Profile, DEFAULT_DIR};
 use crate::{daemon, script, session};
 
 const EXAMPLES: &str = "\
@@ -360,7 +360,7 @@ fn check(paths: &[PathBuf]) -> ExitCode {
              (or `-o DIR` to write the profiles), then check those"
         ));
     }
-    match ProfileSet::load(&paths) {
+    match crate::profile_files::load(&paths) {
         Ok(set) if set.profiles.is_empty() => {
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             fail(format_args!("no profiles (*.toml) found in {}", shown.join(", ")))
@@ -456,7 +456,7 @@ enum ScriptOutput {
 
 /// `keymapd test --profile P --script S`: offline simulation.
 fn test_script(profile_path: &Path, script_path: &Path, format: ScriptOutput) -> ExitCode {
-    let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
+    let profile = match crate::profile_files::load(&[profile_path.to_owned()]) {
         Ok(mut set) if set.profiles.len() == 1 => {
             print_diagnostics(&set.warnings);
             set.profiles.remove(0)
@@ -653,7 +653,7 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>, force: bool) -> ExitCo
 
 /// `keymapd show PROFILE [--layer NAME] [--svg FILE]`: the drawing comes from `crate::show`.
 fn show(profile_path: &Path, layer: Option<&str>, svg: Option<&Path>) -> ExitCode {
-    let profile = match ProfileSet::load(&[profile_path.to_owned()]) {
+    let profile = match crate::profile_files::load(&[profile_path.to_owned()]) {
         Ok(mut set) if set.profiles.len() == 1 => {
             print_diagnostics(&set.warnings);
             set.profiles.remove(0)

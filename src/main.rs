@@ -1,5 +1,5 @@
-// As in lib.rs: nothing here may unwrap, expect or panic on input, the system or a file.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// No unwrap/expect/panic (the workspace [lints]) and no unsafe code here.
+#![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
     keymapd::cli::main()

@@ -1,8 +1,8 @@
 //! Chords with injected time: keys struck within `chord_timeout` act as one; disambiguation
 //! between a chord and a longer one; `chord_hold_timeout`; chords in layers.
 
-mod common;
 use common::sim;
+use keymapd_testkit::sim as common;
 
 const C: &str = r#"
 ids = ["*"]

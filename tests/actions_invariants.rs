@@ -2,8 +2,8 @@
 //! down, no key left down once every physical key is up and time has passed, `tick` always
 //! moves past `now`, `release_all` and `set_keymap` leave nothing behind, whatever is pending.
 
-mod common;
 use common::sim;
+use keymapd_testkit::sim as common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! keyd's layer actions with injected time: `layerm`, `oneshot` (+`m`, `k`), `toggle` (+`m`),
 //! `swap` (+`m`), `clear` (+`m`), composite layers, layouts and `setlayout`.
 
-mod common;
 use common::sim;
+use keymapd_testkit::sim as common;
 
 const P: &str = r#"
 ids = ["*"]

@@ -2,8 +2,8 @@
 //! held macro key (`macro_timeout`, `macro_repeat_timeout`, `macro2`), `macro_sequence_timeout`,
 //! `repeat()`, and `command()`.
 
-mod common;
 use common::sim;
+use keymapd_testkit::sim as common;
 
 use std::sync::Arc;
 use std::time::Duration;

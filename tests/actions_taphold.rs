@@ -1,8 +1,8 @@
 //! keyd's tap-hold actions with injected time: `overload`, `overloadt`, `overloadt2`,
 //! `overloadi`, `lettermod`, `timeout`, `overload_tap_timeout`, and the modifier guard.
 
-mod common;
 use common::sim;
+use keymapd_testkit::sim as common;
 
 const P: &str = r#"
 ids = ["*"]

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 log() { printf '\n=== %s\n' "$*"; }
 
 # Build dependencies of the crate itself (udev's -sys crate needs libudev and pkg-config).
+# linux-libc-dev: its input-event-codes.h is the authority the key table is checked against
+# (`cargo test -p xtask`).
 need=()
-for pkg in pkg-config libudev-dev; do
+for pkg in pkg-config libudev-dev linux-libc-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -2,9 +2,10 @@
 //! only) watches `Engine::process`/`tick` and the `Merger` over ~100k events of each bench profile,
 //! and the engine alone over 200k events of a profile with every kind of action (tap-hold
 //! decisions and their queue, chords, oneshots, toggles, swaps, macro playback and repetition).
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../benches/common/mod.rs"]
-mod common;
+use keymapd_testkit::workload as common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -1,4 +1,6 @@
 //! `keymapd` end to end: the binary's exit codes and output, and the example scripts.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

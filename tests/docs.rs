@@ -1,6 +1,8 @@
 //! One source of truth for the reference: README's tables and the man pages are rendered from
 //! `keymapd::reference` (and the clap definition), and must not drift from it. Run with
 //! `KEYMAPD_BLESS=1` to rewrite README's tables and `docs/man/` from the source.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The engine, driven through profiles and scripts: each test is one line in, one line out.
 
-mod common;
 use common::sim;
+use keymapd_testkit::sim as common;
 
 use std::sync::Arc;
 use std::time::Duration;

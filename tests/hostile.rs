@@ -1,9 +1,10 @@
 //! Hostile and broken profiles: every one gives a clear `path[:line:col]: error: …` diagnostic
 //! through `ProfileSet::load`, with no panic, no hang and no stack overflow, in bounded time; and
 //! a bad load leaves the last good set untouched. Fixtures are made at test time in a temp dir.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../fuzz/src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -17,7 +18,7 @@ use keymapd::keymap::Keymap;
 use keymapd::profile::{Diagnostic, Profile, ProfileSet, Severity};
 use keymapd::script;
 
-/// The loader's size limit (`MAX_PROFILE_BYTES` in src/profile/parse.rs).
+/// The loader's size limit (`MAX_PROFILE_BYTES` in src/profile_files.rs).
 const MAX_PROFILE_BYTES: usize = 1 << 20;
 /// The stack hostile inputs are parsed on: the size of a spawned thread's default stack, a
 /// quarter of the daemon's main thread's (8 MiB), so that passing here leaves a margin there.
@@ -213,7 +214,7 @@ fn run_child(name: &str, budget: Duration, uid: Option<u32>) {
 
 fn load(path: &Path) -> Result<ProfileSet, Vec<Diagnostic>> {
     let paths = vec![path.to_owned()];
-    bounded("ProfileSet::load", BUDGET, move || ProfileSet::load(&paths))
+    bounded("profile_files::load", BUDGET, move || keymapd::profile_files::load(&paths))
 }
 
 /// Loads `path`, which must fail; returns the errors, each checked to be a clear diagnostic.
@@ -857,17 +858,32 @@ fn script_with_huge_durations_does_not_panic() {
 
 // ---- No unwrap/expect/panic in non-test code ----
 
-/// The crate roots deny `unwrap`, `expect` and `panic!` outside tests (clippy, with `-D warnings`
-/// in tests/all.sh): a panic on input, the system or a file would take the keyboard with it.
-/// This fails if that guard is removed, which clippy alone would not notice.
+/// The workspace's [lints] table denies `unwrap`, `expect` and `panic!` outside tests (clippy, with
+/// `-D warnings` in tests/all.sh), and every crate of the workspace uses that table: a panic on
+/// input, the system or a file would take the keyboard with it. This fails if that guard is
+/// removed, which clippy alone would not notice.
 #[test]
-fn crate_roots_deny_unwrap_expect_and_panic() {
-    let lints = "deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)";
-    for (root, line) in
-        [("src/lib.rs", format!("#![cfg_attr(not(test), {lints})]")), ("src/main.rs", format!("#![{lints}]"))]
-    {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
-        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(text.lines().any(|l| l.trim() == line), "{root} no longer has `{line}`");
+fn workspace_lints_deny_unwrap_expect_and_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let manifest = read("Cargo.toml");
+    let section = |name: &str| -> Vec<String> {
+        let after = manifest.split(&format!("\n{name}\n")).nth(1).unwrap_or_default();
+        after.lines().take_while(|l| !l.starts_with('[')).map(|l| l.trim().to_owned()).collect()
+    };
+    let clippy = section("[workspace.lints.clippy]");
+    for lint in ["unwrap_used", "expect_used", "panic"] {
+        let line = format!("{lint} = \"deny\"");
+        assert!(clippy.contains(&line), "Cargo.toml [workspace.lints.clippy] no longer has `{line}`");
+    }
+    let members = section("[workspace]").into_iter().find(|l| l.starts_with("members")).expect("members");
+    let members: Vec<&str> = members.split('"').skip(1).step_by(2).collect();
+    assert!(members.len() >= 3, "{members:?}");
+    for m in members {
+        let path = format!("{m}/Cargo.toml");
+        assert!(
+            read(&path).contains("\n[lints]\nworkspace = true\n"),
+            "{path} does not use the workspace's [lints]"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! `keymapd import-keyd`: keyd configs (tests/keyd-examples, written in keyd's syntax) convert to
 //! profiles `keymapd check` accepts, say what they cannot convert, and behave as in keyd.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use keymapd_testkit::sim as common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use keymapd::keys::Key;
-use keymapd::profile::ProfileSet;
 use keymapd::script::{self, Output};
 
 fn suite_dir() -> PathBuf {
@@ -61,7 +60,7 @@ fn name_of(code_line: &str) -> String {
 fn every_keyd_case_gives_keyds_events() {
     let profile = profile_path();
     let dir = suite_dir();
-    let set = match ProfileSet::load(std::slice::from_ref(&profile)) {
+    let set = match keymapd::profile_files::load(std::slice::from_ref(&profile)) {
         Ok(s) => s,
         Err(d) => panic!(
             "{} does not load: {}",

@@ -4,7 +4,7 @@ use keymapd::engine::{Engine, KeyEvent, KeyValue};
 use keymapd::keys::Key;
 use keymapd::merger::{Merger, SourceSink};
 
-mod common;
+use keymapd_testkit::sim as common;
 
 fn s(out: &[KeyEvent]) -> String {
     out.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")

@@ -1,4 +1,6 @@
 //! Profiles: malformed input gives exact `path:line:col: error: …` messages; device-ID matching.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
@@ -214,8 +216,8 @@ fn set(files: &[(&str, &str)]) -> (tempdir::Dir, Result<ProfileSet, Vec<String>>
     for (name, text) in files {
         std::fs::write(dir.0.join(name), text).unwrap();
     }
-    let r =
-        ProfileSet::load(std::slice::from_ref(&dir.0)).map_err(|d| d.iter().map(|d| d.to_string()).collect());
+    let r = keymapd::profile_files::load(std::slice::from_ref(&dir.0))
+        .map_err(|d| d.iter().map(|d| d.to_string()).collect());
     (dir, r)
 }
 
@@ -333,14 +335,14 @@ fn directory_loading_skips_hidden_and_editor_files_and_reports_unreadable_ones()
     assert_eq!(s.unwrap().profiles.len(), 1);
     drop(d);
     let missing = PathBuf::from("/nonexistent/keymapd");
-    let e = ProfileSet::load(&[missing]).err().unwrap();
+    let e = keymapd::profile_files::load(&[missing]).err().unwrap();
     assert_eq!(
         e[0].to_string(),
         "/nonexistent/keymapd: error: cannot read: No such file or directory (os error 2)"
     );
     let (d, _) = set(&[]);
     std::fs::write(d.0.join("big.toml"), vec![b'#'; 2 << 20]).unwrap();
-    let e = ProfileSet::load(std::slice::from_ref(&d.0)).err().unwrap();
+    let e = keymapd::profile_files::load(std::slice::from_ref(&d.0)).err().unwrap();
     assert!(
         e[0].to_string()
             .ends_with("error: file too large (2097152 bytes; a profile may have at most 1048576)"),
@@ -348,14 +350,14 @@ fn directory_loading_skips_hidden_and_editor_files_and_reports_unreadable_ones()
     );
     std::fs::remove_file(d.0.join("big.toml")).unwrap();
     std::fs::write(d.0.join("bad.toml"), b"ids = [\"*\"]\n# \xff\n").unwrap();
-    let e = ProfileSet::load(std::slice::from_ref(&d.0)).err().unwrap();
+    let e = keymapd::profile_files::load(std::slice::from_ref(&d.0)).err().unwrap();
     assert!(e[0].to_string().ends_with("bad.toml:2:3: error: not valid UTF-8"), "{e:?}");
 }
 
 #[test]
 fn the_example_profiles_are_valid() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles");
-    let s = ProfileSet::load(&[dir]).unwrap_or_else(|e| panic!("{e:?}"));
+    let s = keymapd::profile_files::load(&[dir]).unwrap_or_else(|e| panic!("{e:?}"));
     let names: Vec<&str> = s.profiles.iter().map(|p| p.name.as_str()).collect();
     assert!(names.contains(&"laptop") && names.contains(&"usb-keyboard"), "{names:?}");
     assert!(s.warnings.is_empty());

@@ -4,9 +4,10 @@
 //!
 //! `PROPTEST_CASES=100000 cargo test --test props --release` for a long run. A failure prints
 //! the shrunk case as profile texts and ops; paste it into `tests/props_regressions.rs`.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../fuzz/src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::collections::BTreeMap;
 use std::path::Path;

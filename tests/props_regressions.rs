@@ -3,9 +3,10 @@
 //!
 //! A new one: copy the `Case` a failing property prints (its profiles and its `ops` string) into
 //! a test below, named after what went wrong, with a line saying which bug it catches.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../fuzz/src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::path::Path;
 use std::sync::Arc;

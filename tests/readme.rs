@@ -1,5 +1,7 @@
 //! README's reference is checked against the code: every action the parser accepts, every
 //! `[global]` setting, and every command of the command line is documented.
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use clap::CommandFactory;
 

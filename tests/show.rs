@@ -1,5 +1,7 @@
 //! `keymapd show`: the command line end to end, and the drawing over every profile of the fuzz
 //! corpus (no panic, 100 columns, one SVG keyboard per layer).
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::process::Command;

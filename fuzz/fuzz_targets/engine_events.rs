@@ -1,6 +1,6 @@
 //! Arbitrary bytes → a session (devices, key events, time, reloads, unplugs, shutdowns) over a
 //! fixed set of profiles that use every kind of action → engines and merger, checked by the
-//! harness (`fuzz/src/harness.rs`): no stuck key, no release of a key that is up, no double
+//! harness (`crates/keymapd-testkit/src/harness.rs`): no stuck key, no release of a key that is up, no double
 //! press, deadlines that move forward, nothing left down after `release_all`.
 //!
 //! Input format (the seeds in `fuzz/corpus/engine_events/` are written in it; see fuzz/README.md):
@@ -11,17 +11,16 @@
 //! (`arg` even / odd), 14 release_all dev / shutdown (`arg` even / odd), 15 spurious tick.
 #![no_main]
 
-#[path = "../src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use harness::Op;
-use keymapd::engine::KeyValue;
-use keymapd::keymap::Keymap;
-use keymapd::keys::Key;
-use keymapd::profile::Profile;
+use keymapd_core::engine::KeyValue;
+use keymapd_core::keymap::Keymap;
+use keymapd_core::keys::Key;
+use keymapd_core::profile::Profile;
 use libfuzzer_sys::fuzz_target;
 
 /// The profiles a session may load: between them, every kind of keyd action keymapd has.

@@ -1,16 +1,15 @@
 //! Arbitrary bytes → `Profile::parse` (as UTF-8 when they are, and lossily decoded): no panic,
 //! every error a positioned diagnostic; a profile that parses is typed on through the checked
-//! engine and merger (see `fuzz/src/harness.rs`) without a stuck or invented key.
+//! engine and merger (see `crates/keymapd-testkit/src/harness.rs`) without a stuck or invented key.
 #![no_main]
 
-#[path = "../src/harness.rs"]
-mod harness;
+use keymapd_testkit::harness;
 
 use std::borrow::Cow;
 use std::path::Path;
 
-use keymapd::keys::Key;
-use keymapd::profile::{Diagnostic, Profile, Severity};
+use keymapd_core::keys::Key;
+use keymapd_core::profile::{Diagnostic, Profile, Severity};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -67,7 +66,7 @@ fn type_on(profile: &Profile) {
     }
     let mut ops = Vec::new();
     let key = |dev, key, value| harness::Op::Key { dev, key, value };
-    use keymapd::engine::KeyValue::{Down, Repeat, Up};
+    use keymapd_core::engine::KeyValue::{Down, Repeat, Up};
     for &k in &keys {
         ops.extend([key(0, k, Down), key(0, k, Up), harness::Op::Advance { ms: 5 }]);
         ops.extend([key(1, k, Down), harness::Op::Advance { ms: 700 }, key(1, k, Repeat), key(1, k, Up)]);

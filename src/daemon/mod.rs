@@ -101,7 +101,7 @@ fn load_profiles(config: &Path) -> Result<ProfileSet, Error> {
     if config.is_dir() && !has_toml(config) {
         return Ok(ProfileSet { profiles: Vec::new(), warnings: Vec::new() });
     }
-    match ProfileSet::load(&[config.to_path_buf()]) {
+    match crate::profile_files::load(&[config.to_path_buf()]) {
         Ok(set) => {
             for w in &set.warnings {
                 log::warn!("{w}");

@@ -351,6 +351,8 @@ impl Daemon {
             return s;
         }
         let _ = self.child.kill();
+        // A child of ours that was just killed can always be waited for.
+        #[allow(clippy::expect_used)]
         let s = self.child.wait().expect("wait for killed daemon");
         self.status = Some(s);
         s

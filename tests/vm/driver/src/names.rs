@@ -1,12 +1,10 @@
 //! Names for event types, key codes, LEDs and the rest, in both directions.
 //!
-//! Key names follow keyd's canonical spelling (`leftcontrol`, `leftmeta`, `a`),
-//! which is the kernel's `KEY_*` name lower-cased without the prefix, except
-//! for the two control keys. Kernel spellings (`KEY_LEFTCTRL`, `leftctrl`),
-//! `BTN_*` names and plain numbers are accepted too.
+//! Key names are the profiles' own (`keymapd_core::keys`): keyd's canonical spelling
+//! (`leftcontrol`, `leftmeta`, `a`, `leftmouse`), every kernel spelling in lowercase (`leftctrl`,
+//! `btn_left`) and the numbered form `key_30`; a code can be given as `0x1e`.
 
-use evdev::KeyCode;
-use std::str::FromStr;
+use keymapd_core::keys::Key;
 
 pub use input_sys::{EV_KEY, EV_LED, EV_MSC, EV_REL, EV_REP, EV_SYN, KEY_MAX, MSC_SCAN, SYN_REPORT};
 
@@ -36,47 +34,20 @@ pub fn parse_num(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-/// Looks a key up by any accepted spelling.
+/// Looks a key up by the name a profile uses for it (`leftcontrol`, `a`, `leftmouse`, `kpenter`,
+/// any kernel spelling such as `leftctrl` or `btn_left`, `key_30`), or by its code (`0x1e`).
 pub fn key_code(name: &str) -> Option<u16> {
-    // Numbers: `0x1e` or `key30` (plain digits are the digit keys).
-    let numeric = if name.starts_with("0x") || name.starts_with("0X") {
-        parse_num(name)
-    } else {
-        name.strip_prefix("key")
-            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(parse_num)
-    };
-    if let Some(n) = numeric {
-        return u16::try_from(n).ok().filter(|c| *c <= KEY_MAX);
+    if name.starts_with("0x") {
+        return parse_num(name).and_then(|n| u16::try_from(n).ok()).filter(|&c| c <= KEY_MAX);
     }
-    let lower = name.to_ascii_lowercase();
-    let kernelish = match lower.as_str() {
-        "leftcontrol" => "leftctrl".to_string(),
-        "rightcontrol" => "rightctrl".to_string(),
-        other => other.to_string(),
-    };
-    let upper = kernelish.to_ascii_uppercase();
-    let candidates = if upper.starts_with("KEY_") || upper.starts_with("BTN_") {
-        vec![upper]
-    } else {
-        vec![format!("KEY_{upper}"), format!("BTN_{upper}")]
-    };
-    candidates.iter().find_map(|c| KeyCode::from_str(c).ok()).map(|k| k.code())
+    Key::from_name(name).map(Key::code)
 }
 
-/// The canonical (keyd-style) name of a key code, or its number.
+/// The name profiles and `keymapd test` use for a key code (`key_<code>` when it has none).
 pub fn key_name(code: u16) -> String {
-    let dbg = format!("{:?}", KeyCode::new(code));
-    if let Some(rest) = dbg.strip_prefix("KEY_") {
-        match rest {
-            "LEFTCTRL" => "leftcontrol".into(),
-            "RIGHTCTRL" => "rightcontrol".into(),
-            _ => rest.to_ascii_lowercase(),
-        }
-    } else if dbg.starts_with("BTN_") {
-        dbg.to_ascii_lowercase()
-    } else {
-        format!("key{code}")
+    match Key::new(code) {
+        Some(k) => k.name().to_owned(),
+        None => format!("{code}"),
     }
 }
 
@@ -206,16 +177,17 @@ mod tests {
         assert_eq!(key_code("a"), Some(30));
         assert_eq!(key_code("leftcontrol"), Some(29));
         assert_eq!(key_code("leftctrl"), Some(29));
-        assert_eq!(key_code("KEY_LEFTMETA"), Some(125));
         assert_eq!(key_code("btn_left"), Some(0x110));
+        assert_eq!(key_code("leftmouse"), Some(0x110));
         assert_eq!(key_code("0x1e"), Some(30));
         assert_eq!(key_code("nosuchkey"), None);
         assert_eq!(key_code("1"), Some(2));
-        assert_eq!(key_code("key30"), Some(30));
+        assert_eq!(key_code("key_30"), Some(30));
         assert_eq!(key_name(29), "leftcontrol");
         assert_eq!(key_name(125), "leftmeta");
-        assert_eq!(key_name(0x110), "btn_left");
-        for code in 1..=248u16 {
+        assert_eq!(key_name(0x110), "leftmouse");
+        assert_eq!(key_name(0x2e8), "key_744");
+        for code in 0..=KEY_MAX {
             let name = key_name(code);
             assert_eq!(key_code(&name), Some(code), "{name}");
         }

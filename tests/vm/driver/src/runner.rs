@@ -320,7 +320,7 @@ impl Scenario {
                 if self.ptr.as_ref().is_none_or(|p| p.reader.exhausted()) {
                     self.attach_pointer(Duration::from_secs(2))?;
                 }
-                Ok(&mut self.ptr.as_mut().expect("attached").reader)
+                self.ptr.as_mut().map(|p| &mut p.reader).ok_or_else(|| "no virtual pointer".into())
             }
             Target::Virtual => {
                 let gone = self.virt.as_ref().map(|v| v.reader.exhausted());
@@ -361,7 +361,7 @@ impl Scenario {
                         });
                     }
                 }
-                Ok(&mut self.virt.as_mut().expect("attached").reader)
+                self.virt.as_mut().map(|v| &mut v.reader).ok_or_else(|| "no daemon virtual keyboard".into())
             }
             Target::Dev(d) => {
                 self.devs.get_mut(d).map(|s| &mut s.node_reader).ok_or_else(|| format!("no device `{d}`"))

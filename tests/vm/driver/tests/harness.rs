@@ -1,4 +1,6 @@
 //! Host-side checks of the test bed's own tools (no VM needed).
+// Test code: failing loudly is its job (the workspace [lints] deny this elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

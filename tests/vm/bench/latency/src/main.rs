@@ -889,7 +889,7 @@ fn run(o: &Opts) -> Result<bool, String> {
             daemon = Some(d);
         }
     }
-    let daemon = daemon.expect("at least one start");
+    let daemon = daemon.ok_or("--starts must be at least 1")?;
     let (mut floor, floor_start) = start_floor(o, &notify, false)?;
     let floor_pid = floor.id();
     let guard = scopeguard(&mut floor);

@@ -1,5 +1,5 @@
 //! Profiles: the TOML schema, parsing with source positions, validation, and device-ID matching.
-//! Pure: it reads the files it is given and returns values or `path:line:col` diagnostics.
+//! Pure: it is given the files' bytes and returns values or `path:line:col` diagnostics.
 
 pub mod expr;
 mod ids;
@@ -99,10 +99,14 @@ pub struct ProfileSet {
 }
 
 impl ProfileSet {
-    /// Loads profiles from files and directories (a directory contributes its `*.toml` files,
-    /// in name order). All files are read and checked; any error fails the whole set.
-    pub fn load(paths: &[PathBuf]) -> Result<ProfileSet, Vec<Diagnostic>> {
-        parse::load_set(paths)
+    /// Validates profiles the shell has read (`keymapd::profile_files::load` reads them from
+    /// files and directories): `unreadable` what could not be listed, `files` each file's bytes
+    /// or why it could not be read, in order. All files are checked; any error fails the set.
+    pub fn from_files(
+        unreadable: Vec<(PathBuf, String)>,
+        files: Vec<(PathBuf, Result<Vec<u8>, String>)>,
+    ) -> Result<ProfileSet, Vec<Diagnostic>> {
+        parse::build_set(unreadable, files)
     }
 
     /// Which profile claims `dev`: the most specific claim wins; ties go to the first file by

@@ -1,9 +1,7 @@
 //! Profile text → [`Profile`]: TOML with positions, sections, key names and keyd expressions.
-//! Pure apart from reading the files it is given; every problem becomes a positioned diagnostic.
+//! Pure: it is given the files' bytes; every problem becomes a positioned diagnostic.
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,9 +12,6 @@ use super::expr;
 use super::{Diagnostic, IdSelector, Profile, ProfileSet, Severity};
 use crate::keymap::{Action, Chord, Keymap, LayerId, LayerKind, Mods, Settings, MAIN};
 use crate::keys::Key;
-
-/// Profiles larger than this are refused (a keyboard's profile is a few KiB).
-pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
 
 /// At most this many problems are reported per file; checking stops there.
 const MAX_DIAGNOSTICS: usize = 100;
@@ -785,102 +780,32 @@ fn warn_unemittable(d: &mut Diags, keymap: &Keymap, action: Action, at: usize, n
     }
 }
 
-/// Reads one profile file, refusing what is not a small UTF-8 text file.
-fn read_profile(path: &Path) -> Result<String, Diagnostic> {
-    let whole = |message: String| Diagnostic {
-        path: path.to_owned(),
+/// Validates a set of profiles the shell has read, in the order given: `unreadable` holds what
+/// could not be listed (a directory), `files` each file's bytes or why it could not be read.
+/// Any error fails the whole set.
+pub fn build_set(
+    unreadable: Vec<(PathBuf, String)>,
+    files: Vec<(PathBuf, Result<Vec<u8>, String>)>,
+) -> Result<ProfileSet, Vec<Diagnostic>> {
+    let whole = |path: PathBuf, message: String| Diagnostic {
+        path,
         line: 0,
         col: 0,
         severity: Severity::Error,
         message,
     };
-    // Open first (non-blocking, so a FIFO cannot hang us), then judge the file that was opened:
-    // checking the path and reading it separately would let it be swapped in between.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| whole(format!("cannot read: {e}")))?;
-    let meta = file.metadata().map_err(|e| whole(format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(whole("not a regular file".into()));
-    }
-    let too_large = |len: u64| {
-        whole(format!("file too large ({len} bytes; a profile may have at most {MAX_PROFILE_BYTES})"))
-    };
-    if meta.len() > MAX_PROFILE_BYTES {
-        return Err(too_large(meta.len()));
-    }
-    // A file growing while it is read is cut at the limit and refused, never read whole.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_PROFILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| whole(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_PROFILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-        let (line, col) = line_col(&text, valid);
-        Diagnostic {
-            path: path.to_owned(),
-            line,
-            col,
-            severity: Severity::Error,
-            message: "not valid UTF-8".into(),
-        }
-    })
-}
-
-/// The `*.toml` files of a directory, in name order; hidden and editor files are skipped.
-fn profile_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let err = |message: String| Diagnostic {
-        path: dir.to_owned(),
-        line: 0,
-        col: 0,
-        severity: Severity::Error,
-        message,
-    };
-    let entries = std::fs::read_dir(dir).map_err(|e| err(format!("cannot read directory: {e}")))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| err(format!("cannot read directory: {e}")))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('#') || !name.ends_with(".toml") {
-            continue;
-        }
-        files.push(entry.path());
-    }
-    files.sort();
-    Ok(files)
-}
-
-pub fn load_set(paths: &[PathBuf]) -> Result<ProfileSet, Vec<Diagnostic>> {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            match profile_files(p) {
-                Ok(f) => files.extend(f),
-                Err(e) => errors.push(e),
-            }
-        } else {
-            files.push(p.clone());
-        }
-    }
+    let mut errors: Vec<Diagnostic> = unreadable.into_iter().map(|(p, m)| whole(p, m)).collect();
     let mut profiles = Vec::new();
     let mut warnings = Vec::new();
-    for f in &files {
-        let text = match read_profile(f) {
+    for (f, bytes) in files {
+        let text = match bytes.map_err(|m| whole(f.clone(), m)).and_then(|b| utf8(&f, b)) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        match parse_profile(f, &text) {
+        match parse_profile(&f, &text) {
             Ok((p, w)) => {
                 profiles.push((p, text));
                 warnings.extend(w);
@@ -895,6 +820,22 @@ pub fn load_set(paths: &[PathBuf]) -> Result<ProfileSet, Vec<Diagnostic>> {
         errors.extend(warnings);
         Err(errors)
     }
+}
+
+/// A file's bytes as text, or where its first invalid UTF-8 sequence is.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        let (line, col) = line_col(&text, valid);
+        Diagnostic {
+            path: path.to_owned(),
+            line,
+            col,
+            severity: Severity::Error,
+            message: "not valid UTF-8".into(),
+        }
+    })
 }
 
 /// Two profiles claiming devices with the same selector: which one wins would depend on file names.

@@ -2,7 +2,7 @@
 //! `chord_hold_timeout` if set; anything else replays the keys as themselves.
 
 use super::pending::{Kind, Pending, QEvent, Resolution};
-use super::{Engine, Held, LayerId, Sink, Time, MAIN};
+use super::{ms, Engine, Held, LayerId, Sink, Time, MAIN};
 use crate::keys::{Key, KEY_CNT};
 
 /// An active chord: how many of its physical keys are still down.
@@ -24,10 +24,6 @@ pub(super) struct ChordWait {
     last: Time,
     /// The complete chord matched so far: its index in its layer's chords, and that layer.
     matched: Option<(usize, LayerId)>,
-}
-
-fn ms(n: u32) -> Time {
-    Time::from_millis(n.into())
 }
 
 impl Engine {

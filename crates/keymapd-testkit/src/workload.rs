@@ -1,20 +1,19 @@
 //! Shared by the engine benches (`benches/engine.rs`) and the allocation test (`tests/alloc.rs`):
 //! bench profiles, deterministic input streams, and a driver that feeds them like the daemon does.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use keymapd::engine::{Engine, KeyEvent, KeyValue, Time};
-use keymapd::keymap::Keymap;
-use keymapd::keys::Key;
-use keymapd::merger::{Merger, SourceId, SourceSink};
-use keymapd::profile::Profile;
+use keymapd_core::engine::{Engine, KeyEvent, KeyValue, Time};
+use keymapd_core::keymap::Keymap;
+use keymapd_core::keys::Key;
+use keymapd_core::merger::{Merger, SourceId, SourceSink};
+use keymapd_core::profile::Profile;
 
-/// A profile file of the repository, by its path relative to the crate root.
+/// A profile file of the repository, by its path relative to the repository's root.
 pub fn profile_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
 }
 
 /// Loads a profile's keymap, or the rendered diagnostics if it does not parse (yet).
@@ -41,7 +40,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.max(1))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -49,7 +48,7 @@ impl Rng {
     }
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -67,6 +66,9 @@ pub struct Workload {
 impl Workload {
     pub fn len(&self) -> usize {
         self.events.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
     }
 }
 

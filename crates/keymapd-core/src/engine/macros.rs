@@ -1,7 +1,7 @@
 //! Macro playback: a macro is a list of steps in the keymap, replayed with a cursor; a delay is
 //! a deadline that [`Engine::tick`] meets, so other keys are never frozen while a macro waits.
 
-use super::{Engine, LayerId, Sink, Slot, Time, MAIN};
+use super::{ms, Engine, LayerId, Sink, Slot, Time, MAIN};
 use crate::keymap::{MacroId, MacroOp};
 
 /// At most this many macros wait to play (one plays at a time, in order); a macro started
@@ -79,10 +79,6 @@ impl Playbacks {
     }
 }
 
-fn ms(n: u32) -> Time {
-    Time::from_millis(n.into())
-}
-
 impl Engine {
     /// Queues macro `id` (found in layer `dl`) to play from `now`; with `repeat`, the key in
     /// that slot repeats it while held.
@@ -157,7 +153,7 @@ impl Engine {
                         }
                     }
                     MacroOp::Delay(d) => {
-                        wait = Some(ms(d.into()));
+                        wait = Some(ms(d));
                         break;
                     }
                 }

@@ -1,10 +1,9 @@
 //! Shared helpers for the integration tests: one line of input, one line of expected output.
-#![allow(dead_code)]
 
 use std::path::Path;
 
-use keymapd::profile::Profile;
-use keymapd::script;
+use keymapd_core::profile::Profile;
+use keymapd_core::script;
 
 /// Parses a profile from text, panicking with its diagnostics if it is invalid.
 pub fn profile(text: &str) -> Profile {

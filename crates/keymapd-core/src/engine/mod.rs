@@ -136,8 +136,19 @@ struct Activation {
 /// key then does nothing, so nothing is stranded).
 const MAX_ACTIVATIONS: usize = 32;
 
-fn ms(n: impl Into<u64>) -> Duration {
-    Duration::from_millis(n.into())
+/// A profile's milliseconds as engine time.
+fn ms(n: impl Into<u64>) -> Time {
+    Time::from_millis(n.into())
+}
+
+/// The engine's timers, in the order they fire when due at the same time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    Pending,
+    Timeout,
+    Oneshot,
+    Repeat,
+    Playback,
 }
 
 /// The remapping state machine for one device.
@@ -225,18 +236,31 @@ impl Engine {
     /// The time at which the engine next needs [`Engine::tick`], if any.
     pub fn next_deadline(&self) -> Option<Time> {
         if !self.has_timers() {
-            return None; // the common case, kept cheap: it is asked after every event
+            return None; // the common case, kept cheap (and inlined): it is asked after every event
         }
-        [
-            self.pending.as_ref().and_then(|p| p.timer()),
-            self.timeout.as_ref().map(|t| t.deadline),
-            self.oneshot_deadline,
-            self.repeat.as_ref().and_then(|r| r.deadline),
-            self.playbacks.next_due(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        self.next_timer().map(|(t, _)| t)
+    }
+
+    /// The timer due first, and when; of timers due together, the first in [`Timer`] order.
+    fn next_timer(&self) -> Option<(Time, Timer)> {
+        let p = self.pending.as_ref().and_then(|p| p.timer());
+        let w = self.timeout.as_ref().map(|t| t.deadline);
+        let o = self.oneshot_deadline;
+        let r = self.repeat.as_ref().and_then(|r| r.deadline);
+        let m = self.playbacks.next_due();
+        let t = [p, w, o, r, m].into_iter().flatten().min()?;
+        let timer = if p == Some(t) {
+            Timer::Pending
+        } else if w == Some(t) {
+            Timer::Timeout
+        } else if o == Some(t) {
+            Timer::Oneshot
+        } else if r == Some(t) {
+            Timer::Repeat
+        } else {
+            Timer::Playback
+        };
+        Some((t, timer))
     }
 
     /// Whether any output key is down because of this engine.
@@ -289,7 +313,6 @@ impl Engine {
         self.keymap = keymap;
     }
 
-    /// Fires every timer due at or before `now`, earliest first.
     /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
     fn has_timers(&self) -> bool {
         self.pending.is_some()
@@ -299,31 +322,21 @@ impl Engine {
             || self.playbacks.next_due().is_some()
     }
 
+    /// Fires every timer due at or before `now`, earliest first.
     fn advance(&mut self, now: Time, out: &mut impl Sink) {
         if !self.has_timers() {
             return;
         }
-        loop {
-            let p = self.pending.as_ref().and_then(|p| p.timer());
-            let w = self.timeout.as_ref().map(|t| t.deadline);
-            let o = self.oneshot_deadline;
-            let r = self.repeat.as_ref().and_then(|r| r.deadline);
-            let m = self.playbacks.next_due();
-            let Some(t) = [p, w, o, r, m].into_iter().flatten().min() else { return };
-            if t > now {
-                return;
-            }
-            if p == Some(t) {
-                self.drain(now, out);
-            } else if w == Some(t) {
-                self.timeout_due(t, out);
-            } else if o == Some(t) {
-                self.clear_oneshot();
-                self.update_mods(MAIN, false, out);
-            } else if r == Some(t) {
-                self.fire_repeat(t, out);
-            } else {
-                self.run_playback(t, out);
+        while let Some((t, timer)) = self.next_timer().filter(|&(t, _)| t <= now) {
+            match timer {
+                Timer::Pending => self.drain(now, out),
+                Timer::Timeout => self.timeout_due(t, out),
+                Timer::Oneshot => {
+                    self.clear_oneshot();
+                    self.update_mods(MAIN, false, out);
+                }
+                Timer::Repeat => self.fire_repeat(t, out),
+                Timer::Playback => self.run_playback(t, out),
             }
         }
     }

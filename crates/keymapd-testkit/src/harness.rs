@@ -1,7 +1,6 @@
-//! The invariant checker shared by `tests/props.rs`, `tests/props_regressions.rs` and the fuzz
+//! The invariant checker shared by `tests/props.rs`, `tests/props_regressions.rs`, `tests/hostile.rs` and the fuzz
 //! targets: several engines feeding one merger, driven by [`Op`]s, every output stream checked.
 //!
-//! Included with `#[path]` (it is not a crate of its own), so it depends on `keymapd` and std only.
 //! What it checks, after every step and at the end of a run:
 //! - per engine and on the merged output: no press of a key already down, no release of a key
 //!   that is not down, no repeat of a key that is not down;
@@ -13,16 +12,15 @@
 //! - at the end, once every physical key is up and every timer has run out, no engine holds a key
 //!   (unless a profile has latching actions: toggles, oneshots, ...), and after `release_all`
 //!   nothing at all is down.
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use keymapd::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
-use keymapd::keymap::{Action, Keymap};
-use keymapd::keys::{Key, KEY_CNT};
-use keymapd::merger::{Merger, SourceId};
+use keymapd_core::engine::{Engine, KeyEvent, KeyValue, Sink, Time};
+use keymapd_core::keymap::{Action, Keymap};
+use keymapd_core::keys::{Key, KEY_CNT};
+use keymapd_core::merger::{Merger, SourceId};
 
 /// At most this many devices exist at once; an [`Op::Add`] beyond it is ignored.
 pub const MAX_DEVICES: usize = 4;

@@ -1,0 +1,206 @@
+//! keymapd's code generator. `cargo run -p xtask -- keys [HEADER]` reads the kernel's key codes
+//! from `linux/input-event-codes.h` (Debian: linux-libc-dev; default
+//! `/usr/include/linux/input-event-codes.h`) and writes them to `crates/keymapd-core/src/keys/kernel.rs`.
+//! `cargo test -p xtask` fails when the committed file is not what the system's header gives.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HEADER: &str = "/usr/include/linux/input-event-codes.h";
+const OUTPUT: &str = "crates/keymapd-core/src/keys/kernel.rs";
+const COMMAND: &str = "cargo run -p xtask -- keys";
+
+/// Range markers, not keys.
+const NOT_KEYS: &[&str] = &["KEY_MIN_INTERESTING", "KEY_MAX", "KEY_CNT"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let header = match args.as_slice() {
+        [cmd] if cmd == "keys" => PathBuf::from(HEADER),
+        [cmd, header] if cmd == "keys" => PathBuf::from(header),
+        _ => {
+            eprintln!("usage: {COMMAND} [path/to/input-event-codes.h]");
+            return ExitCode::from(2);
+        }
+    };
+    let out = workspace_root().join(OUTPUT);
+    let generated =
+        match std::fs::read_to_string(&header).map_err(|e| e.to_string()).and_then(|h| generate(&h)) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("xtask: {}: {e}", header.display());
+                return ExitCode::FAILURE;
+            }
+        };
+    if let Err(e) = std::fs::write(&out, generated) {
+        eprintln!("xtask: {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {}", out.display());
+    ExitCode::SUCCESS
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// One `#define KEY_*` / `BTN_*` of the header, in the header's order.
+struct Define {
+    name: String,
+    code: u16,
+    /// Defined by a number, not as another name (`#define KEY_SCREENLOCK KEY_COFFEE`).
+    by_number: bool,
+}
+
+fn parse(header: &str) -> Result<(Vec<Define>, u16), String> {
+    let mut defines: Vec<Define> = Vec::new();
+    let mut max = None;
+    for (n, line) in header.lines().enumerate() {
+        let mut words = line.split_whitespace();
+        let (Some("#define"), Some(name), Some(value)) = (words.next(), words.next(), words.next()) else {
+            continue;
+        };
+        if !(name.starts_with("KEY_") || name.starts_with("BTN_")) {
+            continue;
+        }
+        let number = match value.strip_prefix("0x") {
+            Some(hex) => u16::from_str_radix(hex, 16).ok(),
+            None => value.parse().ok(),
+        };
+        if name == "KEY_MAX" {
+            max = number;
+        }
+        if NOT_KEYS.contains(&name) {
+            continue;
+        }
+        let (code, by_number) = match number {
+            Some(c) => (c, true),
+            None => match defines.iter().find(|d| d.name == value) {
+                Some(d) => (d.code, false),
+                None => {
+                    return Err(format!(
+                        "line {}: `{name}` is defined as `{value}`, not a code or a known key",
+                        n + 1
+                    ))
+                }
+            },
+        };
+        defines.push(Define { name: name.to_owned(), code, by_number });
+    }
+    let max = max.ok_or("no KEY_MAX")?;
+    defines.retain(|d| d.code <= max);
+    if defines.is_empty() {
+        return Err("no KEY_* or BTN_* defines".into());
+    }
+    Ok((defines, max))
+}
+
+/// The name keymapd accepts for a kernel name: lowercase, `KEY_` dropped, `BTN_` kept.
+fn key_name(define: &str) -> String {
+    define.strip_prefix("KEY_").unwrap_or(define).to_ascii_lowercase()
+}
+
+/// The constant for a kernel name: `KEY_` dropped unless the rest starts with a digit.
+fn const_name(define: &str) -> &str {
+    match define.strip_prefix("KEY_") {
+        Some(rest) if !rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
+        _ => define,
+    }
+}
+
+fn generate(header: &str) -> Result<String, String> {
+    let (defines, max) = parse(header)?;
+    let count = usize::from(max) + 1;
+    // The primary name of a code: the last one the header defines by number (BTN_0 after
+    // BTN_MISC, BTN_LEFT after BTN_MOUSE), never one defined as another name.
+    let mut primary: BTreeMap<u16, &str> = BTreeMap::new();
+    for d in defines.iter().filter(|d| d.by_number) {
+        primary.insert(d.code, &d.name);
+    }
+    let mut by_name: Vec<(String, &Define)> = defines.iter().map(|d| (key_name(&d.name), d)).collect();
+    by_name.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(w) = by_name.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(format!("`{}` is defined twice", w[0].0));
+    }
+
+    let mut o = String::new();
+    let w = &mut o;
+    let _ = writeln!(w, "// @generated by `{COMMAND}` from linux/input-event-codes.h: do not edit.");
+    let _ = writeln!(w, "// {} names of {} codes below KEY_CNT.", defines.len(), primary.len());
+    let _ = writeln!(w);
+    let _ = writeln!(w, "use super::Key;");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "/// Number of key codes the kernel defines (KEY_CNT in input-event-codes.h).");
+    let _ = writeln!(w, "pub const KEY_CNT: usize = {count:#x};");
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "/// Every kernel name (`KEY_` dropped, `BTN_` kept, lowercase) in byte order, with its code"
+    );
+    let _ =
+        writeln!(w, "/// and whether it is the code's primary name (the last the header defines by number).");
+    let _ = writeln!(w, "pub(super) static KERNEL: [(&str, u16, bool); {}] = [", by_name.len());
+    for (name, d) in &by_name {
+        let is_primary = primary.get(&d.code) == Some(&d.name.as_str());
+        let _ = writeln!(w, "    ({name:?}, {:#05x}, {is_primary}),", d.code);
+    }
+    let _ = writeln!(w, "];");
+    let _ = writeln!(w);
+    let _ =
+        writeln!(w, "/// One constant per kernel name (see the module docs of `keys` for the naming rule).");
+    let _ = writeln!(w, "impl Key {{");
+    for d in &defines {
+        let _ = writeln!(w, "    pub const {}: Key = Key({:#05x});", const_name(&d.name), d.code);
+    }
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "/// The numbered form `key_<code>` of every code.");
+    let _ = writeln!(w, "pub(super) static NUMBERED: [&str; KEY_CNT] = [");
+    for row in (0..count).collect::<Vec<_>>().chunks(10) {
+        let cells: Vec<String> = row.iter().map(|c| format!("\"key_{c}\",")).collect();
+        let _ = writeln!(w, "    {}", cells.join(" "));
+    }
+    let _ = writeln!(w, "];");
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_key_table_is_what_the_header_gives() {
+        let header = std::fs::read_to_string(HEADER).unwrap_or_else(|e| {
+            panic!("{HEADER}: {e}: install linux-libc-dev (tests/all.sh does) to check the key table")
+        });
+        let generated = generate(&header).unwrap_or_else(|e| panic!("{HEADER}: {e}"));
+        let committed = std::fs::read_to_string(workspace_root().join(OUTPUT)).unwrap_or_default();
+        if committed != generated {
+            let dir = std::env::temp_dir().join("keymapd-kernel-keys.rs");
+            let _ = std::fs::write(&dir, &generated);
+            panic!(
+                "{OUTPUT} is not what {HEADER} gives (the regenerated file is {}): run `{COMMAND}` and commit it",
+                dir.display()
+            );
+        }
+    }
+
+    #[test]
+    fn parses_aliases_and_skips_range_markers() {
+        let h = "#define KEY_COFFEE\t\t152\t/* x */\n#define KEY_SCREENLOCK\t\tKEY_COFFEE\n\
+                 #define BTN_MISC 0x100\n#define BTN_0 0x100\n#define KEY_MIN_INTERESTING KEY_MUTE\n\
+                 #define KEY_MAX 0x2ff\n#define KEY_CNT (KEY_MAX+1)\n#define KEY_1 2\n";
+        let g = generate(h).unwrap();
+        assert!(g.contains("pub const KEY_CNT: usize = 0x300;"), "{g}");
+        assert!(g.contains("(\"coffee\", 0x098, true)"), "{g}");
+        assert!(g.contains("(\"screenlock\", 0x098, false)"), "{g}");
+        assert!(g.contains("(\"btn_0\", 0x100, true)"), "{g}");
+        assert!(g.contains("(\"btn_misc\", 0x100, false)"), "{g}");
+        assert!(g.contains("pub const SCREENLOCK: Key = Key(0x098);"), "{g}");
+        assert!(g.contains("pub const KEY_1: Key = Key(0x002);"), "{g}");
+        assert!(!g.contains("min_interesting") && !g.contains("\"max\""), "{g}");
+        assert!(generate("#define KEY_A KEY_B\n#define KEY_MAX 1\n").is_err());
+    }
+}
