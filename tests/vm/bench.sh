@@ -125,7 +125,12 @@ if have valgrind; then
 		[ -x "$d/callgrind-amd64-linux" ] && vglib="$d" && break
 	done
 	if [ -n "$vglib" ]; then
-		copy_with_libs "$(command -v valgrind)" /usr/bin/valgrind
+		# Debian's /usr/bin/valgrind is a shell wrapper around valgrind.bin.
+		vgbin="$(command -v valgrind)"
+		[ -x "$vgbin.bin" ] && vgbin="$vgbin.bin"
+		copy_with_libs "$vgbin" /usr/bin/valgrind
+		# vgdb zeroes and dumps callgrind's counters around the typing.
+		copy_with_libs "$(command -v vgdb)" /usr/bin/vgdb
 		for f in callgrind-amd64-linux vgpreload_core-amd64-linux.so default.supp; do
 			[ -e "$vglib/$f" ] && copy_with_libs "$vglib/$f" "$vglib/$f"
 		done
@@ -164,6 +169,16 @@ if grep -q '@@KEYMAPD-BENCH-ERROR' "$LOG"; then
 	fail_run "$(grep -o '@@KEYMAPD-BENCH-ERROR.*' "$LOG" | head -n 1 | cut -d' ' -f2-)"
 fi
 case "$rc" in 124 | 137) fail_run "the bench did not finish within $TIMEOUT s" ;; esac
+# callgrind's profiles of the daemon, kept as target/vm/callgrind.TAG.out; the functions
+# that spend the most instructions per event, from callgrind_annotate.
+{ sed -n 's/.*@@KEYMAPD-CALLGRIND \([^ ]*\) .*/\1/p' "$LOG" | sort -u || true; } | while IFS= read -r tag; do
+	sed -n "s/.*@@KEYMAPD-CALLGRIND $tag //p" "$LOG" >"$OUT/callgrind.$tag.out"
+	if have callgrind_annotate; then
+		echo "callgrind $tag: the 15 functions with the most instructions (self), of target/vm/callgrind.$tag.out" | tee -a "$RESULTS"
+		callgrind_annotate "$OUT/callgrind.$tag.out" 2>/dev/null |
+			awk '/file:function/ { f = 1; getline; next } f && NF { print "  " $0; if (++n == 15) exit }' | tee -a "$RESULTS" || true
+	fi
+done
 done_line="$(grep -o '@@KEYMAPD-BENCH-DONE.*' "$LOG" | tail -n 1 || true)"
 [ -n "$done_line" ] || fail_run "no @@KEYMAPD-BENCH-DONE marker (qemu exited with status $rc)"
 echo "bench: ${done_line#@@KEYMAPD-BENCH-DONE }" | tee -a "$RESULTS"

@@ -215,6 +215,9 @@ pub fn cost(pid: u32) -> Cost {
 impl std::ops::Sub for Cost {
     type Output = Cost;
     fn sub(self, o: Cost) -> Cost {
-        Cost { cpu_ns: self.cpu_ns.saturating_sub(o.cpu_ns), switches: self.switches.saturating_sub(o.switches) }
+        Cost {
+            cpu_ns: self.cpu_ns.saturating_sub(o.cpu_ns),
+            switches: self.switches.saturating_sub(o.switches),
+        }
     }
 }
