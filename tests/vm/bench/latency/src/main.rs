@@ -1403,7 +1403,9 @@ fn callgrind(o: &Opts, notify: &Notify, kbs: &[Synthetic]) -> Result<(), String>
         let ids: Vec<String> = (1..=k).map(|i| format!("\"name:{}\"", scale_name(i))).collect();
         std::fs::write(dir.join(format!("bench-{label}.toml")), with_ids(text, &ids.join(", ")))
             .map_err(|e| e.to_string())?;
-        let ir = callgrind_run(o, notify, &dir, &kbs[..k], events, &format!("{label}-{k}"))?;
+        let argv =
+            [o.keymapd.as_os_str(), "run".as_ref(), "--config".as_ref(), dir.as_os_str()].map(Into::into);
+        let ir = callgrind_run(o, notify, &argv, &kbs[..k], events, &format!("{label}-{k}"))?;
         let per = ir as f64 / events as f64;
         report(&format!(
             "instructions keymapd profile={label} keyboards={k}: {per:.0} per input event (callgrind Ir {ir} over {events} key events typed on {k} keyboard{})",
@@ -1411,7 +1413,28 @@ fn callgrind(o: &Opts, notify: &Notify, kbs: &[Synthetic]) -> Result<(), String>
         ));
         per_event.push((label, k, per));
     }
+    // The epoll floor the same way: the least an event loop does per event, in instructions.
+    let mut argv: Vec<std::ffi::OsString> = vec![
+        o.floor.clone().into(),
+        "--epoll".into(),
+        "--output".into(),
+        "keymapd-bench callgrind floor".into(),
+    ];
+    argv.push(scale_name(1).into());
+    argv.extend(FLOOR_MAP.iter().map(Into::into));
+    let ir = callgrind_run(o, notify, &argv, &kbs[..1], events, "floor-ep-1")?;
+    let floor = ir as f64 / events as f64;
+    report(&format!(
+        "instructions floor-ep profile=swap keyboards=1: {floor:.0} per input event (callgrind Ir {ir} over {events} key events)"
+    ));
     let one = per_event.iter().find(|p| p.1 == 1 && p.0 == "swap").map(|p| p.2);
+    if let Some(one) = one {
+        report(&format!(
+            "instructions keymapd swap against the epoll floor: {one:.0} - {floor:.0} = {:.0} more user-space instructions per event ({:.2}x)",
+            one - floor,
+            one / floor
+        ));
+    }
     let many = per_event.iter().find(|p| p.1 == SCALE_MAX).map(|p| p.2);
     if let (Some(one), Some(many)) = (one, many) {
         report(&format!(
@@ -1440,12 +1463,13 @@ fn vgdb(pid: u32, command: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// One keymapd under callgrind: start, zero the counters, type `events` key events (press and
-/// release in turn over the keyboards, 20 ms apart), dump; returns the instructions counted.
+/// One program (keymapd or the floor, `argv`) under callgrind: start, zero the counters, type
+/// `events` key events (press and release in turn over the keyboards, 20 ms apart), dump; returns
+/// the instructions counted.
 fn callgrind_run(
     o: &Opts,
     notify: &Notify,
-    config: &Path,
+    argv: &[std::ffi::OsString],
     kbs: &[Synthetic],
     events: usize,
     tag: &str,
@@ -1457,10 +1481,7 @@ fn callgrind_run(
     let child = Command::new(&o.valgrind)
         .arg("--tool=callgrind")
         .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(&o.keymapd)
-        .arg("run")
-        .arg("--config")
-        .arg(config)
+        .args(argv)
         .env("NOTIFY_SOCKET", &notify.path)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
@@ -1479,7 +1500,7 @@ fn callgrind_run(
             let tail = d.log_tail();
             let _ = d.stop();
             return Err(format!(
-                "keymapd under callgrind: no READY=1 within {:?} (exit status {exited:?}); its log:\n{tail}",
+                "{tag} under callgrind: no READY=1 within {:?} (exit status {exited:?}); its log:\n{tail}",
                 t0.elapsed()
             ));
         }
@@ -1489,7 +1510,7 @@ fn callgrind_run(
     let fail = |d: Daemon, e: String| {
         let tail = d.log_tail();
         let _ = d.stop();
-        format!("keymapd under callgrind: {e}; its log:\n{tail}")
+        format!("{tag} under callgrind: {e}; its log:\n{tail}")
     };
     if let Err(e) = vgdb(d.pid(), "zero") {
         return Err(fail(d, e));
