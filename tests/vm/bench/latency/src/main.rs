@@ -115,7 +115,7 @@ fn opts() -> Result<Opts, String> {
         callgrind_events: 600,
         gap_us: 2000,
         idle_s: 10,
-        flood_s: 10,
+        flood_s: 5,
         rate: 10_000,
         reloads: 10,
         starts: 5,
