@@ -1,13 +1,18 @@
-//! keymapd-latency: keymapd's VM bench, run inside the test-bed VM as root. One boot measures:
-//! end-to-end latency against a pass-through floor (interleaved press by press), idle wake-ups,
-//! memory, startup and reload time, and a 10 kHz flood. Prints one `@@KEYMAPD-BENCH` line each.
+//! keymapd-latency: keymapd's VM bench, run inside the test-bed VM as root. One boot measures,
+//! against the same synthetic keyboards and the same swap profile: end-to-end latency of keymapd,
+//! a blocking floor, an epoll floor, kanata and (when given) keyd, interleaved press by press,
+//! unloaded and under load (SCHED_IDLE spinners, CPU hogs with keymapd under each scheduling
+//! choice, memory pressure); idle wake-ups; memory; a 10 kHz flood; syscalls per event; 1, 4 and
+//! 16 grabbed keyboards; start-up and reload with 50 profiles; and callgrind's instructions per
+//! event. Prints one `@@KEYMAPD-BENCH` line each.
 //!
-//! Usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N]
-//!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--floor-epoll-caps] [--work DIR]
+//! Usage: see `USAGE` (`keymapd-latency --help`).
 //!
 //! Latency is the time from just before the `write` of a frame to a synthetic keyboard's uinput
 //! device to the kernel's timestamp of the remapped event on the contender's output device
-//! (CLOCK_MONOTONIC on both sides), so the bench's own wake-up is not counted.
+//! (CLOCK_MONOTONIC on both sides), so the bench's own wake-up is not counted. The bench's
+//! measuring thread runs SCHED_FIFO (not inherited by what it starts), so that the load it puts
+//! on the machine delays the contenders, not the typing.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -19,6 +24,9 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod load;
+mod peers;
+
 use evio::{input_event, EV_KEY, EV_SYN, SYN_DROPPED, SYN_REPORT};
 
 const KEYMAPD_OUTPUT: &str = "keymapd virtual keyboard";
@@ -28,6 +36,8 @@ const KB2: &str = "keymapd-bench keyboard 2";
 const KBF: &str = "keymapd-bench floor keyboard";
 const KBE: &str = "keymapd-bench floor-epoll keyboard";
 const FLOOR_EPOLL_OUTPUT: &str = "keymapd-floor-epoll virtual keyboard";
+const KBK: &str = "keymapd-bench kanata keyboard";
+const KBD: &str = "keymapd-bench keyd keyboard";
 
 // Key codes (input-event-codes.h).
 const LEFTCTRL: u16 = 29;
@@ -53,11 +63,26 @@ const FLOOR_MAP: [&str; 4] = ["29:125", "125:29", "100:126", "126:100"];
 const SWAP_PROFILE: &str = include_str!("../../../../../profiles/usb-keyboard.toml");
 const LAPTOP_PROFILE: &str = include_str!("../../../../../profiles/laptop.toml");
 const LAYERS_PROFILE: &str = include_str!("../../../../../benches/profiles/layers.toml");
+const HEAVY_PROFILE: &str = include_str!("../../../../../benches/profiles/heavy.toml");
 
 struct Opts {
     keymapd: PathBuf,
     floor: PathBuf,
+    /// kanata's binary; measured when it exists.
+    kanata: PathBuf,
+    /// keyd's binary, when one is given (`--keyd`): the bench never builds or fetches keyd.
+    keyd: Option<PathBuf>,
+    /// valgrind; the instruction counts are measured when it exists.
+    valgrind: PathBuf,
     presses: usize,
+    /// Presses of each phase under load (0: no load phases).
+    load_presses: usize,
+    /// Presses at each keyboard count of the scale phase (0: no scale phase).
+    scale_presses: usize,
+    /// Rounds a phase is cut into for the per-round p50 ratios.
+    rounds: usize,
+    /// Input events of the longer of the two callgrind runs per profile (0: none).
+    callgrind_events: usize,
     gap_us: u64,
     idle_s: u64,
     flood_s: u64,
@@ -66,26 +91,35 @@ struct Opts {
     starts: usize,
     /// Keyboards keymapd grabs: 2 (the issue's memory setup) or 1 (to see what a second costs).
     keyboards: usize,
-    /// A third contender: the floor waiting in epoll_wait, then reading (an event loop's cost).
-    floor_epoll: bool,
     /// The epoll floor's output declares keymapd's capabilities (EV_MSC, EV_LED, EV_REP).
     floor_caps: bool,
     work: PathBuf,
 }
 
+const USAGE: &str = "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--kanata PATH] [--keyd PATH] \
+    [--valgrind PATH] [--presses N] [--load-presses N] [--scale-presses N] [--rounds N] \
+    [--callgrind-events N] [--gap-us N] [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] \
+    [--starts N] [--keyboards 1|2] [--floor-epoll-caps] [--work DIR]";
+
 fn opts() -> Result<Opts, String> {
     let mut o = Opts {
         keymapd: "/usr/bin/keymapd".into(),
         floor: "/usr/bin/keymapd-floor".into(),
+        kanata: "/usr/bin/kanata".into(),
+        keyd: None,
+        valgrind: "/usr/bin/valgrind".into(),
         presses: 2000,
+        load_presses: 500,
+        scale_presses: 400,
+        rounds: 10,
+        callgrind_events: 600,
         gap_us: 2000,
         idle_s: 10,
-        flood_s: 10,
+        flood_s: 5,
         rate: 10_000,
         reloads: 10,
         starts: 5,
         keyboards: 2,
-        floor_epoll: false,
         floor_caps: false,
         work: "/tmp/keymapd-bench".into(),
     };
@@ -96,7 +130,14 @@ fn opts() -> Result<Opts, String> {
         match a.as_str() {
             "--keymapd" => o.keymapd = val()?.into(),
             "--floor" => o.floor = val()?.into(),
-            "--presses" => o.presses = num(val()?)? as usize,
+            "--kanata" => o.kanata = val()?.into(),
+            "--keyd" => o.keyd = Some(val()?.into()),
+            "--valgrind" => o.valgrind = val()?.into(),
+            "--presses" => o.presses = num(val()?)?.max(1) as usize,
+            "--load-presses" => o.load_presses = num(val()?)? as usize,
+            "--scale-presses" => o.scale_presses = num(val()?)? as usize,
+            "--rounds" => o.rounds = num(val()?)?.max(1) as usize,
+            "--callgrind-events" => o.callgrind_events = num(val()?)? as usize,
             "--gap-us" => o.gap_us = num(val()?)?,
             "--idle-s" => o.idle_s = num(val()?)?,
             "--flood-s" => o.flood_s = num(val()?)?,
@@ -104,17 +145,12 @@ fn opts() -> Result<Opts, String> {
             "--reloads" => o.reloads = num(val()?)? as usize,
             "--starts" => o.starts = num(val()?)?.max(1) as usize,
             "--keyboards" => o.keyboards = num(val()?)?.clamp(1, 2) as usize,
-            "--floor-epoll" => o.floor_epoll = true,
-            "--floor-epoll-caps" => (o.floor_epoll, o.floor_caps) = (true, true),
+            // The epoll floor is always measured now; the old flag stays accepted.
+            "--floor-epoll" => {}
+            "--floor-epoll-caps" => o.floor_caps = true,
             "--work" => o.work = val()?.into(),
-            "-h" | "--help" => {
-                return Err(
-                    "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N] \
-                     [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--floor-epoll-caps] [--work DIR]"
-                        .into(),
-                )
-            }
-            _ => return Err(format!("unknown argument `{a}`")),
+            "-h" | "--help" => return Err(USAGE.into()),
+            _ => return Err(format!("unknown argument `{a}`\n{USAGE}")),
         }
     }
     Ok(o)
@@ -370,23 +406,6 @@ fn start_floor(o: &Opts, notify: &Notify, epoll: bool) -> Result<(Child, Duratio
     Ok((child, t - t0))
 }
 
-/// Context switches of every thread of `pid` (voluntary + involuntary).
-fn ctxt_switches(pid: u32) -> Result<u64, String> {
-    let mut total = 0;
-    let dir = format!("/proc/{pid}/task");
-    for t in std::fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?.flatten() {
-        let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
-        for l in status.lines() {
-            if let Some(v) =
-                l.strip_prefix("voluntary_ctxt_switches:").or(l.strip_prefix("nonvoluntary_ctxt_switches:"))
-            {
-                total += v.trim().parse::<u64>().unwrap_or(0);
-            }
-        }
-    }
-    Ok(total)
-}
-
 fn threads(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.count()).unwrap_or(0)
 }
@@ -493,7 +512,9 @@ fn median(v: &mut [f64]) -> f64 {
 
 struct Contender<'a> {
     name: &'static str,
-    input: &'a Synthetic,
+    /// The keyboards typed on, one press each in turn.
+    inputs: Vec<&'a Synthetic>,
+    turn: usize,
     output: Output,
     pid: u32,
     /// Latency from write to the kernel's stamp on the output, and to our read returning.
@@ -509,7 +530,7 @@ impl Contender<'_> {
             return Err(format!("{}: {stray} unexpected events on the output", self.name));
         }
         let t0 = evio::now();
-        self.input.key(code, value)?;
+        self.input().key(code, value)?;
         let e = self
             .output
             .expect(swap(code), value, Duration::from_secs(5))
@@ -519,21 +540,35 @@ impl Contender<'_> {
         self.received.push(micros(t2 - t0));
         Ok(())
     }
-    /// Taps a key until it comes through (the contender has grabbed its keyboard).
-    fn wait_through(&mut self) -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            self.input.key(F24, 1)?;
-            self.input.key(F24, 0)?;
-            if self.output.expect(F24, 0, Duration::from_millis(300)).is_ok() {
-                std::thread::sleep(Duration::from_millis(50));
-                self.output.drain()?;
-                return Ok(());
+    /// The keyboard whose turn it is.
+    fn input(&self) -> &Synthetic {
+        self.inputs[self.turn % self.inputs.len()]
+    }
+    /// Taps a remapped key on every keyboard until it comes through (the contender has grabbed
+    /// them all and remaps).
+    fn wait_through(&mut self, within: Duration) -> Result<(), String> {
+        for _ in 0..self.inputs.len() {
+            let deadline = Instant::now() + within;
+            loop {
+                self.input().key(LEFTCTRL, 1)?;
+                self.input().key(LEFTCTRL, 0)?;
+                if self.output.expect(LEFTMETA, 0, Duration::from_millis(300)).is_ok() {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(format!(
+                        "{}: nothing typed on its keyboard {} came through in {within:?}",
+                        self.name,
+                        self.turn % self.inputs.len() + 1
+                    ));
+                }
             }
-            if Instant::now() > deadline {
-                return Err(format!("{}: nothing typed on its keyboard came through in 15 s", self.name));
-            }
+            self.turn += 1;
         }
+        self.turn = 0;
+        std::thread::sleep(Duration::from_millis(50));
+        self.output.drain()?;
+        Ok(())
     }
 }
 
@@ -555,14 +590,31 @@ impl Rng {
     }
 }
 
-/// Interleaved latency: for every press, both contenders in a random order, down then up.
-/// Interleaved latency: for every press, every contender in a random order, down then up.
-/// `cs[0]` is keymapd, `cs[1]` the floor it is judged against; any others are for comparison.
-fn latency(o: &Opts, cs: &mut [Contender<'_>]) -> Result<bool, String> {
+/// What one contender showed in one latency phase.
+struct Measured {
+    name: &'static str,
+    s: Stats,
+    /// The p50 of each round (the phase's presses cut into `--rounds` consecutive parts).
+    rounds: Vec<f64>,
+    /// CPU time and context switches of all its threads over the phase, per event.
+    cpu_us: f64,
+    wakeups: f64,
+}
+
+/// One latency phase: `presses` presses, for each one every contender in a random order, down
+/// then up, so that whatever the machine does meanwhile falls on all of them alike. Prints a line
+/// per contender.
+fn phase(o: &Opts, cs: &mut [Contender<'_>], presses: usize, label: &str) -> Result<Vec<Measured>, String> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let gap = |rng: &mut Rng| Duration::from_micros(o.gap_us / 2 + rng.next() % (o.gap_us + 1));
     let mut order: Vec<usize> = (0..cs.len()).collect();
-    for i in 0..o.presses {
+    for c in cs.iter_mut() {
+        c.stamped.clear();
+        c.received.clear();
+        c.turn = 0;
+    }
+    let before: Vec<load::Cost> = cs.iter().map(|c| load::cost(c.pid)).collect();
+    for i in 0..presses {
         let code = KEYS[i % KEYS.len()];
         for j in (1..order.len()).rev() {
             order.swap(j, (rng.next() % (j as u64 + 1)) as usize);
@@ -571,39 +623,95 @@ fn latency(o: &Opts, cs: &mut [Contender<'_>]) -> Result<bool, String> {
             cs[c].one(code, 1)?;
             std::thread::sleep(gap(&mut rng));
             cs[c].one(code, 0)?;
+            cs[c].turn += 1;
             std::thread::sleep(gap(&mut rng));
         }
     }
-    let mut lines = Vec::new();
-    for c in cs.iter_mut() {
+    let mut out = Vec::new();
+    for (c, before) in cs.iter_mut().zip(before) {
+        let cost = load::cost(c.pid) - before;
+        let events = c.stamped.len().max(1) as f64;
+        let per = (c.stamped.len() / o.rounds.max(1)).max(1);
+        let rounds: Vec<f64> = c.stamped.chunks(per).map(|r| stats(&mut r.to_vec()).p50).collect();
         let s = stats(&mut c.stamped);
         let r = stats(&mut c.received);
+        let m = Measured {
+            name: c.name,
+            s,
+            rounds,
+            cpu_us: cost.cpu_ns as f64 / 1000.0 / events,
+            wakeups: cost.switches as f64 / events,
+        };
         report(&format!(
-            "latency {:<7} n={} p50={:.0}us p90={:.0}us p99={:.0}us max={:.0}us mean={:.0}us (to the bench's read: p50={:.0}us p99={:.0}us)",
-            c.name, s.n, s.p50, s.p90, s.p99, s.max, s.mean, r.p50, r.p99
+            "latency {label:<12} {:<8} n={} p50={:.0}us p90={:.0}us p99={:.0}us max={:.0}us mean={:.0}us cpu={:.1}us/event wakeups={:.2}/event (to the bench's read: p50={:.0}us p99={:.0}us)",
+            c.name, m.s.n, m.s.p50, m.s.p90, m.s.p99, m.s.max, m.s.mean, m.cpu_us, m.wakeups, r.p50, r.p99
         ));
-        lines.push(s);
+        out.push(m);
     }
-    let k = &lines[0];
+    Ok(out)
+}
+
+fn find<'m>(ms: &'m [Measured], name: &str) -> Option<&'m Measured> {
+    ms.iter().find(|m| m.name == name)
+}
+
+/// The median over rounds of keymapd's p50 divided by the other's, round by round.
+fn round_ratio(k: &Measured, x: &Measured) -> f64 {
+    let mut r: Vec<f64> = k.rounds.iter().zip(&x.rounds).map(|(a, b)| a / b).collect();
+    if r.is_empty() {
+        return f64::NAN;
+    }
+    median(&mut r)
+}
+
+/// keymapd against every other contender of a phase; with `judge`, against the targets too.
+fn ratios(label: &str, ms: &[Measured], judge: bool) -> bool {
+    let Some(k) = find(ms, "keymapd") else { return true };
     let mut ok = true;
-    for (i, f) in lines.iter().enumerate().skip(1) {
-        let (r50, r90, r99) = (k.p50 / f.p50, k.p90 / f.p90, k.p99 / f.p99);
-        if i == 1 {
-            ok = r50 <= 1.10 && r99 <= 1.25;
-            report(&format!(
-                "latency ratio keymapd/floor p50={r50:.3} (target <=1.10 {}) p90={r90:.3} p99={r99:.3} (target <=1.25 {}) {}",
-                verdict(r50 <= 1.10),
-                verdict(r99 <= 1.25),
-                verdict(ok)
-            ));
+    let mut target = |pass: bool, what: &str| -> String {
+        if judge {
+            ok &= pass;
+            format!(" (target {what} {})", verdict(pass))
         } else {
+            String::new()
+        }
+    };
+    if let Some(e) = find(ms, "floor-ep") {
+        let r50 = k.s.p50 / e.s.p50;
+        let t = target(r50 <= 1.03, "<=1.03");
+        report(&format!(
+            "ratio {label:<12} keymapd/floor-ep p50={r50:.3}{t} p90={:.3} p99={:.3} per-round p50={:.3}",
+            k.s.p90 / e.s.p90,
+            k.s.p99 / e.s.p99,
+            round_ratio(k, e)
+        ));
+    }
+    if let Some(f) = find(ms, "floor") {
+        let r99 = k.s.p99 / f.s.p99;
+        let t = target(r99 <= 1.05, "<=1.05");
+        report(&format!(
+            "ratio {label:<12} keymapd/floor    p50={:.3} p90={:.3} p99={r99:.3}{t} per-round p50={:.3}",
+            k.s.p50 / f.s.p50,
+            k.s.p90 / f.s.p90,
+            round_ratio(k, f)
+        ));
+    }
+    for peer in ["kanata", "keyd"] {
+        if let Some(x) = find(ms, peer) {
+            let rr = round_ratio(k, x);
+            let t = target(rr <= 0.95, "<=0.95");
             report(&format!(
-                "latency ratio keymapd/{} p50={r50:.3} p90={r90:.3} p99={r99:.3} (for comparison)",
-                cs[i].name
+                "ratio {label:<12} keymapd/{peer:<7} p50={:.3} (median of {} per-round ratios {rr:.3}{t}) p90={:.3} p99={:.3} cpu={:.3} wakeups={:.3}",
+                k.s.p50 / x.s.p50,
+                k.rounds.len().min(x.rounds.len()),
+                k.s.p90 / x.s.p90,
+                k.s.p99 / x.s.p99,
+                k.cpu_us / x.cpu_us,
+                k.wakeups / x.wakeups
             ));
         }
     }
-    Ok(ok)
+    ok
 }
 
 /// At most this many events are in flight (written, not yet read back from the output) during
@@ -698,11 +806,11 @@ fn flood(c: &mut Contender<'_>, rate: u64, n: usize, acc: &mut Flood) -> Result<
                 break;
             }
         }
-        c.input.key(KEYS[(i / 2) % KEYS.len()], value)?;
+        c.inputs[0].key(KEYS[(i / 2) % KEYS.len()], value)?;
     }
     let end = evio::now();
-    c.input.key(F24, 1)?;
-    c.input.key(F24, 0)?;
+    c.inputs[0].key(F24, 1)?;
+    c.inputs[0].key(F24, 0)?;
     let (got, reader_dropped, repeats) = reader.join().map_err(|_| "the flood reader panicked")?;
     acc.cpu += cpu_time(c.pid) - cpu0;
     acc.secs += (end - start).as_secs_f64();
@@ -810,11 +918,12 @@ fn syscalls(c: &mut Contender<'_>, presses: usize) -> Result<(), String> {
         let code = KEYS[i % KEYS.len()];
         // Typing speed, not a flood: the contender goes back to sleep between events (strace
         // slows it down enough that, without the pause, the next event would already wait).
-        c.input.key(code, 1)?;
+        c.input().key(code, 1)?;
         c.output.expect(swap(code), 1, Duration::from_secs(5))?;
         std::thread::sleep(Duration::from_millis(10));
-        c.input.key(code, 0)?;
+        c.input().key(code, 0)?;
         c.output.expect(swap(code), 0, Duration::from_secs(5))?;
+        c.turn += 1;
         std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -864,16 +973,21 @@ fn syscalls(c: &mut Contender<'_>, presses: usize) -> Result<(), String> {
 
 fn run(o: &Opts) -> Result<bool, String> {
     std::fs::create_dir_all(&o.work).map_err(|e| format!("{}: {e}", o.work.display()))?;
+    load::fifo_self(20)?;
     let config = o.work.join("profiles");
     let _ = std::fs::remove_dir_all(&config);
     write_profiles(&config, 4, o.keyboards)?;
     let notify = Notify::bind(o.work.join("notify.sock"))?;
     let kbs = o.keyboards;
     let mut ok = true;
+    let with_kanata = o.kanata.exists();
 
     let kb1 = Synthetic::new(KB1, 1)?;
     let kb2 = Synthetic::new(KB2, 2)?;
     let kbf = Synthetic::new(KBF, 3)?;
+    let kbe = Synthetic::new(KBE, 4)?;
+    let kbk = if with_kanata { Some(Synthetic::new(KBK, 5)?) } else { None };
+    let kbd = if o.keyd.is_some() { Some(Synthetic::new(KBD, 6)?) } else { None };
     // Let udev finish with the new devices before anything looks at them.
     let _ = Command::new("udevadm").args(["settle", "--timeout=10"]).status();
 
@@ -893,17 +1007,33 @@ fn run(o: &Opts) -> Result<bool, String> {
     let (mut floor, floor_start) = start_floor(o, &notify, false)?;
     let floor_pid = floor.id();
     let guard = scopeguard(&mut floor);
-    let kbe = if o.floor_epoll { Some(Synthetic::new(KBE, 4)?) } else { None };
-    let mut floor_epoll = match &kbe {
-        Some(_) => Some(start_floor(o, &notify, true)?.0),
-        None => None,
+    let (mut floor_epoll, _) = start_floor(o, &notify, true)?;
+    let guard_epoll = scopeguard(&mut floor_epoll);
+    let kanata_log = o.work.join("kanata.log");
+    let mut kanata = match &kbk {
+        Some(_) => {
+            let cfg = o.work.join("kanata.kbd");
+            std::fs::write(&cfg, peers::kanata_config(KBK)).map_err(|e| format!("{}: {e}", cfg.display()))?;
+            Some(peers::start_kanata(&o.kanata, &cfg, &kanata_log)?)
+        }
+        None => {
+            report(&format!("kanata not measured: no {}", o.kanata.display()));
+            None
+        }
     };
-    let guard_epoll = floor_epoll.as_mut().map(scopeguard);
+    let guard_kanata = kanata.as_mut().map(scopeguard);
+    let keyd_log = o.work.join("keyd.log");
+    let mut keyd = match (&o.keyd, &kbd) {
+        (Some(bin), Some(_)) => Some(peers::start_keyd(bin, &peers::keyd_config(0xfeed, 6), &keyd_log)?),
+        _ => None,
+    };
+    let guard_keyd = keyd.as_mut().map(scopeguard);
 
     let mut cs = vec![
         Contender {
             name: "keymapd",
-            input: &kb1,
+            inputs: vec![&kb1],
+            turn: 0,
             output: Output::open(KEYMAPD_OUTPUT)?,
             pid: daemon.pid(),
             stamped: Vec::new(),
@@ -911,25 +1041,44 @@ fn run(o: &Opts) -> Result<bool, String> {
         },
         Contender {
             name: "floor",
-            input: &kbf,
+            inputs: vec![&kbf],
+            turn: 0,
             output: Output::open(FLOOR_OUTPUT)?,
             pid: floor_pid,
             stamped: Vec::new(),
             received: Vec::new(),
         },
-    ];
-    if let (Some(kb), Some(child)) = (&kbe, &guard_epoll) {
-        cs.push(Contender {
+        Contender {
             name: "floor-ep",
-            input: kb,
+            inputs: vec![&kbe],
+            turn: 0,
             output: Output::open(FLOOR_EPOLL_OUTPUT)?,
-            pid: child.0.id(),
+            pid: guard_epoll.0.id(),
             stamped: Vec::new(),
             received: Vec::new(),
-        });
+        },
+    ];
+    for (name, kb, child, output, log) in [
+        ("kanata", &kbk, &guard_kanata, peers::KANATA_OUTPUT, &kanata_log),
+        ("keyd", &kbd, &guard_keyd, peers::KEYD_OUTPUT, &keyd_log),
+    ] {
+        if let (Some(kb), Some(child)) = (kb, child) {
+            let output = evio::find(output, Duration::from_secs(60))
+                .map(|_| Output::open(output))
+                .map_err(|e| format!("{name}: {e}; its log:\n{}", peers::log_tail(log)))??;
+            cs.push(Contender {
+                name,
+                inputs: vec![kb],
+                turn: 0,
+                output,
+                pid: child.0.id(),
+                stamped: Vec::new(),
+                received: Vec::new(),
+            });
+        }
     }
     for c in cs.iter_mut() {
-        c.wait_through()?;
+        c.wait_through(Duration::from_secs(30))?;
     }
     // The second keyboard is keymapd's too (bench-layers.toml): make sure it is grabbed.
     if o.keyboards > 1 {
@@ -951,19 +1100,19 @@ fn run(o: &Opts) -> Result<bool, String> {
 
     // Idle: nothing typed for idle_s seconds.
     std::thread::sleep(Duration::from_secs(1));
-    let pids = [(cs[0].name, cs[0].pid), (cs[1].name, cs[1].pid)];
-    let before: Vec<u64> = pids.iter().map(|&(_, p)| ctxt_switches(p)).collect::<Result<_, _>>()?;
+    let before: Vec<u64> = cs.iter().map(|c| load::cost(c.pid).switches).collect();
     std::thread::sleep(Duration::from_secs(o.idle_s));
-    for (i, &(name, pid)) in pids.iter().enumerate() {
-        let woke = ctxt_switches(pid)? - before[i];
+    for (c, before) in cs.iter().zip(before) {
+        let woke = load::cost(c.pid).switches - before;
         let target =
-            if name == "keymapd" { format!(" (target 0 {})", verdict(woke == 0)) } else { String::new() };
+            if c.name == "keymapd" { format!(" (target 0 {})", verdict(woke == 0)) } else { String::new() };
         report(&format!(
-            "idle {name:<7} wakeups={woke} over {} s, {} threads{target}",
+            "idle {:<8} wakeups={woke} over {} s, {} threads{target}",
+            c.name,
             o.idle_s,
-            threads(pid)
+            threads(c.pid)
         ));
-        if name == "keymapd" {
+        if c.name == "keymapd" {
             ok &= woke == 0;
         }
     }
@@ -979,10 +1128,21 @@ fn run(o: &Opts) -> Result<bool, String> {
         frss as f64 / 1024.0,
         fanon as f64 / 1024.0
     ));
+    for c in &cs[3..] {
+        let (r, _, a) = mem(c.pid);
+        report(&format!(
+            "memory {:<8} VmRSS={:.2}MiB (anon {:.2}MiB), {} threads",
+            c.name,
+            r as f64 / 1024.0,
+            a as f64 / 1024.0,
+            threads(c.pid)
+        ));
+    }
     ok &= rss < 4096;
 
-    // Latency, interleaved press by press.
-    ok &= latency(o, &mut cs)?;
+    // Latency, interleaved press by press: unloaded (judged), then under load.
+    let unloaded = phase(o, &mut cs, o.presses, "unloaded")?;
+    ok &= ratios("unloaded", &unloaded, true);
     let (rss2, hwm2, _) = mem(cs[0].pid);
     report(&format!(
         "memory keymapd after {} presses: VmRSS={:.2}MiB VmHWM={:.2}MiB",
@@ -990,8 +1150,11 @@ fn run(o: &Opts) -> Result<bool, String> {
         rss2 as f64 / 1024.0,
         hwm2 as f64 / 1024.0
     ));
+    if o.load_presses > 0 {
+        under_load(o, &mut cs, &unloaded)?;
+    }
 
-    // Flood, each contender in turn.
+    // Flood, keymapd and the floor in turn.
     if o.flood_s > 0 {
         ok &= floods(o, &mut cs)?;
         let (rss3, hwm3, _) = mem(cs[0].pid);
@@ -1005,49 +1168,385 @@ fn run(o: &Opts) -> Result<bool, String> {
         syscalls(c, 200)?;
     }
     drop(cs);
-
-    // Reload: ten profiles, SIGHUP → RELOADING=1 … READY=1.
-    if o.reloads > 0 {
-        write_profiles(&config, 10, o.keyboards)?;
-        // The profile watcher reloads by itself after the writes: let that settle first.
-        let _ = notify.wait_for("READY=1", Duration::from_secs(3));
-        notify.drain(Duration::from_millis(500));
-        let mut times = Vec::new();
-        for _ in 0..o.reloads {
-            let t0 = evio::now();
-            daemon.signal(libc::SIGHUP);
-            notify.wait_for("RELOADING=1", Duration::from_secs(10))?;
-            let t1 = notify.wait_for("READY=1", Duration::from_secs(10))?;
-            times.push(millis(t1 - t0));
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let m = median(&mut times);
-        report(&format!(
-            "reload keymapd profiles=10 SIGHUP to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} reloads",
-            times[0],
-            times[times.len() - 1],
-            times.len()
-        ));
-    }
     daemon.stop()?;
+    drop(guard_keyd);
+    drop(guard_kanata);
 
-    // Startup with the ten profiles.
-    let mut s10 = Vec::new();
-    for n in 0..o.starts {
-        let (d, t) = start_keymapd(o, &notify, &config, 100 + n)?;
-        s10.push(millis(t));
-        d.stop()?;
+    // Many keyboards, many profiles.
+    let scale_kbs: Vec<Synthetic> = if o.scale_presses > 0 || o.reloads > 0 || o.callgrind_events > 0 {
+        let v = (1..=SCALE_MAX)
+            .map(|i| Synthetic::new(&scale_name(i), 0x100 + i as u16))
+            .collect::<Result<Vec<_>, _>>()?;
+        let _ = Command::new("udevadm").args(["settle", "--timeout=30"]).status();
+        v
+    } else {
+        Vec::new()
+    };
+    if o.scale_presses > 0 {
+        scale(o, &notify, &scale_kbs, &kbe, guard_epoll.0.id())?;
     }
-    let m = median(&mut s10);
-    report(&format!(
-        "startup keymapd profiles=10 keyboards={kbs} to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} starts",
-        s10[0],
-        s10[s10.len() - 1],
-        s10.len()
-    ));
+    if o.reloads > 0 {
+        many_profiles(o, &notify)?;
+    }
     drop(guard_epoll);
     drop(guard);
+    if o.callgrind_events > 0 {
+        if o.valgrind.exists() {
+            callgrind(o, &notify, &scale_kbs)?;
+        } else {
+            report(&format!("instructions not measured: no {}", o.valgrind.display()));
+        }
+    }
     Ok(ok)
+}
+
+/// The load phases: the same interleaved measurement with a SCHED_IDLE spinner on every vCPU
+/// (the CPU never idles, nobody loses CPU time), with a CPU hog on every vCPU, with keymapd under
+/// each scheduling choice against the hog, and with memory pressure.
+fn under_load(o: &Opts, cs: &mut [Contender<'_>], unloaded: &[Measured]) -> Result<(), String> {
+    let kpid = cs[0].pid;
+    let mut rows: Vec<(String, Vec<Measured>)> = Vec::new();
+    {
+        let _l = load::Load::start(load::LoadKind::IdleSpinner);
+        rows.push(("spinner".into(), phase(o, cs, o.load_presses, "spinner")?));
+    }
+    let choices = [load::Sched::Nice(-10), load::Sched::Rr(1), load::Sched::Fifo(1)];
+    {
+        let _l = load::Load::start(load::LoadKind::Hog);
+        rows.push(("hog".into(), phase(o, cs, o.load_presses, "hog")?));
+        for ch in choices {
+            ch.apply(kpid)?;
+            let label = format!("hog+{}", ch.label());
+            let r = phase(o, cs, o.load_presses, &label);
+            load::Sched::Default.apply(kpid)?;
+            rows.push((label, r?));
+        }
+    }
+    {
+        let _l = load::Load::start(load::LoadKind::Memory);
+        rows.push(("memory".into(), phase(o, cs, o.load_presses, "memory")?));
+        let ch = load::Sched::Fifo(1);
+        ch.apply(kpid)?;
+        let label = format!("memory+{}", ch.label());
+        let r = phase(o, cs, o.load_presses, &label);
+        load::Sched::Default.apply(kpid)?;
+        rows.push((label, r?));
+    }
+    for (label, ms) in &rows {
+        ratios(label, ms, false);
+    }
+    // How p99 moves, each against the same contender unloaded.
+    for name in ["floor", "floor-ep", "keymapd", "kanata", "keyd"] {
+        let Some(base) = find(unloaded, name) else { continue };
+        let cells: Vec<String> = rows
+            .iter()
+            .filter_map(|(label, ms)| {
+                find(ms, name).map(|m| format!("{label}={:.0}us ({:.2}x)", m.s.p99, m.s.p99 / base.s.p99))
+            })
+            .collect();
+        report(&format!("load p99 {name:<8} unloaded={:.0}us {}", base.s.p99, cells.join(" ")));
+    }
+    // The phases run one after the other, so a change in the host's load between them moves
+    // every contender's p99 alike: the same figure divided by the floor's of the same phase
+    // (against the same quotient unloaded) takes that drift out.
+    let base = find(unloaded, "keymapd").map(|m| m.s.p99).unwrap_or(f64::NAN);
+    let base_floor = find(unloaded, "floor").map(|m| base / m.s.p99).unwrap_or(f64::NAN);
+    for (label, ms) in rows.iter().filter(|(l, _)| l.starts_with("hog") || l.starts_with("memory")) {
+        if let (Some(k), Some(f)) = (find(ms, "keymapd"), find(ms, "floor")) {
+            let r = k.s.p99 / base;
+            let rf = k.s.p99 / f.s.p99 / base_floor;
+            report(&format!(
+                "load verdict {label:<12} keymapd p99={:.0}us = {r:.2}x unloaded (target <=1.5 {}); against the floor of the same phase {:.2}x its unloaded ratio ({})",
+                k.s.p99,
+                verdict(r <= 1.5),
+                rf,
+                verdict(rf <= 1.5)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The most keyboards the scale phase grabs.
+const SCALE_MAX: usize = 16;
+
+fn scale_name(i: usize) -> String {
+    format!("keymapd-bench scale keyboard {i:02}")
+}
+
+/// Latency and cost per event with 1, 4 and 16 grabbed keyboards (typed on in turn), each
+/// interleaved with the epoll floor.
+fn scale(
+    o: &Opts,
+    notify: &Notify,
+    kbs: &[Synthetic],
+    kbe: &Synthetic,
+    floor_pid: u32,
+) -> Result<(), String> {
+    let mut seen = Vec::new();
+    for k in [1, 4, SCALE_MAX] {
+        let dir = o.work.join(format!("scale-{k}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let ids: Vec<String> = (1..=k).map(|i| format!("\"name:{}\"", scale_name(i))).collect();
+        std::fs::write(dir.join("bench-swap.toml"), with_ids(SWAP_PROFILE, &ids.join(", ")))
+            .map_err(|e| e.to_string())?;
+        let (d, _) = start_keymapd(o, notify, &dir, 200 + k)?;
+        let mut cs = vec![
+            Contender {
+                name: "keymapd",
+                inputs: kbs[..k].iter().collect(),
+                turn: 0,
+                output: Output::open(KEYMAPD_OUTPUT)?,
+                pid: d.pid(),
+                stamped: Vec::new(),
+                received: Vec::new(),
+            },
+            Contender {
+                name: "floor-ep",
+                inputs: vec![kbe],
+                turn: 0,
+                output: Output::open(FLOOR_EPOLL_OUTPUT)?,
+                pid: floor_pid,
+                stamped: Vec::new(),
+                received: Vec::new(),
+            },
+        ];
+        cs[0].wait_through(Duration::from_secs(30))?;
+        let label = format!("{k}-keyboards");
+        let ms = phase(o, &mut cs, o.scale_presses, &label)?;
+        ratios(&label, &ms, false);
+        syscalls(&mut cs[0], 100)?;
+        let (km, fm) = (&ms[0], &ms[1]);
+        seen.push((k, km.cpu_us / fm.cpu_us, km.s.p50 / fm.s.p50, km.wakeups));
+        drop(cs);
+        d.stop()?;
+    }
+    let (_, c1, p1, _) = seen[0];
+    let cells: Vec<String> = seen
+        .iter()
+        .map(|(k, c, p, w)| {
+            format!("{k}kb: cpu/event {c:.2}x the floor's, p50 {p:.2}x, wakeups {w:.2}/event")
+        })
+        .collect();
+    let (_, c16, p16, _) = seen[seen.len() - 1];
+    report(&format!(
+        "scale keymapd {} ; 16 against 1 keyboard: cpu/event {:.2}x, p50 {:.2}x (the floor's own cost divides out)",
+        cells.join("; "),
+        c16 / c1,
+        p16 / p1
+    ));
+    Ok(())
+}
+
+/// Start-up to READY=1 with 16 keyboards and 50 profiles, and reload time with those 50.
+fn many_profiles(o: &Opts, notify: &Notify) -> Result<(), String> {
+    let dir = o.work.join("profiles-50");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let texts = [SWAP_PROFILE, LAYERS_PROFILE, HEAVY_PROFILE];
+    for i in 1..=50 {
+        let ids = if i <= SCALE_MAX {
+            format!("\"name:{}\"", scale_name(i))
+        } else {
+            format!("\"name:keymapd-bench absent {i}\"")
+        };
+        std::fs::write(dir.join(format!("bench-{i:02}.toml")), with_ids(texts[i % 3], &ids))
+            .map_err(|e| e.to_string())?;
+    }
+    let mut times = Vec::new();
+    let mut daemon = None;
+    for n in 0..o.starts {
+        let (d, t) = start_keymapd(o, notify, &dir, 300 + n)?;
+        times.push(millis(t));
+        if n + 1 < o.starts {
+            d.stop()?;
+        } else {
+            daemon = Some(d);
+        }
+    }
+    let daemon = daemon.expect("at least one start");
+    let m = median(&mut times);
+    report(&format!(
+        "startup keymapd profiles=50 keyboards={SCALE_MAX} to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} starts",
+        times[0],
+        times[times.len() - 1],
+        times.len()
+    ));
+    notify.drain(Duration::from_millis(500));
+    let mut times = Vec::new();
+    for _ in 0..o.reloads {
+        let t0 = evio::now();
+        daemon.signal(libc::SIGHUP);
+        notify.wait_for("RELOADING=1", Duration::from_secs(10))?;
+        let t1 = notify.wait_for("READY=1", Duration::from_secs(20))?;
+        times.push(millis(t1 - t0));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let m = median(&mut times);
+    report(&format!(
+        "reload keymapd profiles=50 keyboards={SCALE_MAX} SIGHUP to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} reloads",
+        times[0],
+        times[times.len() - 1],
+        times.len()
+    ));
+    daemon.stop()
+}
+
+/// User-space instructions per input event in the daemon, counted by callgrind: keymapd runs
+/// under valgrind; once it is ready and idle, callgrind's counters are zeroed (`vgdb zero`), the
+/// bench types, and the counters are dumped (`vgdb dump`) before anything else happens. So the
+/// count is the event path alone, whole (mio, the read, the engine, the merger, the frame, the
+/// write), with no start-up or shutdown in it. Deterministic, unlike a time.
+fn callgrind(o: &Opts, notify: &Notify, kbs: &[Synthetic]) -> Result<(), String> {
+    let events = o.callgrind_events.max(2) / 2 * 2;
+    let mut per_event = Vec::new();
+    for (label, text, k) in
+        [("swap", SWAP_PROFILE, 1), ("heavy", HEAVY_PROFILE, 1), ("swap", SWAP_PROFILE, SCALE_MAX)]
+    {
+        let dir = o.work.join(format!("cg-{label}-{k}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let ids: Vec<String> = (1..=k).map(|i| format!("\"name:{}\"", scale_name(i))).collect();
+        std::fs::write(dir.join(format!("bench-{label}.toml")), with_ids(text, &ids.join(", ")))
+            .map_err(|e| e.to_string())?;
+        let argv =
+            [o.keymapd.as_os_str(), "run".as_ref(), "--config".as_ref(), dir.as_os_str()].map(Into::into);
+        let ir = callgrind_run(o, notify, &argv, &kbs[..k], events, &format!("{label}-{k}"))?;
+        let per = ir as f64 / events as f64;
+        report(&format!(
+            "instructions keymapd profile={label} keyboards={k}: {per:.0} per input event (callgrind Ir {ir} over {events} key events typed on {k} keyboard{})",
+            if k == 1 { "" } else { "s in turn" }
+        ));
+        per_event.push((label, k, per));
+    }
+    // The epoll floor the same way: the least an event loop does per event, in instructions.
+    let mut argv: Vec<std::ffi::OsString> = vec![
+        o.floor.clone().into(),
+        "--epoll".into(),
+        "--output".into(),
+        "keymapd-bench callgrind floor".into(),
+    ];
+    argv.push(scale_name(1).into());
+    argv.extend(FLOOR_MAP.iter().map(Into::into));
+    let ir = callgrind_run(o, notify, &argv, &kbs[..1], events, "floor-ep-1")?;
+    let floor = ir as f64 / events as f64;
+    report(&format!(
+        "instructions floor-ep profile=swap keyboards=1: {floor:.0} per input event (callgrind Ir {ir} over {events} key events)"
+    ));
+    let one = per_event.iter().find(|p| p.1 == 1 && p.0 == "swap").map(|p| p.2);
+    if let Some(one) = one {
+        report(&format!(
+            "instructions keymapd swap against the epoll floor: {one:.0} - {floor:.0} = {:.0} more user-space instructions per event ({:.2}x)",
+            one - floor,
+            one / floor
+        ));
+    }
+    let many = per_event.iter().find(|p| p.1 == SCALE_MAX).map(|p| p.2);
+    if let (Some(one), Some(many)) = (one, many) {
+        report(&format!(
+            "instructions keymapd swap with {SCALE_MAX} keyboards against 1: {:.3}x per event (target: no growth)",
+            many / one
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `vgdb --pid=PID COMMAND` (a callgrind monitor command).
+fn vgdb(pid: u32, command: &str) -> Result<(), String> {
+    let out = Command::new("/usr/bin/vgdb")
+        .arg(format!("--pid={pid}"))
+        .arg(command)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("vgdb: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "vgdb --pid={pid} {command}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// One program (keymapd or the floor, `argv`) under callgrind: start, zero the counters, type
+/// `events` key events (press and release in turn over the keyboards, 20 ms apart), dump; returns
+/// the instructions counted.
+fn callgrind_run(
+    o: &Opts,
+    notify: &Notify,
+    argv: &[std::ffi::OsString],
+    kbs: &[Synthetic],
+    events: usize,
+    tag: &str,
+) -> Result<u64, String> {
+    notify.drain(Duration::ZERO);
+    let out = o.work.join(format!("callgrind.{tag}.out"));
+    let log = o.work.join(format!("callgrind.{tag}.log"));
+    let err = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+    let child = Command::new(&o.valgrind)
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .args(argv)
+        .env("NOTIFY_SOCKET", &notify.path)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("{}: {e}", o.valgrind.display()))?;
+    let mut d = Daemon { child, log };
+    let t0 = Instant::now();
+    loop {
+        if notify.wait_for("READY=1", Duration::from_secs(1)).is_ok() {
+            break;
+        }
+        let exited = d.child.try_wait().map_err(|e| e.to_string())?;
+        if exited.is_some() || t0.elapsed() > Duration::from_secs(600) {
+            let tail = d.log_tail();
+            let _ = d.stop();
+            return Err(format!(
+                "{tag} under callgrind: no READY=1 within {:?} (exit status {exited:?}); its log:\n{tail}",
+                t0.elapsed()
+            ));
+        }
+    }
+    // Idle first: whatever start-up left to do (udev's answers, the grab) is done.
+    std::thread::sleep(Duration::from_secs(2));
+    let fail = |d: Daemon, e: String| {
+        let tail = d.log_tail();
+        let _ = d.stop();
+        format!("{tag} under callgrind: {e}; its log:\n{tail}")
+    };
+    if let Err(e) = vgdb(d.pid(), "zero") {
+        return Err(fail(d, e));
+    }
+    for i in 0..events / 2 {
+        let kb = &kbs[i % kbs.len()];
+        let code = KEYS[i % KEYS.len()];
+        kb.key(code, 1)?;
+        std::thread::sleep(Duration::from_millis(20));
+        kb.key(code, 0)?;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    if let Err(e) = vgdb(d.pid(), "dump") {
+        return Err(fail(d, e));
+    }
+    d.stop()?;
+    let dumped = PathBuf::from(format!("{}.1", out.display()));
+    let text = std::fs::read_to_string(&dumped).map_err(|e| format!("{}: {e}", dumped.display()))?;
+    // The profile itself, for tests/vm/bench.sh to keep on the host (callgrind_annotate there
+    // shows where the instructions go).
+    for l in text.lines() {
+        println!("@@KEYMAPD-CALLGRIND {tag} {l}");
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("summary:").or(l.strip_prefix("totals:")))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or(format!("{}: no totals line", dumped.display()))
 }
 
 /// Kills the floor when dropped.
