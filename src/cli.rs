@@ -454,24 +454,31 @@ enum ScriptOutput {
     Json,
 }
 
-/// `keymapd test --profile P --script S`: offline simulation.
-fn test_script(profile_path: &Path, script_path: &Path, format: ScriptOutput) -> ExitCode {
-    let profile = match crate::profile_files::load(&[profile_path.to_owned()]) {
+/// Loads the one profile in `profile_path` for `what` (an option or a command, for the message),
+/// printing its warnings; on failure, what to exit with, its diagnostics printed.
+fn one_profile(profile_path: &Path, what: &str) -> Result<Profile, ExitCode> {
+    match crate::profile_files::load(&[profile_path.to_owned()]) {
         Ok(mut set) if set.profiles.len() == 1 => {
             print_diagnostics(&set.warnings);
-            set.profiles.remove(0)
+            Ok(set.profiles.remove(0))
         }
-        Ok(set) => {
-            return fail(format_args!(
-                "--profile takes one profile file; {} holds {}",
-                profile_path.display(),
-                set.profiles.len()
-            ))
-        }
+        Ok(set) => Err(fail(format_args!(
+            "{what} takes one profile file; {} holds {}",
+            profile_path.display(),
+            set.profiles.len()
+        ))),
         Err(diags) => {
             print_diagnostics(&diags);
-            return ExitCode::FAILURE;
+            Err(ExitCode::FAILURE)
         }
+    }
+}
+
+/// `keymapd test --profile P --script S`: offline simulation.
+fn test_script(profile_path: &Path, script_path: &Path, format: ScriptOutput) -> ExitCode {
+    let profile = match one_profile(profile_path, "--profile") {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let (label, text) = match read_script(script_path) {
         Ok(t) => t,
@@ -653,22 +660,9 @@ fn import_keyd(paths: &[PathBuf], out_dir: Option<&Path>, force: bool) -> ExitCo
 
 /// `keymapd show PROFILE [--layer NAME] [--svg FILE]`: the drawing comes from `crate::show`.
 fn show(profile_path: &Path, layer: Option<&str>, svg: Option<&Path>) -> ExitCode {
-    let profile = match crate::profile_files::load(&[profile_path.to_owned()]) {
-        Ok(mut set) if set.profiles.len() == 1 => {
-            print_diagnostics(&set.warnings);
-            set.profiles.remove(0)
-        }
-        Ok(set) => {
-            return fail(format_args!(
-                "show takes one profile file; {} holds {}",
-                profile_path.display(),
-                set.profiles.len()
-            ))
-        }
-        Err(diags) => {
-            print_diagnostics(&diags);
-            return ExitCode::FAILURE;
-        }
+    let profile = match one_profile(profile_path, "show") {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let views = match crate::show::layers(&profile.keymap, layer) {
         Ok(v) => v,
