@@ -1365,7 +1365,7 @@ fn many_profiles(o: &Opts, notify: &Notify) -> Result<(), String> {
             daemon = Some(d);
         }
     }
-    let daemon = daemon.expect("at least one start");
+    let daemon = daemon.ok_or("--starts must be at least 1")?;
     let m = median(&mut times);
     report(&format!(
         "startup keymapd profiles=50 keyboards={SCALE_MAX} to READY: median={m:.1}ms min={:.1}ms max={:.1}ms over {} starts",
