@@ -380,7 +380,7 @@ PY
     check "module's keyd_style: keyd's [control+shift] h = left works" \
         expect_test "$WORK/mod/out/keyd_style.toml" \
         'leftcontrol down\nleftshift down\nh down\nh up\nleftshift up\nleftcontrol up\n' \
-        'leftcontrol down\nleftshift down\nleftcontrol up\nleftshift up\nleft down\nleft up\nleftcontrol down\nleftshift down\nleftshift up\nleftcontrol up'
+        'leftcontrol down\nleftshift down\nleftshift up\nleftcontrol up\nleft down\nleft up\nleftshift down\nleftcontrol down\nleftshift up\nleftcontrol up'
     check "module's usb_keyboard (as installed): leftcontrol -> leftmeta" \
         expect_test "$WORK/mod/out/usb_keyboard.toml" 'leftcontrol down\nleftcontrol up\n' 'leftmeta down\nleftmeta up'
 else
