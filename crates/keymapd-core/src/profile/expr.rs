@@ -395,6 +395,10 @@ fn layer_arg(name: &str, keymap: &Keymap) -> Result<LayerId, String> {
             "`{name}` is a composite layer: it is active whenever all of its layers are, and cannot be \
              activated itself"
         )),
+        LayerKind::App(_) => Err(format!(
+            "`{name}` is an application layer: it is active while that application has the focus, and \
+             cannot be activated by a key"
+        )),
         LayerKind::Normal => Ok(id),
     }
 }
