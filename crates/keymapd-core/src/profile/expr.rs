@@ -409,7 +409,13 @@ fn layout_arg(name: &str, keymap: &Keymap) -> Result<LayerId, String> {
     if id == MAIN || keymap.layer(id).kind == LayerKind::Layout {
         Ok(id)
     } else {
-        Err(format!("`{name}` is not a layout; declare it as [\"{name}:layout\"]"))
+        match keymap.layer(id).kind {
+            LayerKind::App(_) => Err(format!(
+                "`{name}` is an application layer, not a layout: it is active while that application \
+                 has the focus"
+            )),
+            _ => Err(format!("`{name}` is not a layout; declare it as [\"{name}:layout\"]")),
+        }
     }
 }
 

@@ -325,20 +325,8 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     // Composite layers name layers declared anywhere in the file.
     for (id, offset, parts) in composites {
         let mut ids = Vec::new();
-        let mut apps = 0;
         for part in parts {
             if part.starts_with(APP_PREFIX) {
-                apps += 1;
-                if apps == 2 {
-                    d.error(
-                        offset,
-                        format!(
-                            "composite layer [{}] names two applications; only one application layer is \
-                             active at a time",
-                            keymap.layer(id).name
-                        ),
-                    );
-                }
                 // `["meta+app:kitty"]` needs no `["app:kitty"]` section of its own.
                 if keymap.layer_id(part).is_none() {
                     if keymap.layers().len() >= MAX_LAYERS {
@@ -654,6 +642,9 @@ fn parse_global(d: &mut Diags, keymap: &Keymap, table: &DeTable) -> Settings {
                     Some(id) if id == MAIN || keymap.layer(id).kind == LayerKind::Layout => {
                         s.default_layout = id;
                         Ok(())
+                    }
+                    Some(id) if matches!(keymap.layer(id).kind, LayerKind::App(_)) => {
+                        Err(format!("`default_layout`: `{l}` is an application layer, not a layout"))
                     }
                     Some(_) => Err(format!(
                         "`default_layout`: `{l}` is not a layout; declare it as [\"{l}:layout\"]"
