@@ -41,13 +41,22 @@ pub const SECTIONS: Table = Table {
     header: &[r##"section"##, r##"is active"##],
     rows: &[
         &[r##"`[main]`"##, r##"always"##],
-        &[r##"`[nav]`"##, r##"while an action activates it (`layer(nav)`, `toggle(nav)`, `overload(nav, esc)`, …)"##],
-        &[r##"`["nav:C-S"]`"##, r##"as `[nav]`, and holds its modifiers (`C` control, `S` shift, `A` alt, `M` meta, `G` AltGr) while active"##],
+        &[
+            r##"`[nav]`"##,
+            r##"while an action activates it (`layer(nav)`, `toggle(nav)`, `overload(nav, esc)`, …)"##,
+        ],
+        &[
+            r##"`["nav:C-S"]`"##,
+            r##"as `[nav]`, and holds its modifiers (`C` control, `S` shift, `A` alt, `M` meta, `G` AltGr) while active"##,
+        ],
         &[
             r##"`[control]`, `[shift]`, `[meta]`, `[alt]`, `[altgr]`"##,
             r##"built in: while that modifier key (or a key mapped to it) is held"##,
         ],
-        &[r##"`["dvorak:layout"]`"##, r##"while it is the current layout (`setlayout(dvorak)`, `default_layout`)"##],
+        &[
+            r##"`["dvorak:layout"]`"##,
+            r##"while it is the current layout (`setlayout(dvorak)`, `default_layout`)"##,
+        ],
         &[r##"`["control+alt"]`"##, r##"a composite: whenever all its parts are"##],
         &[
             r##"`["app:org.gnome.Terminal"]`, `["app:org.gnome.*"]`"##,
@@ -254,7 +263,8 @@ pub const SETTINGS: Table = Table {
 pub const MAN_DATE: &str = "2026-12-05";
 
 /// Every table, in README's order.
-pub const TABLES: [&Table; 6] = [&IDS, &SECTIONS, &ACTIONS_KEYS, &ACTIONS_TAP_HOLD, &ACTIONS_MACROS, &SETTINGS];
+pub const TABLES: [&Table; 6] =
+    [&IDS, &SECTIONS, &ACTIONS_KEYS, &ACTIONS_TAP_HOLD, &ACTIONS_MACROS, &SETTINGS];
 
 /// A table as README writes it (no trailing newline).
 pub fn markdown(t: &Table) -> String {

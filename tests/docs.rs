@@ -134,5 +134,8 @@ fn readmes_macos_style_example_is_the_tested_profile() {
     let body = &toml[toml.find("ids = ").expect("the profile has ids")..];
     let readme = std::fs::read_to_string(path("README.md")).unwrap();
     let block = format!("```toml\n{body}```\n");
-    assert!(readme.contains(&block), "README's macOS-style example is not tests/scripts/macos-terminals.toml");
+    assert!(
+        readme.contains(&block),
+        "README's macOS-style example is not tests/scripts/macos-terminals.toml"
+    );
 }

@@ -166,9 +166,11 @@ pub struct Engine {
     layout: LayerId,
     /// The active application layer ([`MAIN`]: none), resolved from `focus` on focus changes.
     app: LayerId,
-    /// The focused application's id (`None`: no window has the focus), kept so that a new
-    /// keymap can resolve its own application layer.
-    focus: Option<Box<str>>,
+    /// The focused application's id (valid if `focused`; `false`: no window has the focus),
+    /// kept so that a new keymap can resolve its own application layer. Its buffer is reused:
+    /// a focus change allocates only for an id longer than any before.
+    focus: String,
+    focused: bool,
     /// A oneshot key is down and nothing has used it yet.
     latch: bool,
     oneshot_deadline: Option<Time>,
@@ -201,7 +203,8 @@ impl Engine {
             mods: Mods::NONE,
             layout,
             app: MAIN,
-            focus: None,
+            focus: String::new(),
+            focused: false,
             latch: false,
             oneshot_deadline: None,
             last_pressed: None,
@@ -227,15 +230,15 @@ impl Engine {
     /// application layer holds no modifiers. Call it on each focus report, outside the key path
     /// (it matches the id against the keymap's patterns, and keeps a copy of it).
     pub fn set_focus(&mut self, app_id: Option<&str>) {
-        if self.focus.as_deref() != app_id {
-            self.focus = app_id.map(Box::from);
-        }
+        self.focus.clear();
+        self.focus.push_str(app_id.unwrap_or(""));
+        self.focused = app_id.is_some();
         self.app = self.resolve_app();
     }
 
     /// The focused application's id, as last given to [`Engine::set_focus`].
     pub fn focus(&self) -> Option<&str> {
-        self.focus.as_deref()
+        self.focused.then_some(self.focus.as_str())
     }
 
     /// The application layer active now, if any.
@@ -244,7 +247,7 @@ impl Engine {
     }
 
     fn resolve_app(&self) -> LayerId {
-        self.focus.as_deref().and_then(|id| self.keymap.app_layer_for(id)).unwrap_or(MAIN)
+        self.focus().and_then(|id| self.keymap.app_layer_for(id)).unwrap_or(MAIN)
     }
 
     /// Feeds one input key event at `now`; returns the next deadline at which [`Engine::tick`]
