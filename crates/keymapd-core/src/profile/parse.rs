@@ -326,21 +326,16 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     for (id, offset, parts) in composites {
         let mut ids = Vec::new();
         for part in parts {
-            if part.starts_with(APP_PREFIX) {
-                // `["meta+app:kitty"]` needs no `["app:kitty"]` section of its own.
-                if keymap.layer_id(part).is_none() {
-                    if keymap.layers().len() >= MAX_LAYERS {
-                        d.error(
-                            offset,
-                            format!("too many layers: a profile has at most {MAX_LAYERS} sections"),
-                        );
-                        continue;
-                    }
-                    // The pattern was checked with the section name.
-                    if let Ok(glob) = AppGlob::new(&part[APP_PREFIX.len()..]) {
-                        let app = keymap.add_layer(part, Mods::NONE);
-                        keymap.set_kind(app, LayerKind::App(glob));
-                    }
+            // `["meta+app:kitty"]` needs no `["app:kitty"]` section of its own.
+            if let Some(pattern) = part.strip_prefix(APP_PREFIX).filter(|_| keymap.layer_id(part).is_none()) {
+                if keymap.layers().len() >= MAX_LAYERS {
+                    d.error(offset, format!("too many layers: a profile has at most {MAX_LAYERS} sections"));
+                    continue;
+                }
+                // The pattern was checked with the section name.
+                if let Ok(glob) = AppGlob::new(pattern) {
+                    let app = keymap.add_layer(part, Mods::NONE);
+                    keymap.set_kind(app, LayerKind::App(glob));
                 }
             }
             match keymap.layer_id(part) {
