@@ -256,3 +256,15 @@ fn engine_api_resolves_the_focus_per_keymap() {
     let names: Vec<String> = out.iter().map(|e| e.to_string()).collect();
     assert_eq!(names, ["b down", "b up", "c down", "c up", "c down", "c up", "a down", "a up"]);
 }
+
+#[test]
+fn focus_steps_take_the_rest_of_the_line() {
+    use keymapd::script::{parse, Step};
+    let steps = parse("focus My App   # an X11 class with a space\nfocus\n  focus   kitty\n").unwrap();
+    assert_eq!(
+        steps,
+        [Step::Focus(Some("My App".into())), Step::Focus(None), Step::Focus(Some("kitty".into()))]
+    );
+    let p = "ids = [\"*\"]\n[\"app:My *\"]\na = \"b\"\n";
+    assert_eq!(sim(p, "focus My App, a down, a up"), "b down, b up");
+}
