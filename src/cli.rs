@@ -49,6 +49,7 @@ pub enum Command {
 Script format (--script): one step per line
   <key> down | <key> up | <key> repeat     an input event (keyd key names, e.g. leftcontrol)
   <N>ms                                    let N milliseconds pass
+  focus <app-id> | focus                   that application has the focus | no window has it
   # comment, blank lines                   ignored
 Output: one line per output event, e.g. `leftmeta down`; a command() action prints `command <text>`.
 When the script ends, the clock runs on until nothing is pending (the rest of a macro, a tap-hold

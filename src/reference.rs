@@ -35,6 +35,40 @@ pub const IDS: Table = Table {
     ],
 };
 
+/// The forms of a section (a layer) and when each is active.
+pub const SECTIONS: Table = Table {
+    name: "sections",
+    header: &[r##"section"##, r##"is active"##],
+    rows: &[
+        &[r##"`[main]`"##, r##"always"##],
+        &[
+            r##"`[nav]`"##,
+            r##"while an action activates it (`layer(nav)`, `toggle(nav)`, `overload(nav, esc)`, …)"##,
+        ],
+        &[
+            r##"`["nav:C-S"]`"##,
+            r##"as `[nav]`, and holds its modifiers (`C` control, `S` shift, `A` alt, `M` meta, `G` AltGr) while active"##,
+        ],
+        &[
+            r##"`[control]`, `[shift]`, `[meta]`, `[alt]`, `[altgr]`"##,
+            r##"built in: while that modifier key (or a key mapped to it) is held"##,
+        ],
+        &[
+            r##"`["dvorak:layout"]`"##,
+            r##"while it is the current layout (`setlayout(dvorak)`, `default_layout`)"##,
+        ],
+        &[r##"`["control+alt"]`"##, r##"a composite: whenever all its parts are"##],
+        &[
+            r##"`["app:org.gnome.Terminal"]`, `["app:org.gnome.*"]`"##,
+            r##"an application layer: while the focused window's application id (Wayland `app_id`, X11 `WM_CLASS` class) matches the case-sensitive glob (`*`, `?`, `[…]`); of several that match, only the most specific"##,
+        ],
+        &[
+            r##"`["meta+app:kitty"]`"##,
+            r##"a composite with an application: while meta is held in kitty (the application comes last; it needs no `["app:kitty"]` section of its own)"##,
+        ],
+    ],
+};
+
 /// Actions: keys and layers.
 pub const ACTIONS_KEYS: Table = Table {
     name: "actions-keys",
@@ -229,7 +263,8 @@ pub const SETTINGS: Table = Table {
 pub const MAN_DATE: &str = "2026-12-05";
 
 /// Every table, in README's order.
-pub const TABLES: [&Table; 5] = [&IDS, &ACTIONS_KEYS, &ACTIONS_TAP_HOLD, &ACTIONS_MACROS, &SETTINGS];
+pub const TABLES: [&Table; 6] =
+    [&IDS, &SECTIONS, &ACTIONS_KEYS, &ACTIONS_TAP_HOLD, &ACTIONS_MACROS, &SETTINGS];
 
 /// A table as README writes it (no trailing newline).
 pub fn markdown(t: &Table) -> String {
@@ -326,6 +361,8 @@ pub fn profile_man_page() -> String {
     roff_list(&mut o, &IDS);
     p(&mut o, IDS_AFTER);
     let _ = writeln!(o, ".SH SECTIONS AND KEY NAMES");
+    p(&mut o, SECTIONS_INTRO);
+    roff_list(&mut o, &SECTIONS);
     for para in SECTIONS_TEXT {
         p(&mut o, para);
     }
@@ -357,11 +394,13 @@ const IDS_TEXT: &str = "`ids` is a list of selectors; a device is claimed when a
 
 const IDS_AFTER: &str = "Only keyboards are ever claimed. When several profiles claim a device, the most specific selector wins: vendor:product, then `name:`, then a class, then `*`. Two profiles claiming with the same selector are an error.";
 
+const SECTIONS_INTRO: &str = "Each TOML table is a keyd section, a layer of bindings:";
+
 const SECTIONS_TEXT: [&str; 4] = [
-    "Each TOML table is a keyd section: `[main]` is always active; `[nav]` is a plain layer; `[\"nav:C-S\"]` is a layer that holds control+shift while active (modifier letters: `C` control, `S` shift, `A` alt, `M` meta, `G` AltGr). The built-in modifier layers `control`, `shift`, `meta`, `alt` and `altgr` exist in every profile and can be given bindings (`[control]`). `[\"control+alt\"]` is a composite layer, active whenever all its parts are; `[\"dvorak:layout\"]` is a layout, chosen by `setlayout()` or `default_layout`.",
+    "**Application layers**: when several `app:` patterns match the focused application's id, the most specific wins: the one with the most literal characters, then the fewest wildcards (`*`, `?` and `[…]` each count one), then the first in the file; so an exact id beats every glob that matches it. Only that one is active: keys it does not bind do not fall through to the others. The daemon learns the focus from `keymapd session`; offline, `keymapd test --script` takes `focus APP_ID` steps (`focus` alone: no window has the focus).",
     "A section that nothing can activate is an error when it is named like one keymapd knows (`[alias]`, `[Main]`), and a warning otherwise.",
     "Key names are keyd's (`leftcontrol`, `leftmeta`, `esc`, `capslock`, `grave`, `kp1`, `leftmouse`, ...); the kernel's spellings (`leftctrl`) are accepted too, and every code of the kernel's `input-event-codes.h` has a name. Shifted symbols (`!`, `@`, `A`) mean shift plus their key on a US layout.",
-    "When several layers are active, the most recently activated one that binds a key wins, then the layout, then `[main]`, then the key itself. The release of a key always undoes exactly what its press did.",
+    "When several layers are active, a composite whose parts are all active wins (the one with the most parts), then the most recently activated layer that binds a key, then the application layer, then the layout, then `[main]`, then the key itself. A key's action is chosen when it goes down: its release always undoes exactly what its press did, whatever changed in between (layers, the focused application).",
 ];
 
 const ACTIONS_TEXT: &str = "The value of a binding is an action, with keyd's semantics. Times are in milliseconds. `keymapd test --profile FILE --script SCRIPT` shows what a profile does, offline.";

@@ -212,3 +212,69 @@ fn every_action_kind_allocates_nothing_per_event() {
     assert!(out.keys > 100_000 && out.commands > 0, "the stream exercised the engine: {} keys", out.keys);
     assert!(engine.is_idle());
 }
+
+/// Application layers: lookups in the focused application's layer and in composites with it,
+/// with the focus changing between events (after one round, a focus change reuses the engine's
+/// buffer, and matching the globs allocates nothing either).
+#[test]
+fn application_layers_and_focus_changes_allocate_nothing() {
+    let text = r#"
+ids = ["*"]
+[main]
+leftcontrol = "leftmeta"
+leftmeta = "leftcontrol"
+capslock = "overloadt(nav, esc, 150)"
+[nav]
+h = "left"
+["app:*"]
+a = "b"
+["app:org.gnome.*"]
+a = "c"
+["control+app:org.gnome.Terminal"]
+c = "C-S-c"
+["nav+app:kit?y"]
+h = "home"
+"#;
+    let (p, _) = keymapd::profile::Profile::parse(std::path::Path::new("apps.toml"), text)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let apps = [Some("org.gnome.Terminal"), Some("kitty"), None, Some("org.gnome.Nautilus"), Some("firefox")];
+    let keys = [Key::LEFTMETA, Key::C, Key::A, Key::CAPSLOCK, Key::H, Key::X];
+    let mut stream = Vec::new();
+    let mut down = [false; 6];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..100_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let i = (seed % keys.len() as u64) as usize;
+        down[i] = !down[i];
+        let focus = (seed >> 20) % 16 == 0;
+        let app = apps[(seed >> 32) as usize % apps.len()];
+        let wait = [0, 5, 30, 200][(seed >> 8) as usize % 4];
+        stream.push((
+            wait,
+            focus.then_some(app),
+            if down[i] { KeyEvent::down(keys[i]) } else { KeyEvent::up(keys[i]) },
+        ));
+    }
+    let mut engine = Engine::new(Arc::clone(&p.keymap));
+    let mut out = Tally::default();
+    let mut now = Duration::ZERO;
+    let mut run = |engine: &mut Engine, out: &mut Tally| {
+        for &(wait, focus, ev) in &stream {
+            now += Duration::from_millis(wait);
+            if let Some(app) = focus {
+                engine.set_focus(app);
+            }
+            let mut deadline = engine.process(ev, now, out);
+            while let Some(t) = deadline.filter(|&t| t <= now) {
+                deadline = engine.tick(t, out);
+            }
+        }
+    };
+    run(&mut engine, &mut out); // warm-up: the focus buffer grows to the longest id
+    let before = out.keys;
+    let n = allocations(|| run(&mut engine, &mut out));
+    assert!(out.keys > before, "the stream produced no output");
+    assert_eq!(n, 0, "{n} heap allocations over {} events and their focus changes", stream.len());
+}

@@ -127,3 +127,15 @@ fn readmes_show_example_is_what_keymapd_show_prints() {
     let readme = std::fs::read_to_string(path("README.md")).unwrap();
     assert!(readme.contains(&want), "README's `keymapd show` example is not what it prints:\n{want}");
 }
+
+#[test]
+fn readmes_macos_style_example_is_the_tested_profile() {
+    let toml = std::fs::read_to_string(path("tests/scripts/macos-terminals.toml")).unwrap();
+    let body = &toml[toml.find("ids = ").expect("the profile has ids")..];
+    let readme = std::fs::read_to_string(path("README.md")).unwrap();
+    let block = format!("```toml\n{body}```\n");
+    assert!(
+        readme.contains(&block),
+        "README's macOS-style example is not tests/scripts/macos-terminals.toml"
+    );
+}

@@ -617,3 +617,74 @@ fn layers_reachable_by_keyd_rules_get_no_warning() {
         assert_eq!(warnings(&text), Vec::<String>::new(), "for profile:\n{text}");
     }
 }
+
+#[test]
+fn application_layer_sections_give_exact_messages() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "ids = [\"*\"]\n[\"app:\"]\n",
+            "t.toml:2:2: error: [app:]: `app:` needs an application id or a glob, e.g. \
+             [\"app:org.gnome.Terminal\"] or [\"app:org.gnome.*\"]",
+        ),
+        (
+            "ids = [\"*\"]\n[\"meta+app:\"]\n",
+            "t.toml:2:2: error: [meta+app:]: `app:` needs an application id or a glob, e.g. \
+             [\"app:org.gnome.Terminal\"] or [\"app:org.gnome.*\"]",
+        ),
+        (
+            "ids = [\"*\"]\n[\"app:[abc\"]\n",
+            "t.toml:2:2: error: bad application pattern `[abc` in [app:[abc]: invalid range pattern",
+        ),
+        (
+            "ids = [\"*\"]\n[\"app:kitty+meta\"]\n",
+            "t.toml:2:2: error: [app:kitty+meta]: an application pattern cannot contain `+`; in a composite \
+             layer the application comes last (`meta+app:kitty`)",
+        ),
+        (
+            "ids = [\"*\"]\n[\"meta+app:a+app:b\"]\n",
+            "t.toml:2:2: error: [meta+app:a+app:b]: an application pattern cannot contain `+`; in a composite \
+             layer the application comes last (`meta+app:kitty`)",
+        ),
+        (
+            "ids = [\"*\"]\n[\"app:kit\\tty\"]\n",
+            "t.toml:2:2: error: [app:kit\\tty]: an application pattern cannot contain tabs or line breaks",
+        ),
+        (
+            "ids = [\"*\"]\n[\"nav+app:kitty\"]\n",
+            "t.toml:2:2: error: composite layer [nav+app:kitty] names unknown layer `nav`",
+        ),
+        (
+            "ids = [\"*\"]\n[\"main+app:kitty\"]\n",
+            "t.toml:2:2: error: `main` cannot be part of a composite layer: it is always active",
+        ),
+        (
+            "ids = [\"*\"]\n[\"bad name+app:kitty\"]\n",
+            "t.toml:2:2: error: bad composite layer name `bad name+app:kitty`; join layer names with `+`, the \
+             application last (`meta+app:org.gnome.Terminal`)",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\ncapslock = \"layer(app:kitty)\"\n[\"app:kitty\"]\n",
+            "t.toml:3:12: error: `capslock`: `app:kitty` is an application layer: it is active while that \
+             application has the focus, and cannot be activated by a key",
+        ),
+        (
+            "ids = [\"*\"]\n[main]\nf1 = \"setlayout(app:kitty)\"\n[\"app:kitty\"]\n",
+            "t.toml:3:6: error: `f1`: `app:kitty` is an application layer, not a layout: it is active while \
+             that application has the focus",
+        ),
+        (
+            "ids = [\"*\"]\n[global]\ndefault_layout = \"app:kitty\"\n[\"app:kitty\"]\n",
+            "t.toml:3:18: error: `default_layout`: `app:kitty` is an application layer, not a layout",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(errors(text), vec![want.to_string()], "for profile:\n{text}");
+    }
+    // Valid: no error and no warning (the focus activates an application layer; a composite
+    // with one needs no section of its own for it).
+    let ok =
+        "ids = [\"*\"]\n[\"app:org.gnome.*\"]\na = \"b\"\n[\"meta+app:org.gnome.Terminal\"]\nc = \"C-S-c\"\n\
+              [\"control+alt+app:kitty\"]\nx = \"y\"\n";
+    let (_, warnings) = Profile::parse(Path::new("t.toml"), ok).expect("valid");
+    assert!(warnings.is_empty(), "{warnings:?}");
+}

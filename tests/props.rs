@@ -102,6 +102,10 @@ const SECTIONS: &[(&str, &str)] = &[
 /// Extra sections, added with bindings or when referred to: a composite and a layout.
 const COMPOSITE: &str = "\"l1+shift\"";
 const LAYOUT: &str = "\"dv:layout\"";
+/// Application layers (the sessions' `focus` ops choose among `harness::FOCUS_APPS`): one alone,
+/// one in a composite with a modifier layer.
+const APP: &str = "\"app:kitty\"";
+const APP_COMPOSITE: &str = "\"shift+app:org.gnome.*\"";
 /// Tokens of `macro(…)`: keys, sequences, a group pressed together, delays, text.
 const MACRO_TOKENS: &[&str] = &["a", "C-b", "M-S-t", "leftcontrol+b", "0ms", "10ms", "hi", "!", "leftshift"];
 const MS: &[&str] = &["0", "1", "10", "50", "200", "1000"];
@@ -218,7 +222,7 @@ fn profile_with(latching: bool) -> impl Strategy<Value = String> {
     (
         bindings(8, latching),
         chords(latching),
-        prop::collection::btree_map(0..SECTIONS.len() + 2, bindings(5, latching), 0..4),
+        prop::collection::btree_map(0..SECTIONS.len() + 4, bindings(5, latching), 0..4),
         global(),
         any::<bool>(),
     )
@@ -272,6 +276,8 @@ fn profile_with(latching: bool) -> impl Strategy<Value = String> {
                 let header = match *i {
                     i if i == composite => COMPOSITE,
                     i if i == layout => LAYOUT,
+                    i if i == layout + 1 => APP,
+                    i if i == layout + 2 => APP_COMPOSITE,
                     i => SECTIONS[i].0,
                 };
                 text.push_str(&format!("\n[{header}]\n"));
@@ -319,6 +325,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => dev.clone().prop_map(|dev| Op::ReleaseDev { dev }),
         1 => Just(Op::Shutdown),
         1 => dev.prop_map(|dev| Op::SpuriousTick { dev }),
+        2 => (0..4u8).prop_map(|app| Op::Focus { app }),
     ]
 }
 
@@ -420,6 +427,7 @@ fn sessions_reload_unplug_and_shut_down_at_random_points() {
                 Op::ReleaseDev { .. } => "release_all",
                 Op::Shutdown => "shutdown",
                 Op::SpuriousTick { .. } => "spurious tick",
+                Op::Focus { .. } => "focus",
             };
             kinds.insert(kind);
             seen.entry(kind).or_default().1[10 * i / c.ops.len()] = true;
@@ -444,6 +452,7 @@ fn sessions_reload_unplug_and_shut_down_at_random_points() {
         "release_all",
         "shutdown",
         "spurious tick",
+        "focus",
     ];
     for kind in kinds {
         let (sessions, tenths) = seen.get(kind).copied().unwrap_or_default();

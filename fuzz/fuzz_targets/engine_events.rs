@@ -6,7 +6,8 @@
 //! Input format (the seeds in `fuzz/corpus/engine_events/` are written in it; see fuzz/README.md):
 //! byte 0: bits 0-1 = devices - 1, bits 2-7 = which profiles are loaded (a mask over
 //! [`PROFILES`], nothing set = all); then two bytes per op, `[kind | dev << 4, arg]`:
-//! kind 0-3 press, 4-7 release, 8 repeat (key = `KEYS[arg % len]`), 9-10 advance `arg * 4` ms,
+//! kind 0-3 press, 4-7 release, 8 repeat (key = `KEYS[arg % len]`), 9 advance `arg * 4` ms,
+//! 10 focus `harness::FOCUS_APPS[arg % len]` (before application layers: also an advance),
 //! 11 reload dev to profile `arg`, 12 reload every device, 13 unplug dev / plug in one more
 //! (`arg` even / odd), 14 release_all dev / shutdown (`arg` even / odd), 15 spurious tick.
 #![no_main]
@@ -110,6 +111,23 @@ capslock = "layerm(shift, macro(z))"
 [nav]
 j = "macro(C-c)"
 "#,
+    // 5: application layers (the focus ops choose among harness::FOCUS_APPS), with a composite
+    // and a tap-hold that may be pending across a focus change.
+    r#"ids = ["*"]
+[main]
+leftcontrol = "leftmeta"
+leftmeta = "leftcontrol"
+[nav]
+j = "left"
+["app:kitty"]
+a = "overloadt(nav, a, 150)"
+s = "C-S-v"
+["app:org.gnome.*"]
+a = "oneshot(shift)"
+["control+app:org.gnome.Terminal"]
+k = "C-S-c"
+j = "macro(C-x y)"
+"#,
 ];
 
 /// Keys the events come from: those the profiles bind, and a few they do not.
@@ -166,7 +184,8 @@ fn decode(data: &[u8]) -> Option<(Vec<Arc<Keymap>>, usize, Vec<Op>)> {
                 0..=3 => Op::Key { dev, key, value: KeyValue::Down },
                 4..=7 => Op::Key { dev, key, value: KeyValue::Up },
                 8 => Op::Key { dev, key, value: KeyValue::Repeat },
-                9 | 10 => Op::Advance { ms: u32::from(arg) * 4 },
+                9 => Op::Advance { ms: u32::from(arg) * 4 },
+                10 => Op::Focus { app: arg },
                 11 => Op::Reload { dev, profile: arg },
                 12 => Op::ReloadAll { profile: arg },
                 13 if arg % 2 == 0 => Op::Remove { dev },

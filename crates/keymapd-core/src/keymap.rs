@@ -194,7 +194,61 @@ pub enum LayerKind {
     Layout,
     /// `["control+alt"]`: active by itself whenever all its constituents are.
     Composite(Vec<LayerId>),
+    /// `["app:GLOB"]`: active while the focused application's id matches the glob (and this is
+    /// the most specific such layer; see [`Keymap::app_layer_for`]).
+    App(AppGlob),
 }
+
+/// The pattern of an application layer: a case-sensitive glob (`*`, `?`, `[…]`) over a Wayland
+/// `app_id` or an X11 `WM_CLASS` class, with its specificity.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AppGlob {
+    pattern: glob::Pattern,
+    /// Characters the pattern matches literally.
+    literals: u16,
+    /// Wildcards: each `*`, `?` and `[…]`.
+    wildcards: u16,
+}
+
+impl AppGlob {
+    /// Compiles a pattern; the error says what is wrong with it.
+    pub fn new(text: &str) -> Result<AppGlob, String> {
+        let pattern = glob::Pattern::new(text).map_err(|e| e.msg.to_owned())?;
+        let (mut literals, mut wildcards) = (0u16, 0u16);
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '*' | '?' => wildcards = wildcards.saturating_add(1),
+                '[' => {
+                    // `[*]` and `[?]` are escapes: a literal character; any other class a wildcard.
+                    let class: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                    if class == "*" || class == "?" || class == "[" {
+                        literals = literals.saturating_add(1);
+                    } else {
+                        wildcards = wildcards.saturating_add(1);
+                    }
+                }
+                _ => literals = literals.saturating_add(1),
+            }
+        }
+        Ok(AppGlob { pattern, literals, wildcards })
+    }
+    pub fn as_str(&self) -> &str {
+        self.pattern.as_str()
+    }
+    /// Whether `app_id` matches (case-sensitive; `*` also matches `/` and a leading `.`).
+    pub fn matches(&self, app_id: &str) -> bool {
+        self.pattern.matches(app_id)
+    }
+    /// The precedence among patterns that match the same id: more literal characters first,
+    /// then fewer wildcards (so an exact id beats every glob that matches it).
+    pub fn specificity(&self) -> (u16, std::cmp::Reverse<u16>) {
+        (self.literals, std::cmp::Reverse(self.wildcards))
+    }
+}
+
+/// The prefix of an application layer's section name: `["app:org.gnome.Terminal"]`.
+pub const APP_PREFIX: &str = "app:";
 
 /// At most this many keys in one chord (`j+k+l`).
 pub const MAX_CHORD_KEYS: usize = 8;
@@ -330,6 +384,8 @@ pub struct Keymap {
     layers: Vec<Layer>,
     /// The composite layers, for the lookup that gives them precedence.
     composites: Vec<LayerId>,
+    /// The application layers, in file order.
+    apps: Vec<LayerId>,
     actions: Vec<Action>,
     macros: Vec<Box<[MacroOp]>>,
     commands: Vec<String>,
@@ -351,6 +407,7 @@ impl Keymap {
         Keymap {
             layers,
             composites: Vec::new(),
+            apps: Vec::new(),
             actions: Vec::new(),
             macros: Vec::new(),
             commands: Vec::new(),
@@ -494,6 +551,10 @@ impl Keymap {
             mark(l, &mut reached, &mut todo);
         }
         mark(self.settings.default_layout, &mut reached, &mut todo);
+        // The focus activates application layers.
+        for &a in &self.apps {
+            mark(a, &mut reached, &mut todo);
+        }
         loop {
             while let Some(l) = todo.pop() {
                 let mut found = Vec::new();
@@ -538,12 +599,35 @@ impl Keymap {
         self.layers[layer as usize].map[key.index()] = Some(action);
     }
 
-    /// Makes a layer a layout or a composite (of existing layers).
+    /// Makes a layer a layout, a composite (of existing layers) or an application layer.
     pub fn set_kind(&mut self, layer: LayerId, kind: LayerKind) {
         if matches!(kind, LayerKind::Composite(_)) && !self.composites.contains(&layer) {
             self.composites.push(layer);
         }
+        if matches!(kind, LayerKind::App(_)) && !self.apps.contains(&layer) {
+            self.apps.push(layer);
+        }
         self.layers[layer as usize].kind = kind;
+    }
+
+    /// The application layers, in file order.
+    pub fn app_layers(&self) -> &[LayerId] {
+        &self.apps
+    }
+
+    /// The application layer active while `app_id` has the focus, if any: of the layers whose
+    /// pattern matches it, the most specific ([`AppGlob::specificity`]: most literal characters,
+    /// then fewest wildcards), then the first in the file. Only that one is active; the others
+    /// (and composites naming them) are not. Not for the hot path: call it once per focus change.
+    pub fn app_layer_for(&self, app_id: &str) -> Option<LayerId> {
+        let mut best: Option<(LayerId, (u16, std::cmp::Reverse<u16>))> = None;
+        for &id in &self.apps {
+            let LayerKind::App(g) = &self.layers[id as usize].kind else { continue };
+            if g.matches(app_id) && best.is_none_or(|(_, s)| g.specificity() > s) {
+                best = Some((id, g.specificity()));
+            }
+        }
+        best.map(|(id, _)| id)
     }
 
     /// The composite layers.

@@ -1,4 +1,5 @@
-//! The `keymapd test --script` format: `<key> down|up|repeat` and `<N>ms` lines in, events out.
+//! The `keymapd test --script` format: `<key> down|up|repeat`, `<N>ms` and `focus [APP_ID]`
+//! lines in, events out.
 //! Pure text handling around the engine; stable, because users paste it into bug reports.
 
 use std::sync::Arc;
@@ -10,12 +11,14 @@ use crate::keys::Key;
 use crate::profile::expr::unknown_key;
 
 /// One script line.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Step {
     /// An input event.
     Event(KeyEvent),
     /// Let this much time pass (timers that fall due fire at their exact deadline).
     Advance(Duration),
+    /// `focus APP_ID`: that application has the focus now; `focus` alone: no window has it.
+    Focus(Option<String>),
 }
 
 /// A bad script line.
@@ -36,6 +39,11 @@ pub fn parse(text: &str) -> Result<Vec<Step>, ScriptError> {
         let err = |message: String| ScriptError { line: i + 1, message };
         let words: Vec<&str> = line.split_whitespace().collect();
         let step = match words.as_slice() {
+            // The id is the rest of the line (an X11 class may contain spaces).
+            ["focus", ..] => {
+                let id = line["focus".len()..].trim();
+                Step::Focus((!id.is_empty()).then(|| id.to_owned()))
+            }
             [w] if w.ends_with("ms") => {
                 let n = &w[..w.len() - 2];
                 let ms: u64 = n.parse().map_err(|_| {
@@ -56,7 +64,9 @@ pub fn parse(text: &str) -> Result<Vec<Step>, ScriptError> {
                 Step::Event(KeyEvent::new(k, v))
             }
             _ => {
-                return Err(err(format!("cannot read `{line}`; expected `<key> down|up|repeat` or `<N>ms`")))
+                return Err(err(format!(
+                    "cannot read `{line}`; expected `<key> down|up|repeat`, `<N>ms` or `focus [APP_ID]`"
+                )))
             }
         };
         steps.push(step);
@@ -132,10 +142,11 @@ pub fn run_timed(keymap: Arc<Keymap>, steps: &[Step], settle: bool) -> Run {
     let mut out = Collect { now: Duration::ZERO, out: Vec::new() };
     let mut deadline = None;
     for step in steps {
-        match *step {
-            Step::Event(ev) => deadline = engine.process(ev, out.now, &mut out),
+        match step {
+            Step::Event(ev) => deadline = engine.process(*ev, out.now, &mut out),
+            Step::Focus(app) => engine.set_focus(app.as_deref()),
             Step::Advance(d) => {
-                let target = out.now.saturating_add(d);
+                let target = out.now.saturating_add(*d);
                 deadline = advance(&mut engine, &mut out, deadline, target);
                 out.now = target;
             }

@@ -51,7 +51,13 @@ pub enum Op {
     Shutdown,
     /// `tick` with nothing due (a spurious timer wakeup).
     SpuriousTick { dev: u8 },
+    /// The focused application changes to [`FOCUS_APPS`]`[app % len]`, on every engine (as the
+    /// daemon does on a focus report); devices added later start with it.
+    Focus { app: u8 },
 }
+
+/// The application ids an [`Op::Focus`] chooses from (`None`: no window has the focus).
+pub const FOCUS_APPS: [Option<&str>; 4] = [None, Some("kitty"), Some("org.gnome.Terminal"), Some("firefox")];
 
 impl std::fmt::Display for Op {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,6 +71,10 @@ impl std::fmt::Display for Op {
             Op::ReleaseDev { dev } => write!(f, "dev{dev} release_all"),
             Op::Shutdown => write!(f, "shutdown"),
             Op::SpuriousTick { dev } => write!(f, "dev{dev} spurious tick"),
+            Op::Focus { app } => match FOCUS_APPS[*app as usize % FOCUS_APPS.len()] {
+                Some(id) => write!(f, "focus {id}"),
+                None => write!(f, "focus"),
+            },
         }
     }
 }
@@ -251,6 +261,8 @@ pub struct Sim {
     /// Every keymap settles (see [`keymap_settles`]): the end-of-run idle check applies.
     strict_idle: bool,
     steps: usize,
+    /// The focused application (an index into [`FOCUS_APPS`]).
+    focus: usize,
 }
 
 /// A violated invariant, with the steps that led to it.
@@ -293,6 +305,7 @@ impl Sim {
             log: Log { errors: Vec::new(), trace: trace.then(Vec::new) },
             strict_idle,
             steps: 0,
+            focus: 0,
         };
         for i in 0..devices.min(MAX_DEVICES) {
             sim.add(i);
@@ -319,8 +332,10 @@ impl Sim {
         }
         let keymap = self.keymaps[profile % self.keymaps.len()].clone();
         let src = self.merger.add_source();
+        let mut engine = Engine::new(keymap);
+        engine.set_focus(FOCUS_APPS[self.focus]);
         self.devices.push(Device {
-            engine: Engine::new(keymap),
+            engine,
             src,
             out: KeyState::default(),
             physical: KeyState::default(),
@@ -548,6 +563,13 @@ impl Sim {
                 }
             }
             Op::Shutdown => self.shutdown()?,
+            Op::Focus { app } => {
+                // Emits nothing and keeps every held key's meaning: the next ops check that.
+                self.focus = app as usize % FOCUS_APPS.len();
+                for d in &mut self.devices {
+                    d.engine.set_focus(FOCUS_APPS[self.focus]);
+                }
+            }
             Op::SpuriousTick { dev } => {
                 if let Some(d) = pick(dev) {
                     let now = self.now;
@@ -633,7 +655,7 @@ pub fn run_traced_on_failure(keymaps: &[Arc<Keymap>], devices: usize, ops: &[Op]
 
 /// Parses ops in their `Display` form, one per line or separated by `;` (`#` starts a comment):
 /// `dev0 a down`, `150ms`, `dev1 reload profile2`, `reload all profile0`, `dev0 removed`,
-/// `add device with profile1`, `dev0 release_all`, `shutdown`, `dev0 spurious tick`.
+/// `add device with profile1`, `dev0 release_all`, `shutdown`, `dev0 spurious tick`, `focus kitty`.
 pub fn parse_ops(text: &str) -> Result<Vec<Op>, String> {
     let num = |s: &str, prefix: &str| -> Option<u8> { s.strip_prefix(prefix)?.parse().ok() };
     let mut ops = Vec::new();
@@ -643,6 +665,10 @@ pub fn parse_ops(text: &str) -> Result<Vec<Op>, String> {
         let op = match words.as_slice() {
             [] => continue,
             ["shutdown"] => Op::Shutdown,
+            ["focus"] => Op::Focus { app: 0 },
+            ["focus", id] => {
+                Op::Focus { app: FOCUS_APPS.iter().position(|a| *a == Some(*id)).ok_or_else(bad)? as u8 }
+            }
             [w] => Op::Advance { ms: w.strip_suffix("ms").and_then(|n| n.parse().ok()).ok_or_else(bad)? },
             ["reload", "all", p] => Op::ReloadAll { profile: num(p, "profile").ok_or_else(bad)? },
             ["add", "device", "with", p] => Op::Add { profile: num(p, "profile").ok_or_else(bad)? },

@@ -164,6 +164,13 @@ pub struct Engine {
     mods: Mods,
     /// The current layout layer ([`MAIN`]: none).
     layout: LayerId,
+    /// The active application layer ([`MAIN`]: none), resolved from `focus` on focus changes.
+    app: LayerId,
+    /// The focused application's id (valid if `focused`; `false`: no window has the focus),
+    /// kept so that a new keymap can resolve its own application layer. Its buffer is reused:
+    /// a focus change allocates only for an id longer than any before.
+    focus: String,
+    focused: bool,
     /// A oneshot key is down and nothing has used it yet.
     latch: bool,
     oneshot_deadline: Option<Time>,
@@ -195,6 +202,9 @@ impl Engine {
             out: Box::new([0; KEY_CNT]),
             mods: Mods::NONE,
             layout,
+            app: MAIN,
+            focus: String::new(),
+            focused: false,
             latch: false,
             oneshot_deadline: None,
             last_pressed: None,
@@ -212,6 +222,32 @@ impl Engine {
 
     pub fn keymap(&self) -> &Arc<Keymap> {
         &self.keymap
+    }
+
+    /// The focused application changed (`None`: no window has the focus). Its application layer
+    /// (see [`Keymap::app_layer_for`]) is active from the next key press on; keys already down
+    /// keep what their press did, and their releases undo exactly that. Emits nothing: an
+    /// application layer holds no modifiers. Call it on each focus report, outside the key path
+    /// (it matches the id against the keymap's patterns, and keeps a copy of it).
+    pub fn set_focus(&mut self, app_id: Option<&str>) {
+        self.focus.clear();
+        self.focus.push_str(app_id.unwrap_or(""));
+        self.focused = app_id.is_some();
+        self.app = self.resolve_app();
+    }
+
+    /// The focused application's id, as last given to [`Engine::set_focus`].
+    pub fn focus(&self) -> Option<&str> {
+        self.focused.then_some(self.focus.as_str())
+    }
+
+    /// The application layer active now, if any.
+    pub fn app_layer(&self) -> Option<LayerId> {
+        (self.app != MAIN).then_some(self.app)
+    }
+
+    fn resolve_app(&self) -> LayerId {
+        self.focus().and_then(|id| self.keymap.app_layer_for(id)).unwrap_or(MAIN)
     }
 
     /// Feeds one input key event at `now`; returns the next deadline at which [`Engine::tick`]
@@ -311,6 +347,7 @@ impl Engine {
         self.release_all(out);
         self.layout = keymap.settings.default_layout;
         self.keymap = keymap;
+        self.app = self.resolve_app();
     }
 
     /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
@@ -730,12 +767,16 @@ impl Engine {
     }
 
     fn is_active(&self, layer: LayerId) -> bool {
-        layer == MAIN || layer == self.layout || self.acts[..self.n_acts].iter().any(|a| a.layer == layer)
+        layer == MAIN
+            || layer == self.layout
+            || layer == self.app
+            || self.acts[..self.n_acts].iter().any(|a| a.layer == layer)
     }
 
     /// The binding of `key`: a composite layer whose constituents are all active (the one with
     /// most constituents), else the most recently activated layer that binds it, else the
-    /// layout, else `main`, else the key itself; with the layer it was found in.
+    /// application layer, else the layout, else `main`, else the key itself; with the layer it
+    /// was found in.
     fn lookup(&self, key: Key) -> (Action, LayerId) {
         let mut best: Option<(Action, LayerId, usize)> = None;
         for &c in self.keymap.composites() {
@@ -752,6 +793,11 @@ impl Engine {
         for act in self.acts[..self.n_acts].iter().rev() {
             if let Some(a) = self.keymap.layer(act.layer).get(key) {
                 return (a, act.layer);
+            }
+        }
+        if self.app != MAIN {
+            if let Some(a) = self.keymap.layer(self.app).get(key) {
+                return (a, self.app);
             }
         }
         if self.layout != MAIN {

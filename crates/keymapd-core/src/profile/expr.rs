@@ -395,6 +395,10 @@ fn layer_arg(name: &str, keymap: &Keymap) -> Result<LayerId, String> {
             "`{name}` is a composite layer: it is active whenever all of its layers are, and cannot be \
              activated itself"
         )),
+        LayerKind::App(_) => Err(format!(
+            "`{name}` is an application layer: it is active while that application has the focus, and \
+             cannot be activated by a key"
+        )),
         LayerKind::Normal => Ok(id),
     }
 }
@@ -405,7 +409,13 @@ fn layout_arg(name: &str, keymap: &Keymap) -> Result<LayerId, String> {
     if id == MAIN || keymap.layer(id).kind == LayerKind::Layout {
         Ok(id)
     } else {
-        Err(format!("`{name}` is not a layout; declare it as [\"{name}:layout\"]"))
+        match keymap.layer(id).kind {
+            LayerKind::App(_) => Err(format!(
+                "`{name}` is an application layer, not a layout: it is active while that application \
+                 has the focus"
+            )),
+            _ => Err(format!("`{name}` is not a layout; declare it as [\"{name}:layout\"]")),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::expr;
 use super::{Diagnostic, IdSelector, Profile, ProfileSet, Severity};
-use crate::keymap::{Action, Chord, Keymap, LayerId, LayerKind, Mods, Settings, MAIN};
+use crate::keymap::{Action, AppGlob, Chord, Keymap, LayerId, LayerKind, Mods, Settings, APP_PREFIX, MAIN};
 use crate::keys::Key;
 
 /// At most this many problems are reported per file; checking stops there.
@@ -114,13 +114,52 @@ enum SectionKind<'t> {
     Normal,
     Layout,
     Composite(Vec<&'t str>),
+    App(AppGlob),
 }
 
 fn valid_layer_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// An application part of a section name, `app:GLOB`: its compiled pattern.
+fn parse_app_part(raw: &str, part: &str) -> Result<AppGlob, String> {
+    let glob = &part[APP_PREFIX.len()..];
+    if glob.is_empty() {
+        return Err(format!(
+            "[{raw}]: `app:` needs an application id or a glob, e.g. [\"app:org.gnome.Terminal\"] or [\"app:org.gnome.*\"]"
+        ));
+    }
+    if glob.contains('+') {
+        return Err(format!(
+            "[{raw}]: an application pattern cannot contain `+`; in a composite layer the application comes \
+             last (`meta+app:kitty`)"
+        ));
+    }
+    if glob.chars().any(|c| c.is_whitespace() && c != ' ') {
+        return Err(format!("[{raw}]: an application pattern cannot contain tabs or line breaks"));
+    }
+    AppGlob::new(glob).map_err(|e| format!("bad application pattern `{glob}` in [{raw}]: {e}"))
+}
+
 fn parse_section_name(raw: &str) -> Result<Section<'_>, String> {
+    // `app:GLOB`, alone or as the last part of a composite: the pattern may contain `:`.
+    if raw.starts_with(APP_PREFIX) {
+        let glob = parse_app_part(raw, raw)?;
+        return Ok(Section { name: raw, mods: Mods::NONE, kind: SectionKind::App(glob) });
+    }
+    if let Some(at) = raw.find(&format!("+{APP_PREFIX}")) {
+        let app = &raw[at + 1..];
+        parse_app_part(raw, app)?;
+        let mut parts: Vec<&str> = raw[..at].split('+').collect();
+        if !parts.iter().all(|p| valid_layer_name(p)) {
+            return Err(format!(
+                "bad composite layer name `{raw}`; join layer names with `+`, the application last \
+                 (`meta+app:org.gnome.Terminal`)"
+            ));
+        }
+        parts.push(app);
+        return Ok(Section { name: raw, mods: Mods::NONE, kind: SectionKind::Composite(parts) });
+    }
     let (name, suffix) = match raw.split_once(':') {
         Some((n, s)) => (n, Some(s)),
         None => (raw, None),
@@ -279,6 +318,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
             }
             SectionKind::Layout => keymap.set_kind(id, LayerKind::Layout),
             SectionKind::Composite(parts) => composites.push((id, offset, parts)),
+            SectionKind::App(glob) => keymap.set_kind(id, LayerKind::App(glob)),
         }
         layer_of.push(Some(id));
     }
@@ -286,11 +326,23 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     for (id, offset, parts) in composites {
         let mut ids = Vec::new();
         for part in parts {
+            // `["meta+app:kitty"]` needs no `["app:kitty"]` section of its own.
+            if let Some(pattern) = part.strip_prefix(APP_PREFIX).filter(|_| keymap.layer_id(part).is_none()) {
+                if keymap.layers().len() >= MAX_LAYERS {
+                    d.error(offset, format!("too many layers: a profile has at most {MAX_LAYERS} sections"));
+                    continue;
+                }
+                // The pattern was checked with the section name.
+                if let Ok(glob) = AppGlob::new(pattern) {
+                    let app = keymap.add_layer(part, Mods::NONE);
+                    keymap.set_kind(app, LayerKind::App(glob));
+                }
+            }
             match keymap.layer_id(part) {
                 // A layout may be a part (keyd's `[ara+control]`): it counts while it is current.
-                Some(l) if l != MAIN && keymap.layer(l).kind != LayerKind::Normal && keymap.layer(l).kind != LayerKind::Layout => d.error(
+                Some(l) if l != MAIN && matches!(keymap.layer(l).kind, LayerKind::Composite(_)) => d.error(
                     offset,
-                    format!("`{part}` cannot be part of a composite layer; use plain or modifier layers, or a layout"),
+                    format!("`{part}` cannot be part of a composite layer; use plain or modifier layers, a layout or an application (`app:kitty`)"),
                 ),
                 Some(l) if l != MAIN => ids.push(l),
                 Some(_) => d.error(
@@ -318,7 +370,9 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<(Profile, Vec<Diagnostic
     for ((key, table), layer) in sections.iter().zip(&layer_of) {
         let Some(layer) = *layer else { continue };
         let l = keymap.layer(layer);
-        match close_to_reserved(&l.name).filter(|_| !matches!(l.kind, LayerKind::Composite(_))) {
+        match close_to_reserved(&l.name)
+            .filter(|_| !matches!(l.kind, LayerKind::Composite(_) | LayerKind::App(_)))
+        {
             Some(meant) => {
                 let mut apart = Diags { path, text, list: Vec::new() };
                 parse_bindings(&mut apart, &mut keymap, &aliases, layer, table);
@@ -427,6 +481,7 @@ fn warn_unreachable(
         let l = keymap.layer(id);
         let name = l.name.as_str();
         let message = match &l.kind {
+            LayerKind::App(_) => continue, // the focus activates it
             LayerKind::Composite(parts) => {
                 let off: Vec<LayerId> = parts.iter().copied().filter(|&p| !reached[p as usize]).collect();
                 let (s, verb) = if off.len() == 1 { ("", "is") } else { ("s", "are") };
@@ -582,6 +637,9 @@ fn parse_global(d: &mut Diags, keymap: &Keymap, table: &DeTable) -> Settings {
                     Some(id) if id == MAIN || keymap.layer(id).kind == LayerKind::Layout => {
                         s.default_layout = id;
                         Ok(())
+                    }
+                    Some(id) if matches!(keymap.layer(id).kind, LayerKind::App(_)) => {
+                        Err(format!("`default_layout`: `{l}` is an application layer, not a layout"))
                     }
                     Some(_) => Err(format!(
                         "`default_layout`: `{l}` is not a layout; declare it as [\"{l}:layout\"]"
