@@ -21,7 +21,7 @@ Examples:
   keymapd test                           live dry-run on the keyboards the profiles claim
   keymapd run                            serve (normally started by systemd)";
 
-/// A keyboard remapping daemon: per-keyboard TOML profiles, keyd's action model, one virtual keyboard.
+/// A keyboard remapping daemon: per-keyboard TOML profiles, keyd's action model, one virtual clone per keyboard.
 #[derive(Parser, Debug)]
 #[command(name = "keymapd", version, about, after_help = EXAMPLES)]
 pub struct Cli {
@@ -31,7 +31,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Grab the keyboards the profiles claim, remap them and re-emit through one virtual keyboard.
+    /// Grab the keyboards the profiles claim, remap them and re-emit each through its own virtual clone.
     Run {
         /// Profile directory.
         #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]

@@ -106,7 +106,7 @@ impl Frame {
 }
 
 impl Sink for Frame {
-    /// Repeats are dropped: the virtual keyboard has EV_REP, so the kernel autorepeats the last
+    /// Repeats are dropped: the virtual clone has EV_REP, so the kernel autorepeats the last
     /// key pressed on it; forwarding the engine's repeats as well would double the rate.
     fn key(&mut self, ev: KeyEvent) {
         if ev.value != KeyValue::Repeat {

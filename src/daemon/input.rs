@@ -125,7 +125,7 @@ impl Decoder {
                 let (Some(key), Some(value)) = (Key::new(code), KeyValue::from_raw(ev.value)) else {
                     return Step::Nothing;
                 };
-                // Physical repeats are dropped: the virtual keyboard autorepeats by itself.
+                // Physical repeats are dropped: the virtual clone autorepeats by itself.
                 if value == KeyValue::Repeat {
                     return Step::Nothing;
                 }

@@ -167,11 +167,11 @@ fn short(e: &std::io::Error) -> String {
 /// Which profile claims the device (name and selector), and the PROFILE column's text.
 fn claim(set: &ProfileSet, info: &DeviceInfo) -> (Option<(String, String)>, String) {
     // Display only: the daemon itself recognises its device by sysfs path, never by name.
+    if devices::is_keymapd_clone(info) {
+        return (None, "a keymapd virtual clone (never grabbed)".into());
+    }
     if devices::is_keymapd_output(info) {
-        if info.product == super::uinput::POINTER_PRODUCT {
-            return (None, "a keymapd virtual pointer (never grabbed)".into());
-        }
-        return (None, "a keymapd virtual keyboard (never grabbed)".into());
+        return (None, "a keymapd virtual pointer (never grabbed)".into());
     }
     match set.match_device(info) {
         Match::Claimed { profile, selector, tied_with } => {
