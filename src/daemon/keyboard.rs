@@ -322,8 +322,7 @@ impl Keyboard {
         }
     }
 
-    /// Creates the clone if there is none (before the grab: a keyboard is never grabbed without
-    /// a device to type through).
+    /// Creates the clone if there is none (at the grab; kept while the keyboard is claimed).
     fn ensure_clone(&mut self) -> Result<(), String> {
         if self.clone.is_none() {
             let spec = self.clone_spec(&self.remap.keymap.clone());
@@ -419,9 +418,6 @@ impl Keyboard {
             }
             return GrabResult::Waiting;
         }
-        if let Err(e) = self.ensure_clone() {
-            return GrabResult::Failed(e);
-        }
         let t0 = sys::clock_now(if self.remap.decoder.kernel_clock() {
             libc::CLOCK_MONOTONIC
         } else {
@@ -456,6 +452,12 @@ impl Keyboard {
                     self.node.devnode.display()
                 ))
             }
+        }
+        // The clone is made once the grab holds (so a keyboard another program holds never gets
+        // one), before any input is read: it is there before the first key goes out.
+        if let Err(e) = self.ensure_clone() {
+            let _ = self.dev.ungrab();
+            return GrabResult::Failed(e);
         }
         self.gate = GrabGate::default();
         self.input.clear();

@@ -431,13 +431,37 @@ pub fn write_frame(fd: RawFd, evs: &[Ev]) -> io::Result<()> {
 /// All input devices (/sys/class/input/inputN) whose name is `name`, newest
 /// last, as (N, event node).
 pub fn find_by_name(name: &str) -> Vec<(u32, PathBuf)> {
+    find_by(|d| d.join("name"), name)
+}
+
+/// The highest input device number there is now (`/sys/class/input/inputN`; the kernel hands
+/// out increasing numbers, never one twice).
+pub fn newest_input() -> u32 {
+    let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return 0 };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("input").and_then(|n| n.parse().ok()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// How many input devices have a `phys` starting with `prefix`.
+pub fn count_clones(prefix: &str) -> usize {
+    let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return 0 };
+    rd.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("input"))
+        .filter(|e| std::fs::read_to_string(e.path().join("phys")).is_ok_and(|p| p.starts_with(prefix)))
+        .count()
+}
+
+/// All input devices whose sysfs attribute `attr(dir)` reads `value`, newest last, as (N, event node).
+pub fn find_by(attr: impl Fn(&Path) -> PathBuf, value: &str) -> Vec<(u32, PathBuf)> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return out };
     for e in rd.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         let Some(num) = n.strip_prefix("input").and_then(|d| d.parse::<u32>().ok()) else { continue };
-        let Ok(dev_name) = std::fs::read_to_string(e.path().join("name")) else { continue };
-        if dev_name.trim_end_matches('\n') != name {
+        let Ok(got) = std::fs::read_to_string(attr(&e.path())) else { continue };
+        if got.trim_end_matches('\n') != value {
             continue;
         }
         if let Some(node) = event_node_of(&e.path().to_string_lossy()) {
