@@ -67,7 +67,7 @@ mkdir -p "$OUT" "$CACHE"
 
 [ "$(id -u)" = 0 ] || fail_run "needs root (debootstrap and a root-owned tree for the VM)"
 ensure_tools
-# libinput's quirks tool, copied into the VM to check that the quirk matches the live device.
+# libinput's quirks tool, copied into the VM to check that a clone gets the quirks of its original.
 QUIRKS_TOOL=/usr/libexec/libinput/libinput-quirks
 if [ ! -x "$QUIRKS_TOOL" ]; then
 	log "installing libinput-tools (for libinput-quirks)"
