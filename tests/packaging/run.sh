@@ -527,7 +527,7 @@ else
     mkdir -p "$CH" "$PCACHE/apt-archives/partial" "$PCACHE/apt-lists/partial"
     tar -C "$CH" -xzf "$FRESH_TAR"
     mkdir -p "$CH/opt/keymapd-src"
-    cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$CH/opt/keymapd-src/"
+    cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$REPO/docs" "$CH/opt/keymapd-src/"
     install -m 0755 "$BIN" "$CH/opt/keymapd-src/keymapd"
     cp /etc/resolv.conf "$CH/etc/resolv.conf"
     mount -t proc proc "$CH/proc"
