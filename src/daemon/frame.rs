@@ -84,6 +84,11 @@ impl Frame {
         }
     }
 
+    /// A pointer event of a keyboard that also moves a pointer, unchanged, for its own clone.
+    pub fn push_pointer_event(&mut self, ev: input_event) {
+        self.events.push(ev);
+    }
+
     pub fn clear(&mut self) {
         self.events.clear();
         self.has_pointer = false;

@@ -21,7 +21,7 @@ use super::frame::Frame;
 use super::input::{Decoder, InputQueue, Step};
 use super::keystate::{self, Gate};
 use super::sys::{self, input_event, EV_LED, EV_SYN, KEYBOARD_LEDS, SYN_REPORT};
-use super::uinput::{self, CloneSpec, Output, VirtualClone};
+use super::uinput::{self, CloneSpec, Output, PointerCaps, VirtualClone};
 
 /// Grab retries while another program holds a keyboard: 0.1 s, doubling, this many times.
 const BUSY_BACKOFF: Duration = Duration::from_millis(100);
@@ -133,6 +133,9 @@ impl Remap {
             Step::Report => return Fed::Report,
             Step::Resync => return Fed::Resync,
             Step::Panic(_) => self.panic = true,
+            Step::Pointer(type_, code, value) => {
+                self.frame.push_pointer_event(sys::new_event(type_, code, value))
+            }
             Step::Nothing => {}
         }
         Fed::Nothing
@@ -217,6 +220,11 @@ impl Keyboard {
     ) -> std::io::Result<Keyboard> {
         sys::set_nonblocking(dev.as_raw_fd())?;
         let kernel_clock = sys::use_monotonic_timestamps(dev.as_raw_fd());
+        let mut remap = Remap::new(profile, keymap, kernel_clock);
+        if info.is_pointer {
+            // Claimed by its vendor:product or name: its pointer events go through unchanged.
+            remap.decoder.pass_pointer();
+        }
         Ok(Keyboard {
             node,
             label: devices::label(info),
@@ -226,7 +234,7 @@ impl Keyboard {
             leds: [false; 5],
             gate: GrabGate::default(),
             input: InputQueue::new(),
-            remap: Remap::new(profile, keymap, kernel_clock),
+            remap,
             leds_warned: false,
         })
     }
@@ -319,6 +327,30 @@ impl Keyboard {
             phys: uinput::clone_phys(&self.info.phys, &self.node.devnode),
             keys: CloneSpec::keys_for(&original, keymap),
             leds: KEYBOARD_LEDS.filter(|&c| leds.is_some_and(|s| s.contains(evdev::LedCode(c)))).collect(),
+            pointer: self.info.is_pointer.then(|| self.pointer_caps(&original)),
+        }
+    }
+
+    /// A pointer keyboard's pointer capabilities, for its clone: its buttons, relative and
+    /// absolute axes (with their ranges) and input properties.
+    fn pointer_caps(&self, original: &KeySet) -> PointerCaps {
+        let rel = self.dev.supported_relative_axes().into_iter().flatten().map(|a| a.0).collect();
+        let abs = match self.dev.get_absinfo() {
+            Ok(axes) => axes
+                .map(|(a, i)| {
+                    (a.0, [i.value(), i.minimum(), i.maximum(), i.fuzz(), i.flat(), i.resolution()])
+                })
+                .collect(),
+            Err(e) => {
+                log::warn!("{}: cannot read its absolute axes: {e}", self.label);
+                Vec::new()
+            }
+        };
+        PointerCaps {
+            buttons: original.iter().filter(|k| !k.is_keyboard_key()).map(|k| k.code()).collect(),
+            rel,
+            abs,
+            props: self.dev.properties().iter().map(|p| p.0).collect(),
         }
     }
 

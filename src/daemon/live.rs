@@ -71,7 +71,7 @@ impl DryRun {
                 print(&self.name, &key.to_string(), out);
                 self.panic(out, print);
             }
-            Step::Report | Step::Nothing => {}
+            Step::Report | Step::Nothing | Step::Pointer(..) => {}
         }
     }
 

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use crate::keys::{Key, KeySet};
 
 use super::frame::Frame;
-use super::sys::{self, input_event, EV_KEY, EV_LED, EV_MSC, EV_REP, EV_SYN, KEYBOARD_LEDS, MSC_SCAN};
+use super::sys::{
+    self, input_event, EV_ABS, EV_KEY, EV_LED, EV_MSC, EV_REL, EV_REP, EV_SYN, KEYBOARD_LEDS, MSC_SCAN,
+};
 
 /// The pointer for mouse buttons (`leftmouse` …): a keyboard must not declare them (see
 /// [`declared_key`]), so they go out through a device of their own.
@@ -78,6 +80,21 @@ pub struct CloneSpec {
     pub keys: KeySet,
     /// The original's LEDs (the keyboard LEDs, caps/num/scroll/compose/kana, only).
     pub leds: Vec<u16>,
+    /// A keyboard that also moves a pointer (claimed by its vendor:product or name:): what its
+    /// pointer half can send, so that its pointer events pass through its clone unchanged.
+    pub pointer: Option<PointerCaps>,
+}
+
+/// The pointer half of a keyboard that also moves a pointer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PointerCaps {
+    /// Key codes that are not keyboard keys (mouse, touch and tool buttons).
+    pub buttons: Vec<u16>,
+    pub rel: Vec<u16>,
+    /// Each absolute axis and its value, minimum, maximum, fuzz, flat and resolution.
+    pub abs: Vec<(u16, [i32; 6])>,
+    /// INPUT_PROP_* (a touchpad's INPUT_PROP_POINTER, INPUT_PROP_BUTTONPAD …).
+    pub props: Vec<u16>,
 }
 
 impl CloneSpec {
@@ -224,11 +241,40 @@ impl VirtualClone {
         if !spec.leds.is_empty() {
             types.push(EV_LED);
         }
+        if let Some(p) = &spec.pointer {
+            if !p.rel.is_empty() {
+                types.push(EV_REL);
+            }
+            if !p.abs.is_empty() {
+                types.push(EV_ABS);
+            }
+        }
         for ev in types {
             setup("event types", sys::ioctl_int(raw, sys::UI_SET_EVBIT, ev.into()))?;
         }
         for key in spec.keys.iter() {
             setup("keys", sys::ioctl_int(raw, sys::UI_SET_KEYBIT, key.code().into()))?;
+        }
+        if let Some(p) = &spec.pointer {
+            for &b in &p.buttons {
+                setup("buttons", sys::ioctl_int(raw, sys::UI_SET_KEYBIT, b.into()))?;
+            }
+            for &r in &p.rel {
+                setup("relative axes", sys::ioctl_int(raw, sys::UI_SET_RELBIT, r.into()))?;
+            }
+            for &(code, [value, minimum, maximum, fuzz, flat, resolution]) in &p.abs {
+                setup("absolute axes", sys::ioctl_int(raw, sys::UI_SET_ABSBIT, code.into()))?;
+                let mut abs = libc::uinput_abs_setup {
+                    code,
+                    absinfo: libc::input_absinfo { value, minimum, maximum, fuzz, flat, resolution },
+                };
+                // SAFETY: UI_ABS_SETUP reads one uinput_abs_setup.
+                unsafe { sys::ioctl_ptr(raw, sys::UI_ABS_SETUP, &mut abs) }
+                    .map_err(|e| format!("{UINPUT}: UI_ABS_SETUP failed: {e}"))?;
+            }
+            for &prop in &p.props {
+                setup("input properties", sys::ioctl_int(raw, sys::UI_SET_PROPBIT, prop.into()))?;
+            }
         }
         setup("MSC_SCAN", sys::ioctl_int(raw, sys::UI_SET_MSCBIT, MSC_SCAN.into()))?;
         for &led in &spec.leds {

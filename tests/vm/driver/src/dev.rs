@@ -236,6 +236,16 @@ impl Synthetic {
                     for led in [LED_NUML, LED_CAPSL, LED_SCROLLL] {
                         ioctl_int(fd, UI_SET_LEDBIT, led as i32)?;
                     }
+                    if spec.pointer {
+                        // A keyboard with a pointer in the same device (a gaming keyboard).
+                        ioctl_int(fd, UI_SET_EVBIT, EV_REL as i32)?;
+                        for b in [BTN_LEFT, BTN_RIGHT, BTN_MIDDLE] {
+                            ioctl_int(fd, UI_SET_KEYBIT, b as i32)?;
+                        }
+                        for r in [REL_X, REL_Y, REL_WHEEL] {
+                            ioctl_int(fd, UI_SET_RELBIT, r as i32)?;
+                        }
+                    }
                 }
                 DevKind::Mouse => {
                     ioctl_int(fd, UI_SET_EVBIT, EV_REL as i32)?;

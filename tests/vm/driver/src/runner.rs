@@ -502,8 +502,8 @@ impl Scenario {
             }
             Cmd::Move { dev, dx, dy, wheel } => {
                 let d = self.dev(dev)?;
-                if d.spec.kind != DevKind::Mouse {
-                    return Err(format!("`{dev}` is not a mouse"));
+                if d.spec.kind != DevKind::Mouse && !d.spec.pointer {
+                    return Err(format!("`{dev}` is not a mouse (nor a keyboard with pointer=on)"));
                 }
                 let mut evs = Vec::new();
                 for (code, v) in [(REL_X, *dx), (REL_Y, *dy), (REL_WHEEL, *wheel)] {

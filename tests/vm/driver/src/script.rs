@@ -65,6 +65,8 @@ pub struct DevSpec {
     pub name: String,
     pub phys: String,
     pub rep: bool,
+    /// `pointer=on`: a keyboard that also has BTN_LEFT/RIGHT/MIDDLE and REL_X/Y/WHEEL.
+    pub pointer: bool,
     /// `keys=a,b,…`: only these keys (a media remote, a power button) instead of a keyboard's.
     pub keys: Option<Vec<u16>>,
 }
@@ -412,6 +414,7 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
         product: 0x0104,
         version: 1,
         rep: false,
+        pointer: false,
         keys: None,
     };
     for opt in &args[2..] {
@@ -442,6 +445,7 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
             }
             "phys" => spec.phys = v.to_string(),
             "rep" => spec.rep = on_off(v)?,
+            "pointer" => spec.pointer = on_off(v)?,
             "keys" => {
                 let keys = v.split(',').filter(|k| !k.is_empty()).map(key).collect::<Result<Vec<_>, _>>()?;
                 if keys.is_empty() {
