@@ -176,6 +176,8 @@ systemctl --root="$TREE" enable keymapd-vmtest.service >/dev/null 2>&1 || fail_r
 systemctl --root="$TREE" mask serial-getty@ttyS0.service getty@tty1.service console-getty.service \
 	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
 INITRD_ROOT="$TREE" copy_with_libs "$QUIRKS_TOOL" /usr/local/libexec/libinput-quirks
+# And libinput itself, to show what it makes of the clones (73-libinput-lid).
+INITRD_ROOT="$TREE" copy_with_libs "${QUIRKS_TOOL%/*}/libinput-debug-events" /usr/local/libexec/libinput-debug-events
 mkdir -p "$TREE/usr/share/libinput"
 for q in /usr/share/libinput/*.quirks; do
 	[ -e "$TREE$q" ] || cp "$q" "$TREE$q"

@@ -79,6 +79,7 @@ pub const UI_SET_KEYBIT: Request = iow::<libc::c_int>(b'U', 101);
 pub const UI_SET_RELBIT: Request = iow::<libc::c_int>(b'U', 102);
 pub const UI_SET_ABSBIT: Request = iow::<libc::c_int>(b'U', 103);
 pub const UI_SET_PROPBIT: Request = iow::<libc::c_int>(b'U', 110);
+pub const UI_SET_SWBIT: Request = iow::<libc::c_int>(b'U', 109);
 /// `UI_ABS_SETUP`: reads one `uinput_abs_setup` (an axis and its range).
 pub const UI_ABS_SETUP: Request = iow::<libc::uinput_abs_setup>(b'U', 4);
 pub const UI_SET_MSCBIT: Request = iow::<libc::c_int>(b'U', 104);
@@ -146,6 +147,7 @@ mod tests {
             assert_eq!(UI_SET_RELBIT, 0x40045566);
             assert_eq!(UI_SET_ABSBIT, 0x40045567);
             assert_eq!(UI_SET_PROPBIT, 0x4004556e);
+            assert_eq!(UI_SET_SWBIT, 0x4004556d);
             assert_eq!(UI_ABS_SETUP, 0x401c5504);
             assert_eq!(UI_SET_LEDBIT, 0x40045569);
             assert_eq!(UI_SET_PHYS, 0x4008556c);

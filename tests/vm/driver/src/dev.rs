@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use crate::script::{DevKind, DevSpec};
 
 use input_sys::{
-    ui_get_sysname, EVIOCGRAB, UI_DEV_CREATE, UI_DEV_DESTROY, UI_DEV_SETUP, UI_SET_EVBIT, UI_SET_KEYBIT,
-    UI_SET_LEDBIT, UI_SET_MSCBIT, UI_SET_PHYS, UI_SET_RELBIT,
+    ui_get_sysname, EVIOCGRAB, UI_ABS_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY, UI_DEV_SETUP, UI_SET_ABSBIT,
+    UI_SET_EVBIT, UI_SET_KEYBIT, UI_SET_LEDBIT, UI_SET_MSCBIT, UI_SET_PHYS, UI_SET_PROPBIT, UI_SET_RELBIT,
 };
 
 fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
@@ -255,6 +255,49 @@ impl Synthetic {
                     for r in [REL_X, REL_Y, REL_WHEEL] {
                         ioctl_int(fd, UI_SET_RELBIT, r as i32)?;
                     }
+                }
+                DevKind::Touchpad => {
+                    // A clickpad of 100 x 60 mm (resolution 10 units/mm), two slots.
+                    for b in [
+                        BTN_LEFT, 0x14a, /* BTN_TOUCH */
+                        0x145, /* BTN_TOOL_FINGER */
+                        0x14d, /* BTN_TOOL_DOUBLETAP */
+                    ] {
+                        ioctl_int(fd, UI_SET_KEYBIT, b as i32)?;
+                    }
+                    ioctl_int(fd, UI_SET_EVBIT, 0x03 /* EV_ABS */)?;
+                    // ABS_X, ABS_Y, ABS_MT_SLOT, ABS_MT_POSITION_X/Y, ABS_MT_TRACKING_ID.
+                    for (code, min, max, res) in [
+                        (0x00, 0, 1000, 10),
+                        (0x01, 0, 600, 10),
+                        (0x2f, 0, 1, 0),
+                        (0x35, 0, 1000, 10),
+                        (0x36, 0, 600, 10),
+                        (0x39, 0, 65535, 0),
+                    ] {
+                        ioctl_int(fd, UI_SET_ABSBIT, code)?;
+                        let abs = libc::uinput_abs_setup {
+                            code: code as u16,
+                            absinfo: libc::input_absinfo {
+                                value: 0,
+                                minimum: min,
+                                maximum: max,
+                                fuzz: 0,
+                                flat: 0,
+                                resolution: res,
+                            },
+                        };
+                        // SAFETY: UI_ABS_SETUP reads one uinput_abs_setup.
+                        cvt(unsafe {
+                            libc::ioctl(fd, UI_ABS_SETUP as _, &abs as *const libc::uinput_abs_setup)
+                        })?;
+                    }
+                    ioctl_int(fd, UI_SET_PROPBIT, 0 /* INPUT_PROP_POINTER */)?;
+                    ioctl_int(fd, UI_SET_PROPBIT, 2 /* INPUT_PROP_BUTTONPAD */)?;
+                }
+                DevKind::LidSwitch => {
+                    ioctl_int(fd, UI_SET_EVBIT, 0x05 /* EV_SW */)?;
+                    ioctl_int(fd, input_sys::UI_SET_SWBIT, 0 /* SW_LID */)?;
                 }
             }
             let phys = CString::new(spec.phys.clone()).map_err(|_| io::Error::other("NUL in phys"))?;

@@ -479,6 +479,13 @@ impl Scenario {
                 drop(d);
                 Ok(())
             }
+            Cmd::Lid { dev, closed } => {
+                let d = self.dev(dev)?;
+                if d.spec.kind != DevKind::LidSwitch {
+                    return Err(format!("`{dev}` is not a lid-switch"));
+                }
+                d.emit(&[Ev { ty: 0x05, code: 0, value: *closed as i32 }])
+            }
             Cmd::Key { dev, code, value, tap, scan } => {
                 self.last_typed = Some(dev.clone());
                 if (self.daemon.is_some() || self.external) && !self.clones.contains_key(dev) {

@@ -52,6 +52,10 @@ pub struct RawEv {
 pub enum DevKind {
     Keyboard,
     Mouse,
+    /// A clickpad: BTN_LEFT, BTN_TOUCH, BTN_TOOL_FINGER, ABS_X/Y and the MT axes, INPUT_PROP_POINTER.
+    Touchpad,
+    /// A laptop lid switch: EV_SW, SW_LID.
+    LidSwitch,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +99,11 @@ pub enum Cmd {
     RemoveProfile(String),
     Plug(DevSpec),
     Unplug(String),
+    /// `lid L closed|open`: SW_LID 1|0 on a `lid-switch`.
+    Lid {
+        dev: String,
+        closed: bool,
+    },
     Key {
         dev: String,
         code: u16,
@@ -405,6 +414,8 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
         name: match kind {
             DevKind::Keyboard => format!("keymapd-testbed keyboard {id}"),
             DevKind::Mouse => format!("keymapd-testbed mouse {id}"),
+            DevKind::Touchpad => format!("keymapd-testbed touchpad {id}"),
+            DevKind::LidSwitch => "Lid Switch".to_string(),
         },
         phys: format!("keymapd-testbed/{id}"),
         kind,
@@ -472,6 +483,17 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
         }
         "keyboard" => Cmd::Plug(dev_spec(DevKind::Keyboard, a)?),
         "mouse" => Cmd::Plug(dev_spec(DevKind::Mouse, a)?),
+        "touchpad" => Cmd::Plug(dev_spec(DevKind::Touchpad, a)?),
+        "lid-switch" => Cmd::Plug(dev_spec(DevKind::LidSwitch, a)?),
+        "lid" => {
+            no_more(a, 3)?;
+            let closed = match need(a, 2, "closed|open")? {
+                "closed" => true,
+                "open" => false,
+                o => return Err(format!("expected closed or open, got `{o}`")),
+            };
+            Cmd::Lid { dev: dev_name(need(a, 1, "device")?)?, closed }
+        }
         "unplug" => {
             no_more(a, 2)?;
             Cmd::Unplug(dev_name(need(a, 1, "device name")?)?)
