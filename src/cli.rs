@@ -22,7 +22,7 @@ Examples:
   keymapd test                           live dry-run on the keyboards the profiles claim
   keymapd run                            serve (normally started by systemd)";
 
-/// A keyboard remapping daemon: per-keyboard TOML profiles, keyd's action model, one virtual keyboard.
+/// A keyboard remapping daemon: per-keyboard TOML profiles, keyd's action model, one virtual clone per keyboard.
 #[derive(Parser, Debug)]
 #[command(name = "keymapd", version, about, after_help = EXAMPLES)]
 pub struct Cli {
@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Grab the keyboards the profiles claim, remap them and re-emit through one virtual keyboard.
+    /// Grab the keyboards the profiles claim, remap them and re-emit each through its own virtual clone.
     Run {
         /// Profile directory.
         #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
@@ -73,7 +73,8 @@ or oneshot timeout; at most 10 s), and what that emits is printed too.
         #[arg(long, requires = "script")]
         json: bool,
     },
-    /// List input devices: path, vendor:product, name, phys, and which profile claims each.
+    /// List input devices: path, vendor:product, name, phys, which profile claims each, and the
+    /// event node of the virtual clone of each keyboard a running keymapd grabbed.
     List {
         /// Profile directory [default: /etc/keymapd]; one given here must exist.
         #[arg(long, short, value_name = "DIR")]
@@ -233,6 +234,21 @@ fn session_command(print: bool, backend: Option<session::Backend>, socket: &Path
     }
 }
 
+/// The man page's account of the devices the daemon creates, and why.
+const VIRTUAL_DEVICES: &str =
+    "Each grabbed keyboard reaches the desktop as itself, through a virtual clone made \
+when it is grabbed: the keyboard's bus type, vendor, product, version and name, its keys and every \
+key its profile can emit, its LEDs, EV_REP and MSC_SCAN; its phys is keymapd/ followed by the \
+keyboard's phys (or its event node's name). libinput and compositors decide per device, so a PS/2 \
+laptop keyboard's clone stays internal (paired with the touchpad and the lid switch) and a USB \
+keyboard's stays external (typing on it with the lid closed does not report the lid open), \
+libinput's quirks match each clone as they match its keyboard, and per-keyboard settings apply \
+per keyboard. No libinput quirk is needed. A clone is kept across reloads while its keyboard \
+stays claimed; when the keyboard goes or is no longer claimed, the keys it holds are released on \
+the clone, then the clone is removed. LED changes written to a clone go to its keyboard. Mouse \
+buttons a profile emits go to one shared \"keymapd virtual pointer\". keymapd list shows each \
+grabbed keyboard's clone.";
+
 /// One self-contained man page: every command with its options in a COMMANDS section (clap's
 /// own layout would point at `keymapd-run(1)` and other pages that are not installed).
 fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
@@ -269,6 +285,7 @@ fn man_page(w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(w, ".RS\n.PP\n.nf\n{}\n.fi\n.RE", roff_escape(&after.to_string()))?;
         }
     }
+    writeln!(w, ".SH VIRTUAL DEVICES\n{}", roff_escape(VIRTUAL_DEVICES))?;
     writeln!(w, ".SH EXAMPLES\n.nf\n{}\n.fi", roff_escape(EXAMPLES.trim_start_matches("Examples:\n")))?;
     writeln!(
         w,

@@ -91,3 +91,30 @@ fn source_sinks_pass_commands_through() {
     keymapd::engine::Sink::command(&mut SourceSink { merger: &mut m, src, out: &mut out }, "notify-send hi");
     assert_eq!(out.0, ["notify-send hi"]);
 }
+
+/// The daemon's merger: each keyboard has a virtual clone of its own, so only mouse buttons
+/// (the one shared virtual pointer) are merged; a keyboard's keys pass on its own state.
+#[test]
+fn only_shared_keys_are_merged_the_others_belong_to_their_source() {
+    let mut m = Merger::with_shared(Key::is_mouse_button);
+    let (a, b) = (m.add_source(), m.add_source());
+    let btn = Key::new(0x110).unwrap();
+    let (mut oa, mut ob) = (Vec::new(), Vec::new());
+    m.event(a, KeyEvent::down(Key::LEFTSHIFT), &mut oa);
+    m.event(b, KeyEvent::down(Key::LEFTSHIFT), &mut ob);
+    m.event(a, KeyEvent::up(Key::LEFTSHIFT), &mut oa);
+    assert_eq!(s(&oa), "leftshift down, leftshift up", "a's shift is a's alone");
+    assert_eq!(s(&ob), "leftshift down", "b holds its own shift on its own output");
+    assert!(m.is_down(Key::LEFTSHIFT));
+    m.event(b, KeyEvent::up(Key::A), &mut ob);
+    assert_eq!(s(&ob), "leftshift down", "nothing released that b does not hold");
+    // The shared pointer's button is down while either source holds it.
+    let (mut pa, mut pb) = (Vec::new(), Vec::new());
+    m.event(a, KeyEvent::down(btn), &mut pa);
+    m.event(b, KeyEvent::down(btn), &mut pb);
+    m.event(a, KeyEvent::up(btn), &mut pa);
+    assert_eq!((s(&pa), s(&pb)), ("leftmouse down".to_string(), String::new()));
+    m.remove_source(b, &mut pb);
+    assert_eq!(s(&pb), "leftmouse up, leftshift up");
+    assert!(!m.is_down(Key::LEFTSHIFT) && !m.is_down(btn));
+}

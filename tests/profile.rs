@@ -298,10 +298,37 @@ fn mice_and_non_keyboards_are_never_claimed() {
     let s = s.unwrap();
     let mut mouse = kb("Mouse", 0x046d, 0xc077, bus::USB);
     mouse.is_pointer = true;
+    mouse.is_keyboard = false;
     assert_eq!(s.match_device(&mouse), Match::Unclaimed("a pointer device, never grabbed".into()));
     let mut power = kb("Power Button", 0, 1, bus::HOST);
     power.is_keyboard = false;
     assert_eq!(s.match_device(&power), Match::Unclaimed("not a keyboard".into()));
+}
+
+/// A keyboard that also moves a pointer (a gaming keyboard, a keyboard with a touchpad) is
+/// claimed only by its vendor:product or name:, never by `*` or a class: a mouse that can send
+/// keys is never taken by accident.
+#[test]
+fn keyboards_with_a_pointer_are_claimed_only_by_id_or_name() {
+    let mut combo = kb("Gaming Keyboard", 0x1532, 0x0203, bus::USB);
+    combo.is_pointer = true;
+    let (_d, s) = set(&[("any.toml", "ids = [\"*\", \"usb:kb\"]\n")]);
+    let s = s.unwrap();
+    assert_eq!(
+        s.match_device(&combo),
+        Match::Unclaimed(
+            "a keyboard with a pointer: claimed only by its vendor:product or name:, never by a class or `*`"
+                .into()
+        )
+    );
+    for ids in ["\"1532:0203\"", "\"name:Gaming*\"", "\"*\", \"1532:0203\""] {
+        let (_d, s) = set(&[("p.toml", &format!("ids = [{ids}]\n"))]);
+        let s = s.unwrap();
+        assert_eq!(claimed_by(&s, &combo).as_deref(), Some("p"), "{ids}");
+    }
+    // Excluded stays excluded.
+    let (_d, s) = set(&[("p.toml", "ids = [\"name:Gaming*\", \"-1532:0203\"]\n")]);
+    assert_eq!(claimed_by(&s.unwrap(), &combo), None);
 }
 
 #[test]

@@ -132,6 +132,14 @@ let
   '');
 in
 {
+  # keymapd gives each grabbed keyboard a virtual clone with the keyboard's own identity, so
+  # libinput treats it as it treats the keyboard (internal or external, its quirks): the quirk
+  # that marked the one shared virtual keyboard internal is gone, and so is its option.
+  imports = [
+    (lib.mkRemovedOptionModule [ "services" "keymapd" "libinputQuirks" ]
+      "keymapd no longer needs a libinput quirk: each keyboard reaches libinput through a virtual clone with its own identity.")
+  ];
+
   options.services.keymapd = {
     enable = mkEnableOption "keymapd, a keyboard remapping daemon";
 
@@ -161,15 +169,6 @@ in
         One profile per attribute, written to {file}`/etc/keymapd/<name>.toml`.
       '';
     };
-
-    libinputQuirks = mkOption {
-      type = types.bool;
-      default = true;
-      description = ''
-        Mark keymapd's virtual keyboard as an internal keyboard for libinput, so that touchpad
-        disable-while-typing keeps working when the laptop's keyboard is remapped.
-      '';
-    };
   };
 
   config = mkIf cfg.enable {
@@ -180,12 +179,7 @@ in
 
     environment.etc = lib.mapAttrs'
       (file: _: lib.nameValuePair "keymapd/${file}" { source = "${profiles}/${file}"; })
-      files
-    // lib.optionalAttrs cfg.libinputQuirks {
-      # `text` is of type lines: definitions from other modules are concatenated, not replaced.
-      "libinput/local-overrides.quirks".text =
-        builtins.readFile ../libinput/50-keymapd.quirks;
-    };
+      files;
 
     # uinput: the module, the "uinput" group and a rule for /dev/uinput (ours is the same).
     hardware.uinput.enable = mkDefault true;

@@ -1,5 +1,5 @@
 # keymapd as a Nix package: the binary plus the systemd unit, sysusers entry, udev rules,
-# modules-load entry, libinput quirk, compose file, man pages keymapd(1) and keymapd.toml(5)
+# modules-load entry, compose file, man pages keymapd(1) and keymapd.toml(5)
 # (docs/man) and shell completions.
 { lib
 , stdenv
@@ -41,7 +41,6 @@ rustPlatform.buildRustPackage {
     install -Dm644 packaging/sysusers.d/keymapd.conf $out/lib/sysusers.d/keymapd.conf
     install -Dm644 udev-rules/70-keymapd.rules $out/lib/udev/rules.d/70-keymapd.rules
     install -Dm644 packaging/modules-load.d/keymapd.conf $out/lib/modules-load.d/keymapd.conf
-    install -Dm644 packaging/libinput/50-keymapd.quirks $out/share/libinput/50-keymapd.quirks
     install -Dm644 -t $out/share/keymapd/profiles profiles/*.toml
     # As committed (rendered from the source; tests/docs.rs keeps them current).
     installManPage docs/man/keymapd.1 docs/man/keymapd.toml.5

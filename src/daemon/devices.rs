@@ -20,7 +20,7 @@ pub struct Node {
 
 impl Node {
     /// Whether this node belongs to the input device at `input_syspath` (`…/inputM`), i.e. our
-    /// own virtual keyboard: compared by sysfs path, never by name.
+    /// own virtual clones: compared by sysfs path, never by name.
     pub fn belongs_to(&self, input_syspath: &Path) -> bool {
         self.syspath.parent() == Some(input_syspath)
     }
@@ -124,12 +124,19 @@ pub fn classify(has: impl Fn(u16) -> bool, rel_xy: bool, abs_x: bool) -> (bool, 
     (is_keyboard, is_pointer)
 }
 
-/// Whether the device is a keymapd virtual keyboard or pointer by its IDs (bus, vendor,
-/// product). The daemon knows its own by sysfs path; this only keeps it off another instance's.
+/// Whether the device is a keymapd output: a clone (its `phys` starts with `keymapd/`; its name
+/// and IDs are its original's) or the virtual pointer (bus, vendor, product). The daemon knows
+/// its own by sysfs path; this only keeps it off another instance's.
 pub fn is_keymapd_output(info: &DeviceInfo) -> bool {
-    info.bustype == uinput::BUSTYPE
-        && info.vendor == uinput::VENDOR
-        && (info.product == uinput::PRODUCT || info.product == uinput::POINTER_PRODUCT)
+    is_keymapd_clone(info)
+        || (info.bustype == uinput::BUSTYPE
+            && info.vendor == uinput::VENDOR
+            && info.product == uinput::POINTER_PRODUCT)
+}
+
+/// Whether the device is a keymapd virtual clone (by its `phys`).
+pub fn is_keymapd_clone(info: &DeviceInfo) -> bool {
+    info.phys.starts_with(uinput::CLONE_PHYS_PREFIX)
 }
 
 /// `vvvv:pppp name`, the way every log line names a device.

@@ -16,18 +16,17 @@ use crate::merger::Merger;
 use crate::profile::ProfileSet;
 
 use super::devices::{self, Node};
-use super::frame::Frame;
 use super::registry::{Ctx, Registry, DEV_BASE};
 use super::reload;
 use super::sys::{self, TimerFd};
-use super::uinput::VirtualKeyboard;
+use super::uinput::Output;
 use super::{load_profiles, watch_dir, Error};
 
 /// What the registry needs of the daemon's state, borrowed field by field (so that the
 /// registry itself and the profile set can be borrowed alongside).
 macro_rules! cx {
     ($d:expr) => {
-        Ctx { poll: $d.poll.registry(), merger: &mut $d.merger, out: &$d.out, leds: &$d.leds }
+        Ctx { poll: $d.poll.registry(), merger: &mut $d.merger, out: &$d.out }
     };
 }
 
@@ -35,11 +34,10 @@ const SIGNALS: Token = Token(0);
 const UDEV: Token = Token(1);
 const WAKER: Token = Token(2);
 const TIMER: Token = Token(3);
-const UINPUT: Token = Token(4);
 
 /// How long the profile directory must be quiet before a reload (editors write in steps).
 const DEBOUNCE: Duration = Duration::from_millis(100);
-/// How long the virtual keyboard stays after the final releases (see `Daemon::shutdown`).
+/// How long the virtual clones stay after the final releases (see `Daemon::shutdown`).
 const EXIT_LINGER: Duration = Duration::from_millis(200);
 
 /// The running daemon: every fd of the loop, the profile set, the output, and the registry of
@@ -48,13 +46,10 @@ struct Daemon {
     poll: Poll,
     config: PathBuf,
     set: ProfileSet,
-    out: VirtualKeyboard,
+    /// The virtual pointer all keyboards share (each keyboard's clone is its own, in `devices`).
+    out: Output,
     merger: Merger,
-    /// Output not tied to one keyboard's frame (shutdown).
-    frame: Frame,
     devices: Registry,
-    /// LED state the desktop last wrote to the virtual keyboard, by LED code.
-    leds: [bool; 5],
     timer: TimerFd,
     debounce: Option<Duration>,
     monitor: Option<udev::MonitorSocket>,
@@ -85,8 +80,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
             config.display()
         );
     }
-    let mut out = VirtualKeyboard::create().map_err(Error::Uinput)?;
-    log::info!("created {:?} at {}", super::uinput::NAME, out.syspath().display());
+    let mut out = Output::new().map_err(Error::Uinput)?;
     out.pointer_for(&set);
     let poll = Poll::new().map_err(Error::io("creating the event loop"))?;
     let reg = poll.registry();
@@ -96,8 +90,6 @@ pub fn run(config: &Path) -> Result<(), Error> {
     let timer = TimerFd::new().map_err(Error::io("creating a timerfd"))?;
     reg.register(&mut SourceFd(&timer.raw_fd()), TIMER, Interest::READABLE)
         .map_err(Error::io("watching the timerfd"))?;
-    reg.register(&mut SourceFd(&out.raw_fd()), UINPUT, Interest::READABLE)
-        .map_err(Error::io("watching the virtual keyboard"))?;
     // The monitor is set up before enumerating, so that no device plugged in meanwhile is missed.
     let monitor = match udev::MonitorBuilder::new()
         .and_then(|b| b.match_subsystem("input"))
@@ -149,10 +141,9 @@ pub fn run(config: &Path) -> Result<(), Error> {
         config: config.to_path_buf(),
         set,
         out,
-        merger: Merger::new(),
-        frame: Frame::new(),
+        // Each keyboard's keys go to its own clone; only the mouse buttons share a device.
+        merger: Merger::with_shared(crate::keys::Key::is_mouse_button),
         devices: Registry::default(),
-        leds: [false; 5],
         timer,
         debounce: None,
         monitor,
@@ -189,7 +180,6 @@ impl Daemon {
                     UDEV => self.on_udev(),
                     WAKER => self.on_notes(),
                     TIMER => self.on_timer(),
-                    UINPUT => self.on_leds(),
                     Token(t) if t >= DEV_BASE => {
                         self.input_pending |= self.devices.on_readable(t - DEV_BASE, &mut cx!(self));
                     }
@@ -342,13 +332,10 @@ impl Daemon {
         });
     }
 
-    /// Releases every output key, then ungrabs every keyboard.
+    /// Releases every key on each keyboard's clone, and ungrabs every keyboard.
     fn shutdown(&mut self) {
-        self.devices.flush_all(&self.out);
-        self.merger.release_all(&mut self.frame);
-        self.out.write(&mut self.frame);
-        self.devices.ungrab_all();
-        // The virtual keyboard goes away when the process exits, and the kernel discards the
+        self.devices.release_all(&mut cx!(self));
+        // The virtual clones go away when the process exits, and the kernel discards the
         // events a client has not read yet when a device goes away: give clients a moment to
         // read the releases. This is the exit path, never the event path.
         std::thread::sleep(EXIT_LINGER);
@@ -369,23 +356,6 @@ impl Daemon {
         notify_systemd(&[NotifyState::Stopping]);
         self.shutdown();
         self.exit = Some(Err(Error::PanicEscape));
-    }
-
-    fn on_leds(&mut self) {
-        let mut changed = false;
-        let leds = &mut self.leds;
-        if let Err(e) = self.out.read_leds(|code, on| {
-            if let Some(l) = leds.get_mut(code as usize) {
-                changed |= *l != on;
-                *l = on;
-            }
-        }) {
-            log::warn!("reading LED state from the virtual keyboard: {e}");
-        }
-        log::debug!("LEDs from the desktop: {:?}", self.leds);
-        if changed {
-            self.devices.set_leds(&self.leds);
-        }
     }
 
     fn on_timer(&mut self) {

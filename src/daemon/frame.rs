@@ -84,6 +84,11 @@ impl Frame {
         }
     }
 
+    /// A pointer event of a keyboard that also moves a pointer, unchanged, for its own clone.
+    pub fn push_pointer_event(&mut self, ev: input_event) {
+        self.events.push(ev);
+    }
+
     pub fn clear(&mut self) {
         self.events.clear();
         self.has_pointer = false;
@@ -106,7 +111,7 @@ impl Frame {
 }
 
 impl Sink for Frame {
-    /// Repeats are dropped: the virtual keyboard has EV_REP, so the kernel autorepeats the last
+    /// Repeats are dropped: the virtual clone has EV_REP, so the kernel autorepeats the last
     /// key pressed on it; forwarding the engine's repeats as well would double the rate.
     fn key(&mut self, ev: KeyEvent) {
         if ev.value != KeyValue::Repeat {

@@ -11,7 +11,9 @@ use crate::engine::{KeyEvent, KeyValue, Time};
 use crate::keys::{Key, KeySet};
 
 use super::keystate;
-use super::sys::{self, input_event, EV_KEY, EV_MSC, EV_SYN, MSC_SCAN, SYN_DROPPED, SYN_REPORT};
+use super::sys::{
+    self, input_event, EV_ABS, EV_KEY, EV_MSC, EV_REL, EV_SYN, MSC_SCAN, SYN_DROPPED, SYN_REPORT,
+};
 
 /// What one raw event means for the engine.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -27,6 +29,9 @@ pub enum Step {
     Resync,
     /// This key completed the panic chord (backspace+escape+enter); it is not passed on.
     Panic(KeyEvent),
+    /// A pointer event of a keyboard that also moves a pointer (relative and absolute axes,
+    /// buttons): passed through unchanged, in its frame, as (type, code, value).
+    Pointer(u16, u16, i32),
 }
 
 /// Decodes one keyboard's raw events into engine input.
@@ -45,6 +50,8 @@ pub struct Decoder {
     dropping: bool,
     /// The engine's time of the last event: event timestamps, never going backwards.
     time: Time,
+    /// The device also moves a pointer: its axes and buttons pass through ([`Step::Pointer`]).
+    pointer: bool,
 }
 
 impl Decoder {
@@ -56,7 +63,21 @@ impl Decoder {
             scan: None,
             dropping: false,
             time: Duration::ZERO,
+            pointer: false,
         }
+    }
+
+    /// For a keyboard that also moves a pointer: its relative and absolute axes and its buttons
+    /// (every key code that is not a keyboard key) pass through unchanged, never remapped.
+    pub fn pass_pointer(&mut self) {
+        self.pointer = true;
+    }
+
+    fn is_pointer_event(&self, ev: &input_event) -> bool {
+        self.pointer
+            && (ev.type_ == EV_REL
+                || ev.type_ == EV_ABS
+                || (ev.type_ == EV_KEY && !Key::new(ev.code).is_some_and(Key::is_keyboard_key)))
     }
 
     /// Starts over with nothing held, e.g. at a grab taken at `grabbed_at`: events stamped
@@ -104,6 +125,9 @@ impl Decoder {
             }
             return Step::Nothing;
         }
+        if self.is_pointer_event(ev) {
+            return Step::Pointer(ev.type_, ev.code, ev.value);
+        }
         match (ev.type_, ev.code) {
             (EV_SYN, SYN_REPORT) => {
                 // A scan code describes a key of its own frame only (some keyboards send one
@@ -125,7 +149,7 @@ impl Decoder {
                 let (Some(key), Some(value)) = (Key::new(code), KeyValue::from_raw(ev.value)) else {
                     return Step::Nothing;
                 };
-                // Physical repeats are dropped: the virtual keyboard autorepeats by itself.
+                // Physical repeats are dropped: the virtual clone autorepeats by itself.
                 if value == KeyValue::Repeat {
                     return Step::Nothing;
                 }
@@ -145,6 +169,14 @@ impl Decoder {
     /// completed the panic chord (that key is not emitted).
     pub fn resync(&mut self, actual: &KeySet, mut emit: impl FnMut(KeyEvent)) -> bool {
         let tracked = self.held;
+        // A pointer keyboard's buttons pass through and are never the engine's.
+        let keys;
+        let actual = if self.pointer {
+            keys = KeySet::from_codes(actual.iter().filter(|k| k.is_keyboard_key()).map(Key::code));
+            &keys
+        } else {
+            actual
+        };
         let mut calm = true;
         keystate::resync(&tracked, actual, |ev| match self.accept(ev) {
             Accept::Pass(ev) => emit(ev),
@@ -266,6 +298,31 @@ mod tests {
         d.decode(&event_at(ms(55), EV_SYN, SYN_REPORT, 0), wall);
         assert_eq!(d.time(), ms(60));
         assert_eq!(d.advance(ms(70)), ms(70));
+    }
+
+    #[test]
+    fn a_pointer_keyboards_axes_and_buttons_pass_through_its_keys_are_decoded() {
+        let mut d = Decoder::new(true);
+        // An ordinary keyboard: a button is a key for the engine, an axis is dropped.
+        assert_eq!(d.decode(&event_at(ms(1), EV_REL, 0, 5), wall), Step::Nothing);
+        assert_eq!(
+            d.decode(&event_at(ms(1), EV_KEY, 0x110, 1), wall),
+            Step::Key(KeyEvent::down(k(0x110)), None)
+        );
+        let mut d = Decoder::new(true);
+        d.pass_pointer();
+        assert_eq!(d.decode(&event_at(ms(1), EV_REL, 0, 5), wall), Step::Pointer(EV_REL, 0, 5));
+        assert_eq!(d.decode(&event_at(ms(1), EV_REL, 1, -3), wall), Step::Pointer(EV_REL, 1, -3));
+        assert_eq!(d.decode(&event_at(ms(1), EV_ABS, 0, 700), wall), Step::Pointer(EV_ABS, 0, 700));
+        assert_eq!(d.decode(&event_at(ms(1), EV_KEY, 0x110, 1), wall), Step::Pointer(EV_KEY, 0x110, 1));
+        assert_eq!(d.decode(&event_at(ms(1), EV_KEY, 30, 1), wall), Step::Key(KeyEvent::down(k(30)), None));
+        assert_eq!(d.decode(&event_at(ms(1), EV_SYN, SYN_REPORT, 0), wall), Step::Report);
+        // A resync never hands the engine a button the kernel says is down.
+        d.decode(&event_at(ms(2), EV_SYN, SYN_DROPPED, 0), wall);
+        assert_eq!(d.decode(&event_at(ms(3), EV_SYN, SYN_REPORT, 0), wall), Step::Resync);
+        let mut got = Vec::new();
+        assert!(d.resync(&KeySet::from_codes([30, 0x110]), |e| got.push(e)));
+        assert!(got.is_empty(), "{got:?}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One claimed keyboard, in parts with one job each: its open device and the grab gate
 //! ([`Keyboard`], [`GrabGate`]), the events read from it ([`InputQueue`]), moving them through
-//! its engine and the merger into one output frame ([`Remap`]), and its LEDs. It never remaps by
+//! its engine and the merger into one output frame ([`Remap`]), its virtual clone (created at
+//! the grab, written one frame at a time) and its LEDs (desktop → clone → keyboard). It never remaps by
 //! itself and never allocates per event.
 
 use std::os::fd::{AsRawFd, RawFd};
@@ -20,7 +21,7 @@ use super::frame::Frame;
 use super::input::{Decoder, InputQueue, Step};
 use super::keystate::{self, Gate};
 use super::sys::{self, input_event, EV_LED, EV_SYN, KEYBOARD_LEDS, SYN_REPORT};
-use super::uinput::VirtualKeyboard;
+use super::uinput::{self, CloneSpec, Output, PointerCaps, VirtualClone};
 
 /// Grab retries while another program holds a keyboard: 0.1 s, doubling, this many times.
 const BUSY_BACKOFF: Duration = Duration::from_millis(100);
@@ -132,6 +133,9 @@ impl Remap {
             Step::Report => return Fed::Report,
             Step::Resync => return Fed::Resync,
             Step::Panic(_) => self.panic = true,
+            Step::Pointer(type_, code, value) => {
+                self.frame.push_pointer_event(sys::new_event(type_, code, value))
+            }
             Step::Nothing => {}
         }
         Fed::Nothing
@@ -193,6 +197,12 @@ pub struct Keyboard {
     node: Node,
     label: String,
     dev: RawDevice,
+    /// The original's identity, for its clone.
+    info: DeviceInfo,
+    /// Its virtual clone, from the grab on (see [`Keyboard::try_grab`]).
+    clone: Option<VirtualClone>,
+    /// LED state the desktop last wrote to the clone, by LED code.
+    leds: [bool; 5],
     gate: GrabGate,
     input: InputQueue,
     remap: Remap,
@@ -210,13 +220,21 @@ impl Keyboard {
     ) -> std::io::Result<Keyboard> {
         sys::set_nonblocking(dev.as_raw_fd())?;
         let kernel_clock = sys::use_monotonic_timestamps(dev.as_raw_fd());
+        let mut remap = Remap::new(profile, keymap, kernel_clock);
+        if info.is_pointer {
+            // Claimed by its vendor:product or name: its pointer events go through unchanged.
+            remap.decoder.pass_pointer();
+        }
         Ok(Keyboard {
             node,
             label: devices::label(info),
             dev,
+            info: info.clone(),
+            clone: None,
+            leds: [false; 5],
             gate: GrabGate::default(),
             input: InputQueue::new(),
-            remap: Remap::new(profile, keymap, kernel_clock),
+            remap,
             leds_warned: false,
         })
     }
@@ -276,14 +294,124 @@ impl Keyboard {
         self.remap.frame().take_commands()
     }
 
-    /// Writes what the keyboard's frame holds (at shutdown).
-    pub fn flush(&mut self, out: &VirtualKeyboard) {
-        out.write(self.remap.frame());
+    /// Writes the frame to the clone (which exists whenever the engine runs).
+    fn write(&mut self, out: &Output) {
+        match &self.clone {
+            Some(c) => c.write(self.remap.frame(), out),
+            None => self.remap.frame().clear(),
+        }
     }
 
-    /// Ungrabs without releasing anything (at shutdown, after the merger released every key).
-    pub fn ungrab(&mut self) {
+    /// The clone, if the keyboard was grabbed.
+    pub fn clone_dev(&self) -> Option<&VirtualClone> {
+        self.clone.as_ref()
+    }
+
+    /// Takes the clone away (when the keyboard goes: the registry lets it linger a moment so
+    /// that clients read the releases written to it).
+    pub fn take_clone(&mut self) -> Option<VirtualClone> {
+        self.clone.take()
+    }
+
+    /// What a clone of this keyboard running `keymap` is: the original's identity, its keys and
+    /// LEDs and what the keymap emits.
+    fn clone_spec(&self, keymap: &Keymap) -> CloneSpec {
+        let original = KeySet::from_codes(self.dev.supported_keys().into_iter().flatten().map(|k| k.code()));
+        let leds = self.dev.supported_leds();
+        CloneSpec {
+            name: self.info.name.clone(),
+            bustype: self.info.bustype,
+            vendor: self.info.vendor,
+            product: self.info.product,
+            version: self.dev.input_id().version(),
+            phys: uinput::clone_phys(&self.info.phys, &self.node.devnode),
+            keys: CloneSpec::keys_for(&original, keymap),
+            leds: KEYBOARD_LEDS.filter(|&c| leds.is_some_and(|s| s.contains(evdev::LedCode(c)))).collect(),
+            pointer: self.info.is_pointer.then(|| self.pointer_caps(&original)),
+        }
+    }
+
+    /// A pointer keyboard's pointer capabilities, for its clone: its buttons, relative and
+    /// absolute axes (with their ranges) and input properties.
+    fn pointer_caps(&self, original: &KeySet) -> PointerCaps {
+        let rel = self.dev.supported_relative_axes().into_iter().flatten().map(|a| a.0).collect();
+        let abs = match self.dev.get_absinfo() {
+            Ok(axes) => axes
+                .map(|(a, i)| {
+                    (a.0, [i.value(), i.minimum(), i.maximum(), i.fuzz(), i.flat(), i.resolution()])
+                })
+                .collect(),
+            Err(e) => {
+                log::warn!("{}: cannot read its absolute axes: {e}", self.label);
+                Vec::new()
+            }
+        };
+        PointerCaps {
+            buttons: original.iter().filter(|k| !k.is_keyboard_key()).map(|k| k.code()).collect(),
+            rel,
+            abs,
+            props: self.dev.properties().iter().map(|p| p.0).collect(),
+        }
+    }
+
+    /// Creates the clone if there is none (at the grab; kept while the keyboard is claimed).
+    fn ensure_clone(&mut self) -> Result<(), String> {
+        if self.clone.is_none() {
+            let spec = self.clone_spec(&self.remap.keymap.clone());
+            let clone = VirtualClone::create(&spec)
+                .map_err(|e| format!("cannot create the virtual clone of {}: {e}", self.label))?;
+            self.clone = Some(clone);
+        }
+        Ok(())
+    }
+
+    /// Whether the clone declares every key `keymap` can emit (a reload to a keymap that emits
+    /// more needs a new clone, see [`Keyboard::renew_clone`]).
+    pub fn clone_fits(&self, keymap: &Keymap) -> bool {
+        self.clone.as_ref().is_none_or(|c| c.declares(&self.clone_spec(keymap).keys))
+    }
+
+    /// A new clone for the current keymap; the old one is handed back (its keys already released).
+    pub fn renew_clone(&mut self) -> Result<Option<VirtualClone>, String> {
+        let old = self.clone.take();
+        if let Err(e) = self.ensure_clone() {
+            self.clone = old;
+            return Err(e);
+        }
+        Ok(old)
+    }
+
+    /// At shutdown: releases on its clone what the keyboard holds, and ungrabs it (the clone
+    /// stays until the daemon exits).
+    pub fn release_for_exit(&mut self, merger: &mut Merger, out: &Output) {
+        self.write(out);
+        if self.remap.stop(merger) {
+            self.write(out);
+        }
         let _ = self.dev.ungrab();
+    }
+
+    /// The desktop wrote to the clone: returns true if its LEDs changed (then
+    /// [`Keyboard::sync_leds`] forwards them to the keyboard).
+    pub fn read_clone_leds(&mut self) -> bool {
+        let Some(clone) = self.clone.as_mut() else { return false };
+        let mut changed = false;
+        let leds = &mut self.leds;
+        if let Err(e) = clone.read_leds(|code, on| {
+            if let Some(l) = leds.get_mut(code as usize) {
+                changed |= *l != on;
+                *l = on;
+            }
+        }) {
+            log::warn!("{}: reading LED state from its virtual clone: {e}", self.label);
+        }
+        changed
+    }
+
+    /// Sets the keyboard's LEDs to what the desktop set on its clone.
+    pub fn sync_leds(&mut self) {
+        let leds = self.leds;
+        self.set_leds(&leds);
     }
 
     fn kernel_keys(&self) -> std::io::Result<KeySet> {
@@ -357,6 +485,12 @@ impl Keyboard {
                 ))
             }
         }
+        // The clone is made once the grab holds (so a keyboard another program holds never gets
+        // one), before any input is read: it is there before the first key goes out.
+        if let Err(e) = self.ensure_clone() {
+            let _ = self.dev.ungrab();
+            return GrabResult::Failed(e);
+        }
         self.gate = GrabGate::default();
         self.input.clear();
         self.input.set_ready();
@@ -365,18 +499,18 @@ impl Keyboard {
     }
 
     /// Releases on the output what this keyboard holds, forgets its source and ungrabs it.
-    pub fn release_and_ungrab(&mut self, merger: &mut Merger, out: &VirtualKeyboard) {
+    pub fn release_and_ungrab(&mut self, merger: &mut Merger, out: &Output) {
         if self.remap.stop(merger) {
-            out.write(self.remap.frame());
+            self.write(out);
             let _ = self.dev.ungrab();
         }
         self.gate.logged = false;
     }
 
     /// Switches the mapping (the engine releases what the old one held first).
-    pub fn set_keymap(&mut self, keymap: Arc<Keymap>, merger: &mut Merger, out: &VirtualKeyboard) {
+    pub fn set_keymap(&mut self, keymap: Arc<Keymap>, merger: &mut Merger, out: &Output) {
         self.remap.set_keymap(keymap, merger);
-        out.write(self.remap.frame());
+        self.write(out);
     }
 
     /// epoll reported the device: the next read may return events.
@@ -405,10 +539,10 @@ impl Keyboard {
     }
 
     /// Feeds the next waiting event; returns true if it ended a frame (SYN_REPORT).
-    pub fn feed_next(&mut self, merger: &mut Merger, out: &VirtualKeyboard) -> bool {
+    pub fn feed_next(&mut self, merger: &mut Merger, out: &Output) -> bool {
         let Some(ev) = self.input.pop() else { return true };
         match self.remap.feed(&ev, sys::monotonic_now, merger) {
-            Fed::Report => out.write(self.remap.frame()),
+            Fed::Report => self.write(out),
             Fed::Resync => self.resync(merger, out),
             Fed::Nothing => {}
         }
@@ -421,7 +555,7 @@ impl Keyboard {
     /// Done here rather than with evdev's `Device::fetch_events`: on a non-blocking fd (which
     /// the loop needs) evdev 0.13 takes its pending resync before `read`, and a `read` that
     /// returns EAGAIN then drops it, losing the synthesized releases.
-    fn resync(&mut self, merger: &mut Merger, out: &VirtualKeyboard) {
+    fn resync(&mut self, merger: &mut Merger, out: &Output) {
         let actual = match self.kernel_keys() {
             Ok(k) => k,
             Err(e) => {
@@ -430,20 +564,20 @@ impl Keyboard {
             }
         };
         self.remap.resync(&actual, merger);
-        out.write(self.remap.frame());
+        self.write(out);
         log::warn!("{}: input events were dropped (SYN_DROPPED); key state resynced", self.label);
     }
 
     /// Lets the engine's timers fire.
-    pub fn tick(&mut self, now: Time, merger: &mut Merger, out: &VirtualKeyboard) {
+    pub fn tick(&mut self, now: Time, merger: &mut Merger, out: &Output) {
         if self.is_grabbed() {
             self.remap.tick(now, merger);
-            out.write(self.remap.frame());
+            self.write(out);
         }
     }
 
     /// Sets the keyboard's LEDs to `leds` (indexed by LED code) in one write.
-    pub fn set_leds(&mut self, leds: &[bool; 5]) {
+    fn set_leds(&mut self, leds: &[bool; 5]) {
         let supported = self.dev.supported_leds();
         let mut evs = [sys::new_event(0, 0, 0); 6];
         let mut n = 0;

@@ -18,6 +18,27 @@ struct Row {
     /// The claiming profile and selector, or why none claims it.
     profile: Option<(String, String)>,
     note: String,
+    /// The event node of the virtual clone a running keymapd made of it (it is grabbed).
+    clone: Option<String>,
+}
+
+/// For each row, the event node of its virtual clone, if one exists: the device whose `phys` is
+/// `keymapd/` and the row's phys (or event node name), as the daemon names its clones.
+fn find_clones(rows: &mut [Row]) {
+    let clones: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            r.info.as_ref().filter(|i| devices::is_keymapd_clone(i)).map(|i| (i.phys.clone(), r.path.clone()))
+        })
+        .collect();
+    for r in rows.iter_mut() {
+        let Some(info) = r.info.as_ref().filter(|i| !devices::is_keymapd_clone(i)) else { continue };
+        let phys = super::uinput::clone_phys(&info.phys, Path::new(&r.path));
+        if let Some((_, path)) = clones.iter().find(|(p, _)| *p == phys) {
+            r.note = format!("{}; grabbed, its virtual clone is {path}", r.note);
+            r.clone = Some(path.clone());
+        }
+    }
 }
 
 /// `config`: the profile directory given with `--config` (it must exist), or `None` for the
@@ -52,7 +73,7 @@ pub fn list(config: Option<&Path>, json: bool) -> Result<(), Error> {
             Ok(dev) => {
                 let info = devices::info(&dev);
                 let (profile, note) = claim(&set, &info);
-                rows.push(Row { path, info: Some(info), error: None, profile, note });
+                rows.push(Row { path, info: Some(info), error: None, profile, note, clone: None });
             }
             Err(e) => {
                 unopened += 1;
@@ -60,7 +81,14 @@ pub fn list(config: Option<&Path>, json: bool) -> Result<(), Error> {
                     eprintln!("{}", explain_open(&node.devnode, &e));
                 }
                 let why = format!("cannot open: {}", short(&e));
-                rows.push(Row { path, info: None, error: Some(why.clone()), profile: None, note: why });
+                rows.push(Row {
+                    path,
+                    info: None,
+                    error: Some(why.clone()),
+                    profile: None,
+                    note: why,
+                    clone: None,
+                });
             }
         }
     }
@@ -68,6 +96,7 @@ pub fn list(config: Option<&Path>, json: bool) -> Result<(), Error> {
         eprintln!("no input devices found under /dev/input");
         return Ok(());
     }
+    find_clones(&mut rows);
     if json {
         for row in &rows {
             println!("{}", json_row(row));
@@ -127,7 +156,8 @@ fn print_table(rows: &[Row]) {
 
 /// One device as a JSON object (one line): `path`, `id`, `vendor`, `product` (hex strings),
 /// `name`, `phys`, `kind` (`keyboard`, `pointer`, `other`), `profile` and `selector` (or null),
-/// `note` (the PROFILE column's text), `error` (or null: the device could not be opened).
+/// `note` (the PROFILE column's text), `clone` (the event node of its virtual clone, when a
+/// running keymapd grabbed it; or null), `error` (or null: the device could not be opened).
 fn json_row(r: &Row) -> serde_json::Value {
     let (profile, selector) = match &r.profile {
         Some((p, s)) => (serde_json::Value::from(p.as_str()), serde_json::Value::from(s.as_str())),
@@ -145,6 +175,7 @@ fn json_row(r: &Row) -> serde_json::Value {
             "profile": profile,
             "selector": selector,
             "note": r.note,
+            "clone": r.clone,
             "error": null,
         }),
         None => serde_json::json!({
@@ -152,6 +183,7 @@ fn json_row(r: &Row) -> serde_json::Value {
             "id": null, "vendor": null, "product": null, "name": null, "phys": null, "kind": null,
             "profile": null, "selector": null,
             "note": r.note,
+            "clone": null,
             "error": r.error,
         }),
     }
@@ -167,11 +199,11 @@ fn short(e: &std::io::Error) -> String {
 /// Which profile claims the device (name and selector), and the PROFILE column's text.
 fn claim(set: &ProfileSet, info: &DeviceInfo) -> (Option<(String, String)>, String) {
     // Display only: the daemon itself recognises its device by sysfs path, never by name.
+    if devices::is_keymapd_clone(info) {
+        return (None, "a keymapd virtual clone (never grabbed)".into());
+    }
     if devices::is_keymapd_output(info) {
-        if info.product == super::uinput::POINTER_PRODUCT {
-            return (None, "a keymapd virtual pointer (never grabbed)".into());
-        }
-        return (None, "a keymapd virtual keyboard (never grabbed)".into());
+        return (None, "a keymapd virtual pointer (never grabbed)".into());
     }
     match set.match_device(info) {
         Match::Claimed { profile, selector, tied_with } => {
@@ -216,10 +248,11 @@ mod tests {
             error: None,
             profile: Some(("mine".into(), "046d:c31c".into())),
             note: "mine (via 046d:c31c)".into(),
+            clone: None,
         };
         assert_eq!(
             json_row(&row).to_string(),
-            r#"{"error":null,"id":"046d:c31c","kind":"keyboard","name":"Listed \"Keyboard\"","note":"mine (via 046d:c31c)","path":"/dev/input/event3","phys":"usb-1/input0","product":"c31c","profile":"mine","selector":"046d:c31c","vendor":"046d"}"#
+            r#"{"clone":null,"error":null,"id":"046d:c31c","kind":"keyboard","name":"Listed \"Keyboard\"","note":"mine (via 046d:c31c)","path":"/dev/input/event3","phys":"usb-1/input0","product":"c31c","profile":"mine","selector":"046d:c31c","vendor":"046d"}"#
         );
         let row = Row {
             path: "/dev/input/event4".into(),
@@ -227,9 +260,40 @@ mod tests {
             error: Some("cannot open: permission denied".into()),
             profile: None,
             note: "cannot open: permission denied".into(),
+            clone: None,
         };
         let v = json_row(&row);
         assert_eq!(v["error"], "cannot open: permission denied");
         assert!(v["id"].is_null() && v["profile"].is_null() && v["kind"].is_null());
+    }
+
+    fn row(path: &str, name: &str, phys: &str) -> Row {
+        let info = DeviceInfo {
+            name: name.into(),
+            vendor: 1,
+            product: 1,
+            bustype: 0x11,
+            phys: phys.into(),
+            is_keyboard: true,
+            is_pointer: false,
+        };
+        Row { path: path.into(), info: Some(info), error: None, profile: None, note: "n".into(), clone: None }
+    }
+
+    #[test]
+    fn a_grabbed_keyboard_shows_its_clones_event_node() {
+        let mut rows = vec![
+            row("/dev/input/event0", "AT Translated Set 2 keyboard", "isa0060/serio0/input0"),
+            row("/dev/input/event1", "No Phys Keyboard", ""),
+            row("/dev/input/event2", "Not Grabbed", "usb-2/input0"),
+            row("/dev/input/event7", "AT Translated Set 2 keyboard", "keymapd/isa0060/serio0/input0"),
+            row("/dev/input/event8", "No Phys Keyboard", "keymapd/event1"),
+        ];
+        find_clones(&mut rows);
+        let clones: Vec<Option<&str>> = rows.iter().map(|r| r.clone.as_deref()).collect();
+        assert_eq!(clones, [Some("/dev/input/event7"), Some("/dev/input/event8"), None, None, None]);
+        assert_eq!(rows[0].note, "n; grabbed, its virtual clone is /dev/input/event7");
+        assert_eq!(json_row(&rows[1])["clone"], "/dev/input/event8");
+        assert!(json_row(&rows[2])["clone"].is_null());
     }
 }

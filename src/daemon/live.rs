@@ -71,7 +71,7 @@ impl DryRun {
                 print(&self.name, &key.to_string(), out);
                 self.panic(out, print);
             }
-            Step::Report | Step::Nothing => {}
+            Step::Report | Step::Nothing | Step::Pointer(..) => {}
         }
     }
 
@@ -288,7 +288,7 @@ mod tests {
     }
     const READ_AT: Duration = Duration::from_secs(5);
 
-    /// What a grabbed keyboard writes to the virtual keyboard for the batch.
+    /// What a grabbed keyboard writes to its virtual clone for the batch.
     fn daemon(batch: &[input_event]) -> Vec<KeyEvent> {
         let mut merger = Merger::new();
         let mut remap = Remap::new("t".into(), keymap(), true);

@@ -21,7 +21,7 @@ use crate::profile::{ProfileSet, Severity};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The virtual keyboard could not be created; the message says what to do.
+    /// /dev/uinput cannot be used (no virtual clone could be created); the message says what to do.
     #[error("{0}")]
     Uinput(String),
     /// The profile directory is missing or unusable; the message says what to do.

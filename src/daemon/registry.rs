@@ -1,7 +1,10 @@
 //! The device registry: every event node the daemon knows and every keyboard it claimed, with
 //! one admission path ("match → log → claim") for startup enumeration, udev hotplug and reload,
 //! and the release of keyboards that go. It also moves the claimed keyboards' input, frame by
-//! frame in timestamp order. It never remaps by itself and never sleeps.
+//! frame in timestamp order, and owns their virtual clones' lifecycle: a clone is created at
+//! the grab, kept across reloads that keep the keyboard, and when the keyboard goes its keys are
+//! released on it and it lingers [`CLONE_LINGER`] (so clients read those releases) before it is
+//! destroyed. It never remaps by itself and never sleeps.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -21,18 +24,22 @@ use super::devices::{self, Node};
 use super::explain_open;
 use super::keyboard::{GrabResult, Keyboard};
 use super::reload::{self, Plan};
-use super::uinput::VirtualKeyboard;
+use super::sys;
+use super::uinput::{Output, VirtualClone};
 
-/// The first mio token of the keyboards (slot `i` is `Token(DEV_BASE + i)`).
+/// The first mio token of the keyboards: slot `i` is `Token(DEV_BASE + 2 * i)`, and its
+/// clone (LED writes from the desktop) `Token(DEV_BASE + 2 * i + 1)`.
 pub const DEV_BASE: usize = 16;
+
+/// How long the clone of a keyboard that went stays after its keys were released on it: the
+/// kernel discards what a client has not read yet when a device goes away.
+const CLONE_LINGER: Duration = Duration::from_millis(200);
 
 /// What the registry uses of the loop's state to claim, grab, feed and release keyboards.
 pub struct Ctx<'a> {
     pub poll: &'a mio::Registry,
     pub merger: &'a mut Merger,
-    pub out: &'a VirtualKeyboard,
-    /// LED state the desktop last wrote to the virtual keyboard, by LED code.
-    pub leds: &'a [bool; 5],
+    pub out: &'a Output,
 }
 
 /// An event node the daemon has seen (claimed or not), for re-matching on reload.
@@ -92,14 +99,16 @@ pub fn admission(
 #[derive(Default)]
 pub struct Registry {
     known: Vec<Known>,
-    /// Claimed keyboards by slot (a slot's mio token is `DEV_BASE + slot`).
+    /// Claimed keyboards by slot (see [`DEV_BASE`] for their mio tokens).
     kbs: Vec<Option<Keyboard>>,
+    /// Clones of keyboards that went, until they are destroyed (at the time given).
+    retiring: Vec<(Time, VirtualClone)>,
 }
 
 impl Registry {
     /// A node appeared (enumeration, udev `add`): open it, match it, log, claim it if a profile does.
     pub fn add(&mut self, node: Node, set: &ProfileSet, cx: &mut Ctx) {
-        if cx.out.owns(&node) {
+        if cx.out.owns(&node) || self.owns(&node) {
             log::debug!("{} is one of keymapd's own virtual devices: never grabbed", node.devnode.display());
             return;
         }
@@ -122,7 +131,7 @@ impl Registry {
         let info = devices::info(&dev);
         if devices::is_keymapd_output(&info) {
             // Another keymapd's output: grabbing it would chain (or loop) two daemons.
-            log::info!("ignore {} (the virtual keyboard of another keymapd)", devices::label(&info));
+            log::info!("ignore {} (a virtual device of another keymapd)", devices::label(&info));
             return;
         }
         self.known.push(Known { node: node.clone(), info: Some(info.clone()) });
@@ -180,7 +189,11 @@ impl Registry {
                 say(&a);
                 if let Some(kb) = self.kbs[s].as_mut() {
                     kb.set_profile(a.profile.as_deref().unwrap_or_default());
+                    let fits = kb.clone_fits(&keymap);
                     kb.set_keymap(keymap, cx.merger, cx.out);
+                    if !fits {
+                        self.renew_clone(s, cx);
+                    }
                 }
             }
             (Plan::Keep, s) => {
@@ -217,7 +230,8 @@ impl Registry {
                 self.kbs.len() - 1
             }
         };
-        if let Err(e) = cx.poll.register(&mut SourceFd(&kb.fd()), Token(DEV_BASE + slot), Interest::READABLE)
+        if let Err(e) =
+            cx.poll.register(&mut SourceFd(&kb.fd()), Token(DEV_BASE + 2 * slot), Interest::READABLE)
         {
             log::warn!("{}: cannot watch it: {e}", kb.label());
             return;
@@ -230,8 +244,23 @@ impl Registry {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
         match kb.try_grab(cx.merger) {
             GrabResult::Grabbed => {
-                kb.set_leds(cx.leds);
-                log::info!("grabbed {} ({})", kb.label(), kb.node().devnode.display());
+                // The clone starts with every LED off; the desktop sets them from there.
+                kb.sync_leds();
+                let mut node = "?".to_string();
+                if let Some(clone) = kb.clone_dev() {
+                    let token = Token(DEV_BASE + 2 * slot + 1);
+                    if let Err(e) =
+                        cx.poll.register(&mut SourceFd(&clone.raw_fd()), token, Interest::READABLE)
+                    {
+                        log::warn!("{}: cannot watch its virtual clone for LED changes: {e}", kb.label());
+                    }
+                    node = clone.devnode().map_or(node, |n| n.display().to_string());
+                }
+                log::info!(
+                    "grabbed {} ({}), its virtual clone is {node}",
+                    kb.label(),
+                    kb.node().devnode.display()
+                );
             }
             GrabResult::Waiting => {}
             GrabResult::Gone => self.drop_slot(slot, Some("removed"), cx),
@@ -245,11 +274,42 @@ impl Registry {
         }
     }
 
-    /// Stops handling the keyboard in `slot`: its keys are released on the output at once.
+    /// A reload's keymap emits keys the clone does not declare: the keyboard gets a new clone
+    /// (its keys were already released on the old one, which lingers and goes).
+    fn renew_clone(&mut self, slot: usize, cx: &mut Ctx) {
+        let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
+        match kb.renew_clone() {
+            Ok(old) => {
+                if let Some(old) = old {
+                    let _ = cx.poll.deregister(&mut SourceFd(&old.raw_fd()));
+                    self.retiring.push((sys::monotonic_now() + CLONE_LINGER, old));
+                }
+                if let Some(clone) = kb.clone_dev() {
+                    let token = Token(DEV_BASE + 2 * slot + 1);
+                    let _ = cx.poll.register(&mut SourceFd(&clone.raw_fd()), token, Interest::READABLE);
+                }
+                log::info!("{}: a new virtual clone, for the keys its new mapping emits", kb.label());
+            }
+            Err(e) => log::error!("{e}; keeping the old clone: keys it lacks will not be typed"),
+        }
+    }
+
+    /// Whether the node is one of the keyboards' clones (current or lingering).
+    fn owns(&self, node: &Node) -> bool {
+        self.kbs.iter().flatten().filter_map(Keyboard::clone_dev).any(|c| c.owns(node))
+            || self.retiring.iter().any(|(_, c)| c.owns(node))
+    }
+
+    /// Stops handling the keyboard in `slot`: its keys are released on its clone at once, and
+    /// the clone goes [`CLONE_LINGER`] later.
     fn drop_slot(&mut self, slot: usize, why: Option<&str>, cx: &mut Ctx) {
         let Some(mut kb) = self.kbs.get_mut(slot).and_then(Option::take) else { return };
         let _ = cx.poll.deregister(&mut SourceFd(&kb.fd()));
         kb.release_and_ungrab(cx.merger, cx.out);
+        if let Some(clone) = kb.take_clone() {
+            let _ = cx.poll.deregister(&mut SourceFd(&clone.raw_fd()));
+            self.retiring.push((sys::monotonic_now() + CLONE_LINGER, clone));
+        }
         if let Some(why) = why {
             log::info!("{why} {} ({})", kb.label(), kb.node().devnode.display());
         }
@@ -278,9 +338,18 @@ impl Registry {
         }
     }
 
-    /// epoll reported the keyboard in `slot`; true if it is grabbed and has input to feed.
-    pub fn on_readable(&mut self, slot: usize, cx: &mut Ctx) -> bool {
+    /// epoll reported the keyboard or the clone of token `DEV_BASE + t`; true if a grabbed
+    /// keyboard has input to feed.
+    pub fn on_readable(&mut self, t: usize, cx: &mut Ctx) -> bool {
+        let slot = t / 2;
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return false };
+        if t % 2 == 1 {
+            // The desktop wrote LEDs to the clone: forward them to this keyboard.
+            if kb.read_clone_leds() {
+                kb.sync_leds();
+            }
+            return false;
+        }
         if kb.is_grabbed() {
             kb.set_ready();
             true
@@ -334,8 +403,10 @@ impl Registry {
         }
     }
 
-    /// Fires the engine timers due at `now` and retries the grabs that are due.
+    /// Fires the engine timers due at `now`, retries the grabs that are due and destroys the
+    /// clones whose linger is over.
     pub fn on_timer(&mut self, now: Time, cx: &mut Ctx) {
+        self.retiring.retain(|(t, _)| *t > now);
         let mut retry = Vec::new();
         for (slot, kb) in self.kbs.iter_mut().enumerate() {
             let Some(kb) = kb else { continue };
@@ -353,14 +424,8 @@ impl Registry {
 
     /// The earliest engine deadline or grab retry.
     pub fn next_deadline(&self) -> Option<Time> {
-        self.kbs.iter().flatten().flat_map(|k| [k.deadline(), k.retry_at()]).flatten().min()
-    }
-
-    /// Sets the LEDs of every grabbed keyboard.
-    pub fn set_leds(&mut self, leds: &[bool; 5]) {
-        for kb in self.kbs.iter_mut().flatten().filter(|k| k.is_grabbed()) {
-            kb.set_leds(leds);
-        }
+        let kbs = self.kbs.iter().flatten().flat_map(|k| [k.deadline(), k.retry_at()]).flatten();
+        kbs.chain(self.retiring.iter().map(|(t, _)| *t)).min()
     }
 
     /// The `command(…)` actions the engines fired, with the label of their keyboard.
@@ -373,17 +438,11 @@ impl Registry {
         }
     }
 
-    /// At exit: writes what the keyboards' frames hold; the caller then releases every key
-    /// through the merger and calls [`Registry::ungrab_all`].
-    pub fn flush_all(&mut self, out: &VirtualKeyboard) {
+    /// At exit: writes what the keyboards' frames hold, releases every key each holds on its
+    /// clone and ungrabs it. The clones stay until the process exits.
+    pub fn release_all(&mut self, cx: &mut Ctx) {
         for kb in self.kbs.iter_mut().flatten() {
-            kb.flush(out);
-        }
-    }
-
-    pub fn ungrab_all(&mut self) {
-        for kb in self.kbs.iter_mut().flatten() {
-            kb.ungrab();
+            kb.release_for_exit(cx.merger, cx.out);
         }
     }
 }

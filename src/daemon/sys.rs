@@ -7,9 +7,10 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 pub use input_sys::{
-    event as new_event, event_time, input_event, ui_get_sysname, Request, EVIOCSCLOCKID, EV_KEY, EV_LED,
-    EV_MSC, EV_REP, EV_SYN, KEYBOARD_LEDS, MSC_SCAN, SYN_DROPPED, SYN_REPORT, UI_DEV_CREATE, UI_DEV_DESTROY,
-    UI_DEV_SETUP, UI_SET_EVBIT, UI_SET_KEYBIT, UI_SET_LEDBIT, UI_SET_MSCBIT,
+    event as new_event, event_time, input_event, ui_get_sysname, Request, EVIOCSCLOCKID, EV_ABS, EV_KEY,
+    EV_LED, EV_MSC, EV_REL, EV_REP, EV_SYN, KEYBOARD_LEDS, MSC_SCAN, SYN_DROPPED, SYN_REPORT, UI_ABS_SETUP,
+    UI_DEV_CREATE, UI_DEV_DESTROY, UI_DEV_SETUP, UI_SET_ABSBIT, UI_SET_EVBIT, UI_SET_KEYBIT, UI_SET_LEDBIT,
+    UI_SET_MSCBIT, UI_SET_PHYS, UI_SET_PROPBIT, UI_SET_RELBIT,
 };
 
 /// `ioctl(fd, request, arg)` with an integer argument.

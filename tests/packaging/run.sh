@@ -3,7 +3,7 @@
 #   - systemd-analyze verify, and systemd-analyze security --offline below the exposure bar;
 #   - the unit keeps the settings the design depends on;
 #   - systemd-sysusers creates the user and groups in a scratch root;
-#   - libinput accepts the quirk file;
+#   - no libinput quirk is shipped (each keyboard reaches libinput as a clone of itself);
 #   - every .nix file parses; the NixOS renderer (builtins only) turns the documented keyd-style
 #     configuration into profile data, which json2toml (remarshal, what pkgs.formats.toml's
 #     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
@@ -51,7 +51,7 @@ check() {
 # ---- tools ---------------------------------------------------------------------------------
 # Each tool, and the Debian package that has it. Every check below runs; one whose tool is
 # missing fails (`tool` says which package to install).
-declare -A PACKAGE_OF=([systemd-analyze]=systemd [nix-instantiate]=nix-bin [libinput]=libinput-tools
+declare -A PACKAGE_OF=([systemd-analyze]=systemd [nix-instantiate]=nix-bin
     [python3]=python3 [man]=man-db [mandoc]=mandoc [zsh]=zsh [fish]=fish [shellcheck]=shellcheck [debootstrap]=debootstrap)
 need=()
 for t in "${!PACKAGE_OF[@]}"; do
@@ -178,10 +178,8 @@ check "udev rules: uinput to group uinput 0660 with static_node" \
     "$REPO/udev-rules/70-keymapd.rules"
 check "modules-load.d loads uinput" grep -qx uinput "$REPO/packaging/modules-load.d/keymapd.conf"
 
-mkdir -p "$WORK/quirks"
-cp "$REPO/packaging/libinput/50-keymapd.quirks" "$WORK/quirks/"
-quirks_validate() { tool libinput && libinput quirks validate --data-dir "$WORK/quirks"; }
-check "libinput quirks validate" quirks_validate
+check "no libinput quirk is shipped (each keyboard has a virtual clone of its own identity)" \
+    test ! -e "$REPO/packaging/libinput"
 
 # ---- Nix -----------------------------------------------------------------------------------
 while IFS= read -r f; do
@@ -334,7 +332,8 @@ m = json.load(open(sys.argv[1]))
 etc = m["etc"]
 for n in ("usb_keyboard", "laptop_keyboard", "everything"):
     assert etc["keymapd/%s.toml" % n].endswith("hash-keymapd-profiles/%s.toml" % n), etc
-assert "AttrKeyboardIntegration=internal" in etc["libinput/local-overrides.quirks"]
+assert not any(k.startswith("libinput/") for k in etc), etc  # no quirk: each keyboard has a clone
+assert m["removed"] == [["services", "keymapd", "libinputQuirks"]], m["removed"]
 assert m["reloadTriggers"] == ["keymapd-profiles"], m["reloadTriggers"]
 assert m["wantedBy"] == ["multi-user.target"]
 assert m["user"]["isSystemUser"] and set(m["user"]["extraGroups"]) == {"input", "uinput"}, m["user"]
@@ -431,11 +430,13 @@ IROOT=$WORK/installroot
 mkdir -p "$IROOT/etc"
 printf 'root:x:0:0:root:/root:/bin/bash\n' > "$IROOT/etc/passwd"
 printf 'root:x:0:\ninput:x:101:\n' > "$IROOT/etc/group"
+# An earlier version's libinput quirk: the install removes it.
+mkdir -p "$IROOT/usr/share/libinput" && echo '[keymapd virtual keyboard]' > "$IROOT/usr/share/libinput/50-keymapd.quirks"
 check "install-debian.sh --root DIR --no-build --binary PATH" "$INSTALL" --root "$IROOT" --no-build --binary "$BIN"
 check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/keymapd \
     && test -f usr/local/lib/systemd/system/keymapd.service && test -f usr/local/lib/sysusers.d/keymapd.conf \
     && test -f usr/local/lib/udev/rules.d/70-keymapd.rules && test -f usr/local/lib/modules-load.d/keymapd.conf \
-    && test -f usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
+    && test ! -e usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
     && test -f usr/local/lib/systemd/user/keymapd-session.service \
     && test -L etc/systemd/user/graphical-session.target.wants/keymapd-session.service \
     && cmp -s usr/local/share/keymapd/keymapd.compose '$REPO/packaging/compose/keymapd.compose' \

@@ -67,7 +67,7 @@ mkdir -p "$OUT" "$CACHE"
 
 [ "$(id -u)" = 0 ] || fail_run "needs root (debootstrap and a root-owned tree for the VM)"
 ensure_tools
-# libinput's quirks tool, copied into the VM to check that the quirk matches the live device.
+# libinput's quirks tool, copied into the VM to check that a clone gets the quirks of its original.
 QUIRKS_TOOL=/usr/libexec/libinput/libinput-quirks
 if [ ! -x "$QUIRKS_TOOL" ]; then
 	log "installing libinput-tools (for libinput-quirks)"
@@ -176,6 +176,9 @@ systemctl --root="$TREE" enable keymapd-vmtest.service >/dev/null 2>&1 || fail_r
 systemctl --root="$TREE" mask serial-getty@ttyS0.service getty@tty1.service console-getty.service \
 	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
 INITRD_ROOT="$TREE" copy_with_libs "$QUIRKS_TOOL" /usr/local/libexec/libinput-quirks
+# And libinput itself, to show what it makes of the clones (73-libinput-lid).
+INITRD_ROOT="$TREE" copy_with_libs "${QUIRKS_TOOL%/*}/libinput-debug-events" /usr/local/libexec/libinput-debug-events
+mkdir -p "$TREE/usr/share/libinput"
 for q in /usr/share/libinput/*.quirks; do
 	[ -e "$TREE$q" ] || cp "$q" "$TREE$q"
 done

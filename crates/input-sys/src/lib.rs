@@ -77,6 +77,11 @@ pub const UI_DEV_SETUP: Request = iow::<uinput_setup>(b'U', 3);
 pub const UI_SET_EVBIT: Request = iow::<libc::c_int>(b'U', 100);
 pub const UI_SET_KEYBIT: Request = iow::<libc::c_int>(b'U', 101);
 pub const UI_SET_RELBIT: Request = iow::<libc::c_int>(b'U', 102);
+pub const UI_SET_ABSBIT: Request = iow::<libc::c_int>(b'U', 103);
+pub const UI_SET_PROPBIT: Request = iow::<libc::c_int>(b'U', 110);
+pub const UI_SET_SWBIT: Request = iow::<libc::c_int>(b'U', 109);
+/// `UI_ABS_SETUP`: reads one `uinput_abs_setup` (an axis and its range).
+pub const UI_ABS_SETUP: Request = iow::<libc::uinput_abs_setup>(b'U', 4);
 pub const UI_SET_MSCBIT: Request = iow::<libc::c_int>(b'U', 104);
 pub const UI_SET_LEDBIT: Request = iow::<libc::c_int>(b'U', 105);
 /// `UI_SET_PHYS`: reads a pointer to a NUL-terminated string.
@@ -90,6 +95,7 @@ pub const fn ui_get_sysname(len: usize) -> Request {
 pub const EV_SYN: u16 = 0x00;
 pub const EV_KEY: u16 = 0x01;
 pub const EV_REL: u16 = 0x02;
+pub const EV_ABS: u16 = 0x03;
 pub const EV_MSC: u16 = 0x04;
 pub const EV_LED: u16 = 0x11;
 pub const EV_REP: u16 = 0x14;
@@ -139,6 +145,10 @@ mod tests {
             assert_eq!(UI_SET_EVBIT, 0x40045564);
             assert_eq!(UI_SET_KEYBIT, 0x40045565);
             assert_eq!(UI_SET_RELBIT, 0x40045566);
+            assert_eq!(UI_SET_ABSBIT, 0x40045567);
+            assert_eq!(UI_SET_PROPBIT, 0x4004556e);
+            assert_eq!(UI_SET_SWBIT, 0x4004556d);
+            assert_eq!(UI_ABS_SETUP, 0x401c5504);
             assert_eq!(UI_SET_LEDBIT, 0x40045569);
             assert_eq!(UI_SET_PHYS, 0x4008556c);
             assert_eq!(ui_get_sysname(64), 0x8040552c);

@@ -1,4 +1,7 @@
 //! Many sources (grabbed keyboards), one output: a key stays down while any source holds it.
+//! With [`Merger::with_shared`], only the keys that go to a device all sources share (the daemon's
+//! mouse buttons, on its one virtual pointer) are merged; every other key belongs to its source
+//! alone (each keyboard has its own virtual clone) and passes whenever its source's state changes.
 //! Pure bookkeeping; it never touches the system and never allocates per event.
 
 use crate::engine::{KeyEvent, KeyValue, Sink};
@@ -10,17 +13,31 @@ use crate::keys::{Key, KeySet, KEY_CNT};
 pub struct SourceId(usize);
 
 /// Combines the output of several engines into one key stream.
-#[derive(Default)]
 pub struct Merger {
     /// Keys each source holds; `None` for a freed slot.
     sources: Vec<Option<KeySet>>,
-    /// How many sources hold each key.
+    /// How many sources hold each key (only the shared keys are counted).
     count: Vec<u16>,
+    /// The keys that go to one output all sources share.
+    shared: fn(Key) -> bool,
+}
+
+impl Default for Merger {
+    fn default() -> Self {
+        Merger::new()
+    }
 }
 
 impl Merger {
+    /// Every key merged into one output.
     pub fn new() -> Merger {
-        Merger { sources: Vec::new(), count: vec![0; KEY_CNT] }
+        Merger::with_shared(|_| true)
+    }
+
+    /// Only the keys for which `shared` holds are merged across sources; any other key passes
+    /// whenever its own source presses or releases it (each source has an output of its own).
+    pub fn with_shared(shared: fn(Key) -> bool) -> Merger {
+        Merger { sources: Vec::new(), count: vec![0; KEY_CNT], shared }
     }
 
     /// Registers a new source (reusing a freed slot if there is one).
@@ -46,12 +63,16 @@ impl Merger {
     pub fn event(&mut self, src: SourceId, ev: KeyEvent, out: &mut impl Sink) {
         let Some(Some(held)) = self.sources.get_mut(src.0) else { return };
         let i = ev.key.index();
+        let shared = (self.shared)(ev.key);
         match ev.value {
             KeyValue::Down => {
                 if held.contains(ev.key) {
                     return;
                 }
                 held.set(ev.key, true);
+                if !shared {
+                    return out.key(ev);
+                }
                 self.count[i] += 1;
                 if self.count[i] == 1 {
                     out.key(ev);
@@ -62,6 +83,9 @@ impl Merger {
                     return;
                 }
                 held.set(ev.key, false);
+                if !shared {
+                    return out.key(ev);
+                }
                 self.count[i] -= 1;
                 if self.count[i] == 0 {
                     out.key(ev);
@@ -94,9 +118,14 @@ impl Merger {
         }
     }
 
-    /// Whether the merged output has `key` down.
+    /// Whether the merged output has `key` down (a key that is not shared: whether any source
+    /// holds it).
     pub fn is_down(&self, key: Key) -> bool {
-        self.count[key.index()] > 0
+        if (self.shared)(key) {
+            self.count[key.index()] > 0
+        } else {
+            self.sources.iter().flatten().any(|h| h.contains(key))
+        }
     }
 }
 

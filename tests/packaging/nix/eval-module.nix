@@ -9,6 +9,7 @@ let
     mkEnableOption = what: mkOption { default = false; description = "Whether to enable ${what}."; };
     mkIf = cond: content: if cond then content else { };
     mkDefault = v: v;
+    mkRemovedOptionModule = path: message: { removed = path; inherit message; };
     literalExpression = text: { _type = "literalExpression"; inherit text; };
     types = {
       str = "str"; lines = "lines"; bool = "bool"; package = "package";
@@ -54,7 +55,6 @@ let
     config.services.keymapd = {
       enable = true;
       package = "${store}/hash-keymapd";
-      libinputQuirks = true;
       # What the module system would hand over: each keyboard with its options' defaults.
       keyboards = builtins.mapAttrs
         (name: kb:
@@ -70,6 +70,7 @@ let
 in
 {
   etc = builtins.mapAttrs (_: v: v.source or v.text) cfg.environment.etc;
+  removed = map (i: i.removed) (self.imports or [ ]);
   profilesScript = profiles.script;
   # What the profiles derivation reads: per file, generate's output and input, and the
   # extraConfig (keyd syntax) and extraToml files (null when there is none).

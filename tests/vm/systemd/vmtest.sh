@@ -93,21 +93,37 @@ uinput_ready() {
 	[ "$(stat -c '%U:%G %a' /dev/uinput)" = "root:uinput 660" ]
 }
 
-virtual_keyboard() {
-	grep -A4 'N: Name="keymapd virtual keyboard"' /proc/bus/input/devices || { echo "no virtual keyboard"; return 1; }
-	journalctl -u keymapd --no-pager -o cat | grep -m1 'created'
+# The event node of the input device whose phys is $1 (from /proc/bus/input/devices).
+node_of_phys() {
+	awk -v p="P: Phys=$1" '$0 == p { f = 1 } f && /^H: Handlers=/ { if (match($0, /event[0-9]+/)) print substr($0, RSTART, RLENGTH); exit }' /proc/bus/input/devices
 }
 
-# libinput (its own quirks matcher, with the data the install put in /usr/share/libinput) sees
-# the live virtual keyboard as internal: touchpad disable-while-typing keeps working.
-libinput_quirk() {
-	local ev out
-	ev=$(grep -A6 '^N: Name="keymapd virtual keyboard"' /proc/bus/input/devices |
-		sed -n 's/^H: Handlers=.*\b\(event[0-9]*\).*/\1/p' | head -n 1)
-	[ -n "$ev" ] || { echo "no event node for the virtual keyboard"; return 1; }
-	out=$(/usr/local/libexec/libinput-quirks list "/dev/input/$ev" 2>&1)
-	echo "/dev/input/$ev: $out"
-	printf '%s\n' "$out" | grep -qx 'AttrKeyboardIntegration=internal'
+# The boot keyboard, once grabbed, reaches the desktop through a virtual clone the service made
+# from its sandbox (/dev/uinput): same bus (i8042), IDs and name; phys keymapd/ and its own.
+virtual_clone() {
+	local i
+	for i in $(seq 1 20); do
+		grep -B2 'P: Phys=keymapd/isa0060/serio0/input0' /proc/bus/input/devices | grep -q 'I: Bus=0011 Vendor=0001 Product=0001' && break
+		[ "$i" = 20 ] && { cat /proc/bus/input/devices; echo "no clone of the boot keyboard"; return 1; }
+		sleep 0.5
+	done
+	grep -B2 -A4 'P: Phys=keymapd/isa0060/serio0/input0' /proc/bus/input/devices
+	grep -B1 'P: Phys=keymapd/isa0060/serio0/input0' /proc/bus/input/devices | grep -q 'AT Translated Set 2 keyboard'
+}
+
+# libinput's own quirks matcher gives the clone exactly what it gives the original (no keymapd
+# quirk is installed any more: none is needed).
+libinput_quirks_mirrored() {
+	local orig clone a b
+	[ ! -e /usr/share/libinput/50-keymapd.quirks ] || { echo "a keymapd quirk is installed"; return 1; }
+	orig=$(node_of_phys isa0060/serio0/input0)
+	clone=$(node_of_phys keymapd/isa0060/serio0/input0)
+	if [ -z "$orig" ] || [ -z "$clone" ]; then echo "no event node for the keyboard ($orig) or its clone ($clone)"; return 1; fi
+	a=$(/usr/local/libexec/libinput-quirks list "/dev/input/$orig" 2>&1)
+	b=$(/usr/local/libexec/libinput-quirks list "/dev/input/$clone" 2>&1)
+	echo "/dev/input/$orig: ${a:-(no quirks)}"
+	echo "/dev/input/$clone (its clone): ${b:-(no quirks)}"
+	[ "$a" = "$b" ]
 }
 
 INSTALL=/opt/keymapd-src/packaging/install-debian.sh
@@ -132,7 +148,7 @@ uninstall() {
 	systemctl is-active --quiet keymapd.service && { echo "keymapd still active"; return 1; }
 	for f in /usr/local/bin/keymapd /usr/local/lib/systemd/system/keymapd.service \
 		/usr/local/lib/udev/rules.d/70-keymapd.rules /usr/local/lib/sysusers.d/keymapd.conf \
-		/usr/local/lib/modules-load.d/keymapd.conf /usr/share/libinput/50-keymapd.quirks \
+		/usr/local/lib/modules-load.d/keymapd.conf \
 		/etc/systemd/system/multi-user.target.wants/keymapd.service; do
 		[ -e "$f" ] && { echo "$f is still there"; return 1; }
 	done
@@ -151,7 +167,7 @@ install_live() {
 	systemctl is-active keymapd.service || return 1
 	stat -c '%U:%G %a %n' /dev/uinput
 	[ "$(stat -c '%U:%G %a' /dev/uinput)" = "root:uinput 660" ] || return 1
-	grep -q 'N: Name="keymapd virtual keyboard"' /proc/bus/input/devices || { echo "no virtual keyboard"; return 1; }
+	virtual_clone
 }
 
 security_score() {
@@ -222,12 +238,12 @@ check boot-multi-user booted
 check service-active-notify service_active
 check service-unprivileged unprivileged
 check uinput-modules-load-udev uinput_ready
-check service-virtual-keyboard virtual_keyboard
 check service-no-profile-installed no_profile
 check quick-start-cp-example quick_start
 check service-grabbed-boot-keyboard boot_keyboard
+check service-virtual-clone virtual_clone
 check service-security-score security_score
-check libinput-quirk-internal libinput_quirk
+check libinput-quirks-mirrored libinput_quirks_mirrored
 check install-debian-idempotent install_again
 
 # The scenarios: keyboards plugged in while the service runs, remapping, reload, stop.

@@ -172,9 +172,9 @@ fn parse_vendor_product(s: &str) -> Option<(u16, u16)> {
     Some((hex4(v)?, hex4(p)?))
 }
 
-/// Whether a device can be claimed at all: keyboards only, never pointers.
+/// Whether a device can be claimed at all: keyboards only, never a pointer without keys.
 pub fn claimable(dev: &DeviceInfo) -> Result<(), &'static str> {
-    if dev.is_pointer {
+    if dev.is_pointer && !dev.is_keyboard {
         Err("a pointer device, never grabbed")
     } else if !dev.is_keyboard {
         Err("not a keyboard")
@@ -183,13 +183,24 @@ pub fn claimable(dev: &DeviceInfo) -> Result<(), &'static str> {
     }
 }
 
+/// Why a keyboard that also moves a pointer was not claimed.
+pub const POINTER_KEYBOARD: &str =
+    "a keyboard with a pointer: claimed only by its vendor:product or name:, never by a class or `*`";
+
+/// Whether `sel` may claim `dev`: a keyboard that also moves a pointer (a gaming keyboard, a
+/// receiver, a keyboard with a built-in touchpad) only by its vendor:product or `name:`, so that
+/// `*` and the classes never take a mouse that can send keys.
+fn may_claim(sel: &IdSelector, dev: &DeviceInfo) -> bool {
+    !dev.is_pointer || matches!(sel.kind, IdKind::VendorProduct { .. } | IdKind::Name(_))
+}
+
 /// The most specific non-excluded selector in `ids` that fits `dev`.
 pub fn best_claim<'a>(ids: &'a [IdSelector], dev: &DeviceInfo) -> Option<&'a IdSelector> {
     claimable(dev).ok()?;
     if ids.iter().any(|s| s.exclude && s.fits(dev)) {
         return None;
     }
-    ids.iter().filter(|s| !s.exclude && s.fits(dev)).max_by_key(|s| s.specificity())
+    ids.iter().filter(|s| !s.exclude && s.fits(dev) && may_claim(s, dev)).max_by_key(|s| s.specificity())
 }
 
 pub fn match_device(profiles: &[Profile], dev: &DeviceInfo) -> Match {
@@ -221,6 +232,7 @@ pub fn match_device(profiles: &[Profile], dev: &DeviceInfo) -> Match {
             tied_with: tie.map(|(profile, s)| Tie { profile, selector: s.text.clone() }),
         },
         None if profiles.is_empty() => Match::Unclaimed("no profiles loaded".to_owned()),
+        None if dev.is_pointer => Match::Unclaimed(POINTER_KEYBOARD.to_owned()),
         None => Match::Unclaimed("no profile claims it".to_owned()),
     }
 }

@@ -817,7 +817,7 @@ fn unknown_left_hand(name: &str, keymap: &Keymap, layer: LayerId) -> String {
 }
 
 /// A binding that emits a joystick, gamepad or tablet button: valid, but nothing will come out
-/// (keymapd has a virtual keyboard, and a virtual pointer for mouse buttons; neither declares
+/// (keymapd has a virtual clone per keyboard, and a virtual pointer for mouse buttons; none declares
 /// those codes, and the kernel drops undeclared codes).
 fn warn_unemittable(d: &mut Diags, keymap: &Keymap, action: Action, at: usize, name: &str) {
     let mut bad = None;
@@ -832,7 +832,7 @@ fn warn_unemittable(d: &mut Diags, keymap: &Keymap, action: Action, at: usize, n
             Severity::Warning,
             format!(
                 "`{name}`: `{k}` is a joystick, gamepad or tablet button, which keymapd cannot emit \
-                 (it has a virtual keyboard, and a virtual pointer for mouse buttons); it will do nothing"
+                 (its virtual keyboards and pointer do not declare it); it will do nothing"
             ),
         );
     }

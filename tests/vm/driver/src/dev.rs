@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use crate::script::{DevKind, DevSpec};
 
 use input_sys::{
-    ui_get_sysname, EVIOCGRAB, UI_DEV_CREATE, UI_DEV_DESTROY, UI_DEV_SETUP, UI_SET_EVBIT, UI_SET_KEYBIT,
-    UI_SET_LEDBIT, UI_SET_MSCBIT, UI_SET_PHYS, UI_SET_RELBIT,
+    ui_get_sysname, EVIOCGRAB, UI_ABS_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY, UI_DEV_SETUP, UI_SET_ABSBIT,
+    UI_SET_EVBIT, UI_SET_KEYBIT, UI_SET_LEDBIT, UI_SET_MSCBIT, UI_SET_PHYS, UI_SET_PROPBIT, UI_SET_RELBIT,
 };
 
 fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
@@ -236,6 +236,16 @@ impl Synthetic {
                     for led in [LED_NUML, LED_CAPSL, LED_SCROLLL] {
                         ioctl_int(fd, UI_SET_LEDBIT, led as i32)?;
                     }
+                    if spec.pointer {
+                        // A keyboard with a pointer in the same device (a gaming keyboard).
+                        ioctl_int(fd, UI_SET_EVBIT, EV_REL as i32)?;
+                        for b in [BTN_LEFT, BTN_RIGHT, BTN_MIDDLE] {
+                            ioctl_int(fd, UI_SET_KEYBIT, b as i32)?;
+                        }
+                        for r in [REL_X, REL_Y, REL_WHEEL] {
+                            ioctl_int(fd, UI_SET_RELBIT, r as i32)?;
+                        }
+                    }
                 }
                 DevKind::Mouse => {
                     ioctl_int(fd, UI_SET_EVBIT, EV_REL as i32)?;
@@ -245,6 +255,49 @@ impl Synthetic {
                     for r in [REL_X, REL_Y, REL_WHEEL] {
                         ioctl_int(fd, UI_SET_RELBIT, r as i32)?;
                     }
+                }
+                DevKind::Touchpad => {
+                    // A clickpad of 100 x 60 mm (resolution 10 units/mm), two slots.
+                    for b in [
+                        BTN_LEFT, 0x14a, /* BTN_TOUCH */
+                        0x145, /* BTN_TOOL_FINGER */
+                        0x14d, /* BTN_TOOL_DOUBLETAP */
+                    ] {
+                        ioctl_int(fd, UI_SET_KEYBIT, b as i32)?;
+                    }
+                    ioctl_int(fd, UI_SET_EVBIT, 0x03 /* EV_ABS */)?;
+                    // ABS_X, ABS_Y, ABS_MT_SLOT, ABS_MT_POSITION_X/Y, ABS_MT_TRACKING_ID.
+                    for (code, min, max, res) in [
+                        (0x00, 0, 1000, 10),
+                        (0x01, 0, 600, 10),
+                        (0x2f, 0, 1, 0),
+                        (0x35, 0, 1000, 10),
+                        (0x36, 0, 600, 10),
+                        (0x39, 0, 65535, 0),
+                    ] {
+                        ioctl_int(fd, UI_SET_ABSBIT, code)?;
+                        let abs = libc::uinput_abs_setup {
+                            code: code as u16,
+                            absinfo: libc::input_absinfo {
+                                value: 0,
+                                minimum: min,
+                                maximum: max,
+                                fuzz: 0,
+                                flat: 0,
+                                resolution: res,
+                            },
+                        };
+                        // SAFETY: UI_ABS_SETUP reads one uinput_abs_setup.
+                        cvt(unsafe {
+                            libc::ioctl(fd, UI_ABS_SETUP as _, &abs as *const libc::uinput_abs_setup)
+                        })?;
+                    }
+                    ioctl_int(fd, UI_SET_PROPBIT, 0 /* INPUT_PROP_POINTER */)?;
+                    ioctl_int(fd, UI_SET_PROPBIT, 2 /* INPUT_PROP_BUTTONPAD */)?;
+                }
+                DevKind::LidSwitch => {
+                    ioctl_int(fd, UI_SET_EVBIT, 0x05 /* EV_SW */)?;
+                    ioctl_int(fd, input_sys::UI_SET_SWBIT, 0 /* SW_LID */)?;
                 }
             }
             let phys = CString::new(spec.phys.clone()).map_err(|_| io::Error::other("NUL in phys"))?;
@@ -431,13 +484,37 @@ pub fn write_frame(fd: RawFd, evs: &[Ev]) -> io::Result<()> {
 /// All input devices (/sys/class/input/inputN) whose name is `name`, newest
 /// last, as (N, event node).
 pub fn find_by_name(name: &str) -> Vec<(u32, PathBuf)> {
+    find_by(|d| d.join("name"), name)
+}
+
+/// The highest input device number there is now (`/sys/class/input/inputN`; the kernel hands
+/// out increasing numbers, never one twice).
+pub fn newest_input() -> u32 {
+    let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return 0 };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("input").and_then(|n| n.parse().ok()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// How many input devices have a `phys` starting with `prefix`.
+pub fn count_clones(prefix: &str) -> usize {
+    let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return 0 };
+    rd.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("input"))
+        .filter(|e| std::fs::read_to_string(e.path().join("phys")).is_ok_and(|p| p.starts_with(prefix)))
+        .count()
+}
+
+/// All input devices whose sysfs attribute `attr(dir)` reads `value`, newest last, as (N, event node).
+pub fn find_by(attr: impl Fn(&Path) -> PathBuf, value: &str) -> Vec<(u32, PathBuf)> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir("/sys/class/input") else { return out };
     for e in rd.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         let Some(num) = n.strip_prefix("input").and_then(|d| d.parse::<u32>().ok()) else { continue };
-        let Ok(dev_name) = std::fs::read_to_string(e.path().join("name")) else { continue };
-        if dev_name.trim_end_matches('\n') != name {
+        let Ok(got) = std::fs::read_to_string(attr(&e.path())) else { continue };
+        if got.trim_end_matches('\n') != value {
             continue;
         }
         if let Some(node) = event_node_of(&e.path().to_string_lossy()) {

@@ -3,22 +3,19 @@
 use crate::daemon::{self, Daemon};
 use crate::dev::{self, Ev, Reader, Synthetic};
 use crate::names::*;
-use crate::script::{Cmd, DevKind, KeyEv, NodeRef, RawEv, Step, Target};
+use crate::script::{CloneCheck, Cmd, DevKind, KeyEv, NodeRef, RawEv, Step, Target};
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Exact name of the daemon's uinput keyboard.
-pub const VIRTUAL_NAME: &str = "keymapd virtual keyboard";
+/// What the `phys` of every virtual clone the daemon makes starts with.
+pub const CLONE_PHYS_PREFIX: &str = "keymapd/";
 pub const POINTER_NAME: &str = "keymapd virtual pointer";
 /// How long `expect` waits for each event.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(2);
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long a daemon whose virtual keyboard vanished has to exit before the driver calls it a
-/// recreation (the device goes when the process closes it, a moment before it is reaped).
-const VIRTUAL_GONE_GRACE: Duration = Duration::from_secs(2);
 
 struct Virtual {
     /// The input device's number (`/sys/class/input/inputN`): the kernel never hands out a
@@ -48,7 +45,14 @@ pub struct Scenario {
     devs: HashMap<String, Synthetic>,
     daemon: Option<Daemon>,
     daemons_started: usize,
-    virt: Option<Virtual>,
+    /// The daemon's virtual clones of the synthetic keyboards, by keyboard name, once opened.
+    clones: HashMap<String, Virtual>,
+    /// The `phys` of each synthetic device's clone, by device name.
+    phys: HashMap<String, String>,
+    /// By device name: clones up to this input number belong to an earlier device of that name.
+    stale: HashMap<String, u32>,
+    /// The keyboard a key was last sent to: `expect` without a device reads its clone.
+    last_typed: Option<String>,
     /// The daemon's virtual pointer, opened by the first step that names `pointer`.
     ptr: Option<Virtual>,
     repeats: bool,
@@ -83,7 +87,10 @@ impl Scenario {
             devs: HashMap::new(),
             daemon: None,
             daemons_started: 0,
-            virt: None,
+            clones: HashMap::new(),
+            phys: HashMap::new(),
+            stale: HashMap::new(),
+            last_typed: None,
             ptr: None,
             repeats: false,
             env: Vec::new(),
@@ -101,7 +108,7 @@ impl Scenario {
         let trace = std::env::var_os("KEYMAPD_TESTBED_TRACE").is_some_and(|v| v != "0");
         for s in steps {
             let t0 = Instant::now();
-            let res = self.step(s).and_then(|()| self.check_virtual());
+            let res = self.step(s);
             if trace {
                 println!("    {:>6} ms  line {}: {}", t0.elapsed().as_millis(), s.line, s.text);
             }
@@ -168,9 +175,12 @@ impl Scenario {
                 break;
             }
         }
-        self.virt = None;
+        self.clones.clear();
+        self.last_typed = None;
         self.ptr = None;
         self.devs.clear();
+        self.phys.clear();
+        self.stale.clear();
         let _ = std::fs::remove_dir_all(&self.conf);
         problem
     }
@@ -184,11 +194,7 @@ impl Scenario {
             if let Some(t) = tail.strip_prefix("${node:") {
                 let end = t.find('}').ok_or_else(|| format!("unterminated ${{node:…}} in `{s}`"))?;
                 let dev = &t[..end];
-                let node = self.node_of(&match dev {
-                    "virtual" => Target::Virtual,
-                    "pointer" => Target::Pointer,
-                    _ => Target::Dev(dev.to_string()),
-                })?;
+                let node = self.node_of(&crate::script::target(dev)?)?;
                 out.push_str(&node.to_string_lossy());
                 rest = &t[end + 1..];
             } else if let Some(t) = tail.strip_prefix("$CONF") {
@@ -208,11 +214,13 @@ impl Scenario {
 
     fn node_of(&self, t: &Target) -> R<PathBuf> {
         match t {
-            Target::Virtual => self
-                .virt
-                .as_ref()
-                .map(|v| v.node.clone())
-                .ok_or_else(|| "no daemon virtual keyboard (no `daemon start` yet?)".to_string()),
+            Target::Clone(_) => {
+                let Target::Clone(Some(kb)) = self.resolve(t)? else { unreachable!() };
+                match self.find_clone(&kb)? {
+                    Some((_, node)) => Ok(node),
+                    None => Err(format!("`{kb}` has no virtual clone (is it grabbed?)")),
+                }
+            }
             Target::Pointer => self.ptr.as_ref().map(|v| v.node.clone()).ok_or_else(|| {
                 "the daemon's virtual pointer is not open (no `expect-on pointer` yet)".to_string()
             }),
@@ -233,18 +241,45 @@ impl Scenario {
         Ok(if p.starts_with('/') { PathBuf::from(p) } else { base.join(p) })
     }
 
-    /// Finds the daemon's virtual keyboard (newest of that name) and opens it.
-    fn attach_virtual(&mut self, timeout: Duration) -> R {
+    /// `expect` without a device: the clone of the keyboard typed on last (or of the only one).
+    fn resolve(&self, t: &Target) -> R<Target> {
+        let Target::Clone(None) = t else { return Ok(t.clone()) };
+        if let Some(kb) = &self.last_typed {
+            return Ok(Target::Clone(Some(kb.clone())));
+        }
+        let mut kbs = self.devs.iter().filter(|(_, d)| d.spec.kind == DevKind::Keyboard);
+        match (kbs.next(), kbs.next()) {
+            (Some((kb, _)), None) => Ok(Target::Clone(Some(kb.clone()))),
+            _ => Err("`expect` without a device reads the clone of the keyboard typed on last, and \
+                      nothing was typed yet: name it (`expect-on clone:KB …`)"
+                .into()),
+        }
+    }
+
+    /// The `phys` of the daemon's clone of `kb` (also once `kb` is unplugged).
+    fn clone_phys(&self, kb: &str) -> R<String> {
+        self.phys.get(kb).cloned().ok_or_else(|| format!("no device `{kb}` was plugged in"))
+    }
+
+    /// The newest clone of `kb` in sysfs, as (input number, event node).
+    fn find_clone(&self, kb: &str) -> R<Option<(u32, PathBuf)>> {
+        let phys = self.clone_phys(kb)?;
+        let stale = self.stale.get(kb).copied().unwrap_or(0);
+        Ok(dev::find_by(|p| p.join("phys"), &phys).into_iter().rfind(|(n, _)| *n > stale))
+    }
+
+    /// Finds the daemon's clone of `kb` (waiting up to `timeout`) and opens it for reading.
+    fn attach_clone(&mut self, kb: &str, timeout: Duration) -> R {
         let deadline = Instant::now() + timeout;
         loop {
-            let found = dev::find_by_name(VIRTUAL_NAME);
-            if let Some((num, node)) = found.last().cloned() {
+            if let Some((num, node)) = self.find_clone(kb)? {
                 if node.exists() {
                     let since = self.daemon.as_ref().map(|d| d.started).unwrap_or((0, 0));
-                    dev::wait_udev(&node, since, deadline);
+                    dev::wait_udev(&node, since, deadline.max(Instant::now() + Duration::from_secs(2)));
                     match dev::open_node(&node, true).or_else(|_| dev::open_node(&node, false)) {
                         Ok(fd) => {
-                            self.virt = Some(Virtual { num, node, reader: Reader::new(fd) });
+                            self.clones
+                                .insert(kb.to_string(), Virtual { num, node, reader: Reader::new(fd) });
                             return Ok(());
                         }
                         Err(e) if Instant::now() >= deadline => {
@@ -256,11 +291,98 @@ impl Scenario {
             }
             if Instant::now() >= deadline {
                 return Err(format!(
-                    "no input device named \"{VIRTUAL_NAME}\" within {} ms",
+                    "no virtual clone of `{kb}` (an input device with phys \"{}\") within {} ms",
+                    self.clone_phys(kb)?,
                     timeout.as_millis()
                 ));
             }
             std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Opens the clones that exist of the keyboards not opened yet (at READY, before typing):
+    /// an evdev reader sees only what is written after it opened the node.
+    fn attach_clones_now(&mut self) {
+        let kbs: Vec<String> = self
+            .devs
+            .iter()
+            .filter(|(kb, d)| d.spec.kind == DevKind::Keyboard && !self.clones.contains_key(*kb))
+            .map(|(kb, _)| kb.clone())
+            .collect();
+        for kb in kbs {
+            let _ = self.attach_clone(&kb, Duration::ZERO);
+        }
+    }
+
+    /// `clone KB yes|no|kept|mirrors`.
+    fn check_clone(&mut self, kb: &str, check: CloneCheck, ms: u64) -> R {
+        let deadline = Instant::now() + Duration::from_millis(ms);
+        match check {
+            CloneCheck::Exists => {
+                if self.clones.get(kb).is_some_and(|c| c.sys().exists()) {
+                    return Ok(());
+                }
+                self.attach_clone(kb, Duration::from_millis(ms))
+            }
+            CloneCheck::Gone => loop {
+                let Some((num, _)) = self.find_clone(kb)? else { return Ok(()) };
+                if Instant::now() >= deadline {
+                    return Err(format!("the clone of `{kb}` (input{num}) is still there after {ms} ms"));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            },
+            CloneCheck::Kept => {
+                let Some(old) = self.clones.get(kb) else {
+                    return Err(format!("no clone of `{kb}` was opened before (`clone {kb} yes` first)"));
+                };
+                let stale = self.stale.get(kb).copied().unwrap_or(0);
+                let mut all = dev::find_by(|p| p.join("phys"), &self.clone_phys(kb)?);
+                all.retain(|(n, _)| *n > stale);
+                let nums: Vec<u32> = all.iter().map(|(n, _)| *n).collect();
+                if nums == [old.num] && old.sys().exists() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the clone of `{kb}` was input{}; now the clones of it are {nums:?}: it was recreated",
+                        old.num
+                    ))
+                }
+            }
+            CloneCheck::Mirrors => {
+                let Some((num, _)) = self.find_clone(kb)? else {
+                    return Err(format!("`{kb}` has no virtual clone"));
+                };
+                let d = self.dev(kb)?;
+                let sys = PathBuf::from(format!("/sys/class/input/input{num}"));
+                let read = |f: &str| {
+                    std::fs::read_to_string(sys.join(f)).map(|s| s.trim_end_matches('\n').to_string())
+                };
+                let hex = |f: &str| read(f).ok().and_then(|s| u16::from_str_radix(&s, 16).ok());
+                let mut bad = Vec::new();
+                for (what, got, want) in [
+                    ("bustype", hex("id/bustype"), d.spec.bus),
+                    ("vendor", hex("id/vendor"), d.spec.vendor),
+                    ("product", hex("id/product"), d.spec.product),
+                    ("version", hex("id/version"), d.spec.version),
+                ] {
+                    if got != Some(want) {
+                        bad.push(format!("{what} {got:04x?}, expected {want:04x}"));
+                    }
+                }
+                let name = read("name").unwrap_or_default();
+                if name != d.spec.name {
+                    bad.push(format!("name {name:?}, expected {:?}", d.spec.name));
+                }
+                let phys = read("phys").unwrap_or_default();
+                if !phys.starts_with(CLONE_PHYS_PREFIX) {
+                    bad.push(format!("phys {phys:?} does not start with {CLONE_PHYS_PREFIX}"));
+                }
+                if bad.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("the clone of `{kb}` (input{num}): {}", bad.join("; ")))
+                }
+            }
         }
     }
 
@@ -288,32 +410,6 @@ impl Scenario {
         }
     }
 
-    /// The daemon's virtual keyboard is created once and kept for as long as the daemon runs
-    /// (recreating it resets the desktop's repeat rate and layout): checked after every step,
-    /// so that a reload, a hotplug or a signal that recreates it fails the scenario at that
-    /// step, even if the scenario never reads it again. A keyboard that goes because its daemon
-    /// exits is fine; one that goes while its daemon keeps running is not. Not for `daemon
-    /// attach` (a system service may be restarted on purpose); a scenario that restarts its
-    /// daemon (`daemon stop`, then `daemon start`) attaches to the new one's.
-    fn check_virtual(&mut self) -> R {
-        if self.external {
-            return Ok(());
-        }
-        let Some(v) = &self.virt else { return Ok(()) };
-        if v.sys().exists() {
-            return Ok(());
-        }
-        let what = format!("input{}, {}", v.num, v.node.display());
-        let Some(d) = self.daemon.as_mut() else { return Ok(()) };
-        match d.wait_exit(VIRTUAL_GONE_GRACE) {
-            Some(_) => Ok(()),
-            None => Err(format!(
-                "the daemon's virtual keyboard ({what}) went away while the daemon kept running: \
-                 it must be created once and kept across reloads, hotplugs and signals"
-            )),
-        }
-    }
-
     fn reader(&mut self, t: &Target) -> R<&mut Reader> {
         match t {
             Target::Pointer => {
@@ -322,46 +418,23 @@ impl Scenario {
                 }
                 self.ptr.as_mut().map(|p| &mut p.reader).ok_or_else(|| "no virtual pointer".into())
             }
-            Target::Virtual => {
-                let gone = self.virt.as_ref().map(|v| v.reader.exhausted());
-                match gone {
+            Target::Clone(_) => {
+                let Target::Clone(Some(kb)) = self.resolve(t)? else { unreachable!() };
+                match self.clones.get(&kb).map(|c| c.reader.exhausted()) {
                     Some(false) => {}
-                    // Not opened yet (`daemon spawn`, `daemon attach`): open it now.
-                    None => {
-                        match self.daemon.as_mut().map(|d| d.poll_exit()) {
-                            None if self.external => {}
-                            None => return Err("no daemon virtual keyboard (no `daemon start` yet?)".into()),
-                            Some(Some(s)) => {
-                                return Err(format!(
-                                    "the daemon's virtual keyboard is gone (daemon exited: {})",
-                                    daemon::describe_status(&s)
-                                ))
-                            }
-                            Some(None) => {}
-                        }
-                        self.attach_virtual(Duration::from_secs(2))?;
-                    }
-                    // A keymapd run by someone else (systemd) may be restarted: follow it.
-                    Some(true) if self.external => {
-                        let old = self.virt.as_ref().map(|v| v.num);
-                        self.attach_virtual(Duration::from_secs(2))?;
-                        if self.virt.as_ref().map(|v| v.num) == old {
-                            return Err("the daemon's virtual keyboard went away".into());
-                        }
-                    }
-                    // Ours went away: only the daemon exiting may do that.
+                    None => self.attach_clone(&kb, Duration::from_secs(2))?,
+                    // Gone and read to the end: a new clone (the keyboard was plugged in or
+                    // claimed again), or an error.
                     Some(true) => {
-                        self.check_virtual()?;
-                        return Err(match self.daemon.as_mut().and_then(|d| d.poll_exit()) {
-                            Some(s) => format!(
-                                "the daemon's virtual keyboard is gone (daemon exited: {})",
-                                daemon::describe_status(&s)
-                            ),
-                            None => "the daemon's virtual keyboard is gone".into(),
-                        });
+                        self.clones.remove(&kb);
+                        self.attach_clone(&kb, Duration::from_secs(2))
+                            .map_err(|e| format!("the clone of `{kb}` went away, and no new one: {e}"))?;
                     }
                 }
-                self.virt.as_mut().map(|v| &mut v.reader).ok_or_else(|| "no daemon virtual keyboard".into())
+                self.clones
+                    .get_mut(&kb)
+                    .map(|c| &mut c.reader)
+                    .ok_or_else(|| format!("no clone of `{kb}` attached"))
             }
             Target::Dev(d) => {
                 self.devs.get_mut(d).map(|s| &mut s.node_reader).ok_or_else(|| format!("no device `{d}`"))
@@ -384,8 +457,24 @@ impl Scenario {
                 if self.devs.contains_key(&spec.id) {
                     return Err(format!("device `{}` exists already (unplug it first)", spec.id));
                 }
+                // Every input device made from now on has a higher number: a clone of an earlier
+                // device of that name (one may linger a moment) is never this one's.
+                let newest = dev::newest_input();
                 let d = Synthetic::create(spec)?;
                 self.devs.insert(spec.id.clone(), d);
+                self.stale.insert(spec.id.clone(), newest);
+                // A clone of an earlier device of that name is not this one's.
+                self.clones.remove(&spec.id);
+                // The daemon's clone of it: keymapd/ and its phys, or its event node's name.
+                let d = &self.devs[&spec.id];
+                let tail = if d.spec.phys.is_empty() {
+                    d.node.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                } else {
+                    d.spec.phys.clone()
+                };
+                let mut phys = format!("{CLONE_PHYS_PREFIX}{tail}");
+                phys.truncate(63);
+                self.phys.insert(spec.id.clone(), phys);
                 Ok(())
             }
             Cmd::Unplug(name) => {
@@ -393,7 +482,19 @@ impl Scenario {
                 drop(d);
                 Ok(())
             }
+            Cmd::Lid { dev, closed } => {
+                let d = self.dev(dev)?;
+                if d.spec.kind != DevKind::LidSwitch {
+                    return Err(format!("`{dev}` is not a lid-switch"));
+                }
+                d.emit(&[Ev { ty: 0x05, code: 0, value: *closed as i32 }])
+            }
             Cmd::Key { dev, code, value, tap, scan } => {
+                self.last_typed = Some(dev.clone());
+                if (self.daemon.is_some() || self.external) && !self.clones.contains_key(dev) {
+                    // Opened before typing, so that what the daemon writes for this key is read.
+                    let _ = self.attach_clone(dev, Duration::ZERO);
+                }
                 let d = self.dev(dev)?;
                 let frame = |v: i32| {
                     let mut evs = Vec::new();
@@ -411,8 +512,8 @@ impl Scenario {
             }
             Cmd::Move { dev, dx, dy, wheel } => {
                 let d = self.dev(dev)?;
-                if d.spec.kind != DevKind::Mouse {
-                    return Err(format!("`{dev}` is not a mouse"));
+                if d.spec.kind != DevKind::Mouse && !d.spec.pointer {
+                    return Err(format!("`{dev}` is not a mouse (nor a keyboard with pointer=on)"));
                 }
                 let mut evs = Vec::new();
                 for (code, v) in [(REL_X, *dx), (REL_Y, *dy), (REL_WHEEL, *wheel)] {
@@ -434,7 +535,7 @@ impl Scenario {
                 };
                 let args = args.iter().map(|a| self.subst(a)).collect::<R<Vec<_>>>()?;
                 self.daemons_started += 1;
-                self.virt = None;
+                self.clones.clear();
                 self.ptr = None;
                 let d = Daemon::spawn(
                     &self.dir,
@@ -447,7 +548,7 @@ impl Scenario {
                 self.daemon = Some(d);
                 if *wait_ready {
                     self.daemon()?.wait_note("READY=1", READY_TIMEOUT)?;
-                    self.attach_virtual(Duration::from_secs(5))?;
+                    self.attach_clones_now();
                     for d in self.devs.values_mut() {
                         d.node_reader.flush();
                     }
@@ -457,8 +558,9 @@ impl Scenario {
             Cmd::DaemonSignal(sig, _) => self.daemon()?.signal(*sig),
             Cmd::DaemonAttach { ms } => {
                 self.external = true;
-                self.virt = None;
-                self.attach_virtual(Duration::from_millis(*ms))?;
+                self.clones.clear();
+                let _ = ms;
+                self.attach_clones_now();
                 for d in self.devs.values_mut() {
                     d.node_reader.flush();
                 }
@@ -497,11 +599,10 @@ impl Scenario {
             }
             Cmd::DaemonExpectNotify { text, ms } => {
                 self.daemon()?.wait_note(text, Duration::from_millis(*ms))?;
-                // At READY=1 the virtual keyboard exists: open it now, as `daemon start` does,
-                // so that what the scenario types next is read (opened lazily at the first
-                // `expect`, the events written before it would be lost).
-                if text == "READY=1" && self.virt.is_none() && !self.external {
-                    self.attach_virtual(Duration::from_secs(5))?;
+                // At READY=1 the clones of the keyboards grabbed at start exist: open them now,
+                // as `daemon start` does, so that what the scenario types next is read.
+                if text == "READY=1" {
+                    self.attach_clones_now();
                 }
                 Ok(())
             }
@@ -530,8 +631,8 @@ impl Scenario {
                 match t {
                     Some(t) => self.reader(t)?.flush(),
                     None => {
-                        if let Some(v) = &mut self.virt {
-                            v.reader.flush();
+                        for c in self.clones.values_mut() {
+                            c.reader.flush();
                         }
                         if let Some(p) = &mut self.ptr {
                             p.reader.flush();
@@ -544,6 +645,20 @@ impl Scenario {
                 }
                 Ok(())
             }
+            Cmd::Clone { dev, check, ms } => self.check_clone(dev, *check, *ms),
+            Cmd::CloneCount { n, ms } => {
+                let deadline = Instant::now() + Duration::from_millis(*ms);
+                loop {
+                    let clones = dev::count_clones(CLONE_PHYS_PREFIX);
+                    if clones == *n {
+                        return Ok(());
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(format!("{clones} virtual clones (input devices with phys {CLONE_PHYS_PREFIX}…), expected {n}"));
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
             Cmd::Repeats(on) => {
                 self.repeats = *on;
                 Ok(())
@@ -554,6 +669,12 @@ impl Scenario {
                 loop {
                     let g = dev::grabbed_by_other(&node)?;
                     if g == *yes {
+                        if let (Target::Dev(kb), true) = (target, g) {
+                            // keymapd creates the clone before it grabs: open it before typing.
+                            if (self.daemon.is_some() || self.external) && !self.clones.contains_key(kb) {
+                                let _ = self.attach_clone(kb, Duration::from_secs(1));
+                            }
+                        }
                         return Ok(());
                     }
                     if Instant::now() >= deadline {
@@ -859,7 +980,8 @@ impl Scenario {
     fn expect(&mut self, target: &Target, events: &[KeyEv]) -> R {
         let repeats = self.repeats;
         let total = events.len();
-        let where_ = if *target == Target::Virtual { String::new() } else { format!(" on {target}") };
+        let target = &self.resolve(target)?;
+        let where_ = format!(" on {target}");
         let reader = self.reader(target)?;
         let mut matched: Vec<String> = Vec::new();
         for (i, want) in events.iter().enumerate() {
@@ -899,6 +1021,14 @@ impl Scenario {
 
     fn expect_none(&mut self, target: &Target, ms: u64) -> R {
         let repeats = self.repeats;
+        let target = &self.resolve(target)?;
+        if let Target::Clone(Some(kb)) = target {
+            // A keyboard that is not grabbed has no clone: nothing can arrive on it.
+            if !self.clones.contains_key(kb) && self.devs.contains_key(kb) && self.find_clone(kb)?.is_none() {
+                std::thread::sleep(Duration::from_millis(ms));
+                return Ok(());
+            }
+        }
         let reader = self.reader(target)?;
         let deadline = Instant::now() + Duration::from_millis(ms);
         while let Some(e) = reader.next(deadline).map_err(|e| e.to_string())? {
@@ -911,6 +1041,7 @@ impl Scenario {
 
     fn expect_raw(&mut self, target: &Target, events: &[RawEv]) -> R {
         let repeats = self.repeats;
+        let target = &self.resolve(target)?;
         let reader = self.reader(target)?;
         // Start at a frame boundary: a SYN_REPORT left over from the frame a
         // previous `expect` matched in is not part of this expectation.

@@ -8,8 +8,9 @@ use crate::names;
 /// Where events are read from or written to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
-    /// The daemon's `keymapd virtual keyboard`.
-    Virtual,
+    /// The virtual clone the daemon made of a keyboard (`clone:KB`); `None`: of the keyboard a
+    /// key was last sent to (`expect` without a device).
+    Clone(Option<String>),
     /// The daemon's `keymapd virtual pointer` (mouse buttons), opened on first use.
     Pointer,
     /// A synthetic device made with `keyboard` or `mouse`.
@@ -19,7 +20,8 @@ pub enum Target {
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Target::Virtual => f.write_str("virtual"),
+            Target::Clone(None) => f.write_str("the clone of the keyboard typed on last"),
+            Target::Clone(Some(kb)) => write!(f, "clone:{kb}"),
             Target::Pointer => f.write_str("pointer"),
             Target::Dev(d) => f.write_str(d),
         }
@@ -50,6 +52,10 @@ pub struct RawEv {
 pub enum DevKind {
     Keyboard,
     Mouse,
+    /// A clickpad: BTN_LEFT, BTN_TOUCH, BTN_TOOL_FINGER, ABS_X/Y and the MT axes, INPUT_PROP_POINTER.
+    Touchpad,
+    /// A laptop lid switch: EV_SW, SW_LID.
+    LidSwitch,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,8 +69,23 @@ pub struct DevSpec {
     pub name: String,
     pub phys: String,
     pub rep: bool,
+    /// `pointer=on`: a keyboard that also has BTN_LEFT/RIGHT/MIDDLE and REL_X/Y/WHEEL.
+    pub pointer: bool,
     /// `keys=a,b,…`: only these keys (a media remote, a power button) instead of a keyboard's.
     pub keys: Option<Vec<u16>>,
+}
+
+/// What `clone KB …` checks of the daemon's clone of KB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CloneCheck {
+    /// It exists (waits for it, then opens it for reading).
+    Exists,
+    /// None exists (waits for it to go).
+    Gone,
+    /// The clone opened before is still there, and it is the only one: not recreated.
+    Kept,
+    /// It mirrors KB's bus, vendor, product, version and name, and its phys starts with keymapd/.
+    Mirrors,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +99,11 @@ pub enum Cmd {
     RemoveProfile(String),
     Plug(DevSpec),
     Unplug(String),
+    /// `lid L closed|open`: SW_LID 1|0 on a `lid-switch`.
+    Lid {
+        dev: String,
+        closed: bool,
+    },
     Key {
         dev: String,
         code: u16,
@@ -137,6 +163,17 @@ pub enum Cmd {
     },
     Flush(Option<Target>),
     Repeats(bool),
+    /// `clone KB yes|no|kept|mirrors [ms]`: see [`CloneCheck`].
+    Clone {
+        dev: String,
+        check: CloneCheck,
+        ms: u64,
+    },
+    /// `clone-count N [ms]`: exactly N input devices are keymapd clones (`phys` keymapd/…).
+    CloneCount {
+        n: usize,
+        ms: u64,
+    },
     Grabbed {
         target: Target,
         yes: bool,
@@ -267,21 +304,24 @@ fn need<'a>(args: &'a [String], idx: usize, what: &str) -> Result<&'a str, Strin
     args.get(idx).map(|s| s.as_str()).ok_or_else(|| format!("missing {what}"))
 }
 
-fn target(s: &str) -> Target {
+pub fn target(s: &str) -> Result<Target, String> {
     if s == "virtual" {
-        Target::Virtual
+        Err("there is no shared `virtual` keyboard: each grabbed keyboard KB has its own clone, `clone:KB`"
+            .into())
     } else if s == "pointer" {
-        Target::Pointer
+        Ok(Target::Pointer)
+    } else if let Some(kb) = s.strip_prefix("clone:") {
+        Ok(Target::Clone(Some(dev_name(kb)?)))
     } else {
-        Target::Dev(s.to_string())
+        Ok(Target::Dev(s.to_string()))
     }
 }
 
-fn node_ref(s: &str) -> NodeRef {
+fn node_ref(s: &str) -> Result<NodeRef, String> {
     if s.starts_with('/') || s.starts_with('$') {
-        NodeRef::Path(s.to_string())
+        Ok(NodeRef::Path(s.to_string()))
     } else {
-        NodeRef::Target(target(s))
+        Ok(NodeRef::Target(target(s)?))
     }
 }
 
@@ -374,6 +414,8 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
         name: match kind {
             DevKind::Keyboard => format!("keymapd-testbed keyboard {id}"),
             DevKind::Mouse => format!("keymapd-testbed mouse {id}"),
+            DevKind::Touchpad => format!("keymapd-testbed touchpad {id}"),
+            DevKind::LidSwitch => "Lid Switch".to_string(),
         },
         phys: format!("keymapd-testbed/{id}"),
         kind,
@@ -383,6 +425,7 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
         product: 0x0104,
         version: 1,
         rep: false,
+        pointer: false,
         keys: None,
     };
     for opt in &args[2..] {
@@ -413,6 +456,7 @@ fn dev_spec(kind: DevKind, args: &[String]) -> Result<DevSpec, String> {
             }
             "phys" => spec.phys = v.to_string(),
             "rep" => spec.rep = on_off(v)?,
+            "pointer" => spec.pointer = on_off(v)?,
             "keys" => {
                 let keys = v.split(',').filter(|k| !k.is_empty()).map(key).collect::<Result<Vec<_>, _>>()?;
                 if keys.is_empty() {
@@ -439,6 +483,17 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
         }
         "keyboard" => Cmd::Plug(dev_spec(DevKind::Keyboard, a)?),
         "mouse" => Cmd::Plug(dev_spec(DevKind::Mouse, a)?),
+        "touchpad" => Cmd::Plug(dev_spec(DevKind::Touchpad, a)?),
+        "lid-switch" => Cmd::Plug(dev_spec(DevKind::LidSwitch, a)?),
+        "lid" => {
+            no_more(a, 3)?;
+            let closed = match need(a, 2, "closed|open")? {
+                "closed" => true,
+                "open" => false,
+                o => return Err(format!("expected closed or open, got `{o}`")),
+            };
+            Cmd::Lid { dev: dev_name(need(a, 1, "device")?)?, closed }
+        }
         "unplug" => {
             no_more(a, 2)?;
             Cmd::Unplug(dev_name(need(a, 1, "device name")?)?)
@@ -540,38 +595,54 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
         "expect" => {
             let (t, rest) = match a.get(1).map(|s| s.as_str()) {
                 Some("on") => return Err("use `expect-on KB …`".into()),
-                _ => (Target::Virtual, &a[1..]),
+                _ => (Target::Clone(None), &a[1..]),
             };
             Cmd::Expect { target: t, events: key_events(rest)? }
         }
-        "expect-on" => Cmd::Expect { target: target(need(a, 1, "device")?), events: key_events(&a[2..])? },
+        "expect-on" => Cmd::Expect { target: target(need(a, 1, "device")?)?, events: key_events(&a[2..])? },
         "expect-none" => {
             no_more(a, 2)?;
-            Cmd::ExpectNone { target: Target::Virtual, ms: opt_ms(a, 1, 300)? }
+            Cmd::ExpectNone { target: Target::Clone(None), ms: opt_ms(a, 1, 300)? }
         }
         "expect-none-on" => {
             no_more(a, 3)?;
-            Cmd::ExpectNone { target: target(need(a, 1, "device")?), ms: opt_ms(a, 2, 300)? }
+            Cmd::ExpectNone { target: target(need(a, 1, "device")?)?, ms: opt_ms(a, 2, 300)? }
         }
-        "expect-raw" => Cmd::ExpectRaw { target: Target::Virtual, events: raw_events(&a[1..])? },
+        "expect-raw" => Cmd::ExpectRaw { target: Target::Clone(None), events: raw_events(&a[1..])? },
         "expect-raw-on" => {
-            Cmd::ExpectRaw { target: target(need(a, 1, "device")?), events: raw_events(&a[2..])? }
+            Cmd::ExpectRaw { target: target(need(a, 1, "device")?)?, events: raw_events(&a[2..])? }
         }
         "flush" => {
             no_more(a, 2)?;
             Cmd::Flush(match a.get(1).map(|s| s.as_str()) {
                 None | Some("all") => None,
-                Some(t) => Some(target(t)),
+                Some(t) => Some(target(t)?),
             })
         }
         "repeats" => {
             no_more(a, 2)?;
             Cmd::Repeats(on_off(need(a, 1, "on|off")?)?)
         }
+        "clone" => {
+            no_more(a, 4)?;
+            let check = match need(a, 2, "yes|no|kept|mirrors")? {
+                "yes" => CloneCheck::Exists,
+                "no" => CloneCheck::Gone,
+                "kept" => CloneCheck::Kept,
+                "mirrors" => CloneCheck::Mirrors,
+                o => return Err(format!("expected yes, no, kept or mirrors, got `{o}`")),
+            };
+            Cmd::Clone { dev: dev_name(need(a, 1, "device")?)?, check, ms: opt_ms(a, 3, 3000)? }
+        }
+        "clone-count" => {
+            no_more(a, 3)?;
+            let n = need(a, 1, "count")?;
+            Cmd::CloneCount { n: n.parse().map_err(|_| format!("bad count `{n}`"))?, ms: opt_ms(a, 2, 3000)? }
+        }
         "grabbed" => {
             no_more(a, 4)?;
             Cmd::Grabbed {
-                target: target(need(a, 1, "device")?),
+                target: target(need(a, 1, "device")?)?,
                 yes: on_off(need(a, 2, "yes|no")?)?,
                 ms: opt_ms(a, 3, 3000)?,
             }
@@ -580,7 +651,7 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
             no_more(a, 4)?;
             let led = need(a, 2, "led")?;
             Cmd::Led {
-                target: target(need(a, 1, "device")?),
+                target: target(need(a, 1, "device")?)?,
                 led: names::led_code(led).ok_or_else(|| format!("unknown led `{led}`"))?,
                 on: on_off(need(a, 3, "on|off")?)?,
             }
@@ -652,7 +723,7 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
             Cmd::ExpectStdoutFile(need(a, 1, "path")?.to_string())
         }
         "stat" => {
-            let node = node_ref(need(a, 1, "path or device")?);
+            let node = node_ref(need(a, 1, "path or device")?)?;
             let (mut owner, mut group, mut mode) = (None, None, None);
             for opt in &a[2..] {
                 match opt.split_once('=') {
@@ -668,7 +739,7 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
         }
         "udev-prop" => {
             no_more(a, 3)?;
-            let node = node_ref(need(a, 1, "path or device")?);
+            let node = node_ref(need(a, 1, "path or device")?)?;
             let kv = need(a, 2, "PROP=VALUE or !PROP")?;
             if let Some(k) = kv.strip_prefix('!') {
                 Cmd::UdevProp { node, key: k.to_string(), value: None }
