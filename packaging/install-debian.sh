@@ -5,7 +5,8 @@
 #   sudo packaging/install-debian.sh --uninstall  stop and remove it again
 #
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
-# rustup; `cargo build --release`; the binary, systemd unit, sysusers.d entry, udev rules,
+# rustup; `cargo build --release`; the binary, systemd unit, the session agent's user unit (enabled
+# for every user), sysusers.d entry, udev rules,
 # modules-load.d entry, libinput quirk, man pages (1, 5) and shell completions; the example profiles
 # into /usr/share/doc/keymapd/examples (none is enabled: /etc/keymapd is created empty, and the
 # daemon remaps nothing until a profile is copied there); what it needs to run (kmod, udev);
@@ -79,6 +80,7 @@ LIVE=0; [ -z "$D" ] && LIVE=1
 # PREFIX=/usr/local as well as /usr; libinput reads quirks only from /usr/share/libinput.
 BINDIR=$PREFIX/bin
 UNIT=$PREFIX/lib/systemd/system/keymapd.service
+USER_UNIT=$PREFIX/lib/systemd/user/keymapd-session.service
 SYSUSERS=$PREFIX/lib/sysusers.d/keymapd.conf
 UDEV_RULES=$PREFIX/lib/udev/rules.d/70-keymapd.rules
 MODULES_LOAD=$PREFIX/lib/modules-load.d/keymapd.conf
@@ -90,7 +92,7 @@ ZSH_COMPLETION=$PREFIX/share/zsh/site-functions/_keymapd
 FISH_COMPLETION=$PREFIX/share/fish/vendor_completions.d/keymapd.fish
 EXAMPLES=/usr/share/doc/keymapd/examples
 CONFIG_DIR=/etc/keymapd
-INSTALLED=("$BINDIR/keymapd" "$UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN" "$MAN5"
+INSTALLED=("$BINDIR/keymapd" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$QUIRKS" "$MAN" "$MAN5"
     "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION")
 for p in "$SRC"/profiles/*.toml; do
     [ -e "$p" ] && INSTALLED+=("$EXAMPLES/${p##*/}")
@@ -181,6 +183,9 @@ install_files() {
     sed -e "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BINDIR/keymapd |" \
         "$SRC/packaging/systemd/keymapd.service" > "$tmp/keymapd.service"
     put 0644 "$tmp/keymapd.service" "$UNIT"
+    sed -e "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BINDIR/keymapd |" \
+        "$SRC/packaging/systemd/keymapd-session.service" > "$tmp/keymapd-session.service"
+    put 0644 "$tmp/keymapd-session.service" "$USER_UNIT"
     put 0644 "$SRC/packaging/sysusers.d/keymapd.conf" "$SYSUSERS"
     put 0644 "$SRC/udev-rules/70-keymapd.rules" "$UDEV_RULES"
     put 0644 "$SRC/packaging/modules-load.d/keymapd.conf" "$MODULES_LOAD"
@@ -228,6 +233,7 @@ prepare_offline() {
     # (systemd-modules-load loads uinput, systemd-udevd applies the rules at coldplug).
     systemd-sysusers --root="$ROOT" "$D$SYSUSERS"
     systemctl --root="$ROOT" enable keymapd.service
+    systemctl --root="$ROOT" --global enable keymapd-session.service
 }
 
 # The system user and groups: systemd-sysusers where systemd is installed, else the same
@@ -278,6 +284,11 @@ activate() {
         say "  $ENABLE_HINT"
     fi
 
+    # The session agent, for every user, from their next graphical login (links only: no
+    # running systemd needed).
+    if ! { command -v systemctl >/dev/null && systemctl --global enable --quiet keymapd-session.service; }; then
+        problems+=("enable the session agent for every user: systemctl --global enable keymapd-session.service")
+    fi
     if ! systemd_running; then
         problems+=("start the service: systemd is not running as PID 1 here (a container or chroot?); on a systemd machine: systemctl enable --now keymapd, or run \`$BINDIR/keymapd run\` as root")
         report "${problems[@]}"
@@ -323,10 +334,15 @@ report() {
 }
 
 uninstall() {
+    if [ "$LIVE" = 1 ] && command -v systemctl >/dev/null; then
+        # Links only: works without a running systemd too.
+        systemctl --global disable --quiet keymapd-session.service 2>/dev/null || true
+    fi
     if [ "$LIVE" = 1 ] && systemd_running; then
         systemctl disable --now keymapd.service 2>/dev/null || true
     elif [ "$LIVE" = 0 ]; then
         systemctl --root="$ROOT" disable keymapd.service 2>/dev/null || true
+        systemctl --root="$ROOT" --global disable keymapd-session.service 2>/dev/null || true
     fi
     local f
     for f in "${INSTALLED[@]}"; do

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::control::protocol;
 use crate::profile::{Diagnostic, Profile, ProfileSet, DEFAULT_DIR};
-use crate::{daemon, script};
+use crate::{daemon, script, session};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -127,6 +128,24 @@ changes. Example: keymapd show /etc/keymapd/usb-keyboard.toml --svg usb-keyboard
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
     },
+    /// The session agent: report the focused window to the daemon (run as the user, by the
+    /// keymapd-session user unit).
+    #[command(after_help = "\
+The backend is detected from the environment (WAYLAND_DISPLAY, SWAYSOCK, XDG_CURRENT_DESKTOP,
+DISPLAY) unless --backend names it. Without a daemon the agent waits for its socket to appear and
+reconnects whenever the daemon restarts. --print needs no daemon: it prints `focus <app-id>`, a tab
+and the title, on each focus change (`focus` alone when no window has the focus).")]
+    Session {
+        /// Print focus changes on standard output instead of reporting them to the daemon.
+        #[arg(long)]
+        print: bool,
+        /// The desktop to watch [default: detected].
+        #[arg(long, value_enum)]
+        backend: Option<session::Backend>,
+        /// The daemon's control socket.
+        #[arg(long, value_name = "PATH", default_value = protocol::SOCKET_PATH)]
+        socket: PathBuf,
+    },
     /// Print shell completions to standard output.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
@@ -141,7 +160,10 @@ changes. Example: keymapd show /etc/keymapd/usb-keyboard.toml --svg usb-keyboard
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Run { .. } | Command::Test { script: None, .. }) {
+    let default_level = if matches!(
+        cli.command,
+        Command::Run { .. } | Command::Test { script: None, .. } | Command::Session { print: false, .. }
+    ) {
         "info"
     } else {
         "warn"
@@ -168,6 +190,7 @@ pub fn main() -> ExitCode {
         Command::Keys { pattern } => keys(pattern.as_deref()),
         Command::ImportKeyd { files, out, force } => import_keyd(&files, out.as_deref(), force),
         Command::Show { profile, layer, svg } => show(&profile, layer.as_deref(), svg.as_deref()),
+        Command::Session { print, backend, socket } => session_command(print, backend, &socket),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
@@ -181,6 +204,31 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format_args!("cannot write the man page: {e}")),
         },
+    }
+}
+
+fn session_command(print: bool, backend: Option<session::Backend>, socket: &Path) -> ExitCode {
+    let backend = match backend {
+        Some(b) => b,
+        None => match session::detect(&|name| std::env::var(name).ok()) {
+            Ok(b) => b,
+            // Exit 2: nothing to retry until the session changes (the unit does not restart on it).
+            Err(e) => {
+                eprintln!("keymapd: error: session: {e}; or name one with --backend");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let watch = |report: &mut dyn FnMut(Option<session::Focus>)| backend.watch(report);
+    let result = if print {
+        session::print(watch)
+    } else {
+        log::info!("watching the focus with the {} backend", backend.name());
+        session::agent(socket, watch)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("session ({}): {e}", backend.name())),
     }
 }
 

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod cli;
+pub mod control;
 pub mod daemon;
 pub mod engine;
 pub mod import_keyd;
@@ -17,4 +18,5 @@ pub mod merger;
 pub mod profile;
 pub mod reference;
 pub mod script;
+pub mod session;
 pub mod show;

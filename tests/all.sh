@@ -28,6 +28,7 @@ stages=(
     "fuzzing (bounded):bash tests/fuzz.sh"
     "packaging:bash tests/packaging/run.sh"
     "keymapd show --svg in headless Chromium:bash tests/show-svg.sh"
+    "desktop (session agent backends: Xvfb + openbox, sway via IPC and wlr-foreign-toplevel, KWin):bash tests/desktop/run.sh"
     "vm (busybox init, real udevd):bash tests/vm/run.sh"
     "vm (real systemd, installed service):bash tests/vm/systemd-boot.sh"
 )

@@ -130,6 +130,17 @@ else
     printf '%s\n' "$security" | grep '✗' | sed 's/^/    /'
 fi
 
+# The session agent's user unit, as install-debian.sh installs it.
+sed "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BIN |" "$REPO/packaging/systemd/keymapd-session.service" \
+    > "$WORK/unit/keymapd-session.service"
+mkdir -m 0700 "$WORK/user-runtime"
+check "systemd-analyze --user verify keymapd-session.service" bash -c \
+    "cd '$WORK/unit' && XDG_RUNTIME_DIR='$WORK/user-runtime' systemd-analyze --user verify --man=no keymapd-session.service"
+check "user unit: in the graphical session, stopped with it, not restarted when no backend fits" bash -c \
+    "f='$REPO/packaging/systemd/keymapd-session.service'; grep -qx 'WantedBy=graphical-session.target' \"\$f\" \
+    && grep -qx 'PartOf=graphical-session.target' \"\$f\" && grep -qx 'RestartPreventExitStatus=2' \"\$f\" \
+    && grep -q '^ExecStart=/usr/bin/keymapd session\$' \"\$f\""
+
 # The settings the daemon's design relies on, and those the security score does not see.
 unit_has() { grep -qx -- "$1" "$UNIT_SRC"; }
 unit_lacks() { ! grep -q -- "$1" "$UNIT_SRC"; }
@@ -423,9 +434,13 @@ check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/ke
     && test -f usr/local/lib/systemd/system/keymapd.service && test -f usr/local/lib/sysusers.d/keymapd.conf \
     && test -f usr/local/lib/udev/rules.d/70-keymapd.rules && test -f usr/local/lib/modules-load.d/keymapd.conf \
     && test -f usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
+    && test -f usr/local/lib/systemd/user/keymapd-session.service \
+    && test -L etc/systemd/user/graphical-session.target.wants/keymapd-session.service \
     && grep -q '^keymapd:' etc/passwd"
 check "install: unit runs the installed binary" \
     grep -qx 'ExecStart=/usr/local/bin/keymapd run --config /etc/keymapd' "$IROOT/usr/local/lib/systemd/system/keymapd.service"
+check "install: the user unit runs the installed binary" \
+    grep -qx 'ExecStart=/usr/local/bin/keymapd session' "$IROOT/usr/local/lib/systemd/user/keymapd-session.service"
 check "install: examples in /usr/share/doc/keymapd/examples (valid), none enabled: /etc/keymapd empty" \
     bash -c "ls '$IROOT'/usr/share/doc/keymapd/examples/{laptop,usb-keyboard}.toml >/dev/null \
         && '$BIN' check '$IROOT/usr/share/doc/keymapd/examples' && [ -d '$IROOT/etc/keymapd' ] \
@@ -491,6 +506,7 @@ check "install: a second run changes nothing and keeps the admin's profiles" \
 check "install-debian.sh --root DIR --uninstall" "$INSTALL" --root "$IROOT" --uninstall
 check "uninstall: no installed file left, profiles kept" bash -c "cd '$IROOT' && \
     [ -z \"\$(find usr -type f)\" ] && [ ! -e etc/systemd/system/multi-user.target.wants/keymapd.service ] \
+    && [ ! -e etc/systemd/user/graphical-session.target.wants/keymapd-session.service ] \
     && grep -q 'admin edit' etc/keymapd/laptop.toml"
 
 # ---- install-debian.sh live, on a fresh Debian with no systemd running ----------------------
@@ -526,7 +542,7 @@ else
     mkdir -p "$CH" "$PCACHE/apt-archives/partial" "$PCACHE/apt-lists/partial"
     tar -C "$CH" -xzf "$FRESH_TAR"
     mkdir -p "$CH/opt/keymapd-src"
-    cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$CH/opt/keymapd-src/"
+    cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$REPO/docs" "$CH/opt/keymapd-src/"
     install -m 0755 "$BIN" "$CH/opt/keymapd-src/keymapd"
     cp /etc/resolv.conf "$CH/etc/resolv.conf"
     mount -t proc proc "$CH/proc"
@@ -575,6 +591,8 @@ fi
 cd "$REPO" || exit 1  # source= paths in the scripts are relative to the repository
 shellchecked() { tool shellcheck && shellcheck -x "$1"; }
 for s in packaging/install-debian.sh tests/packaging/run.sh tests/fuzz.sh tests/all.sh tests/show-svg.sh \
+    tests/desktop/run.sh tests/desktop/x11.sh tests/desktop/sway.sh tests/desktop/kde.sh \
+    tests/desktop/lib.sh tests/desktop/retitle.sh \
     tests/vm/systemd-boot.sh tests/vm/systemd/vmtest.sh; do
     [ -f "$s" ] && check "shellcheck $s" shellchecked "$s"
 done
