@@ -15,13 +15,14 @@ use signal_hook_mio::v1_0::Signals;
 use crate::merger::Merger;
 use crate::profile::ProfileSet;
 
+use super::control::{self, Server};
 use super::devices::{self, Node};
 use super::frame::Frame;
 use super::registry::{Ctx, Registry, DEV_BASE};
 use super::reload;
 use super::sys::{self, TimerFd};
 use super::uinput::VirtualKeyboard;
-use super::{load_profiles, watch_dir, Error};
+use super::{load_profiles, load_profiles_into, watch_dir, Error};
 
 /// What the registry needs of the daemon's state, borrowed field by field (so that the
 /// registry itself and the profile set can be borrowed alongside).
@@ -68,6 +69,8 @@ struct Daemon {
     input_pending: bool,
     /// Running `command(…)` children, reaped on SIGCHLD.
     children: Vec<(String, std::process::Child)>,
+    /// The control socket (None if it could not be bound: the daemon remaps all the same).
+    control: Option<Server>,
     exit: Option<Result<(), Error>>,
 }
 
@@ -77,7 +80,7 @@ fn notify_systemd(states: &[NotifyState]) {
     }
 }
 
-pub fn run(config: &Path) -> Result<(), Error> {
+pub fn run(config: &Path, socket: &Path) -> Result<(), Error> {
     let set = load_profiles(config)?;
     if set.profiles.is_empty() {
         log::warn!(
@@ -144,6 +147,19 @@ pub fn run(config: &Path) -> Result<(), Error> {
         }
     };
 
+    let control = match Server::bind(socket, reg) {
+        Ok(s) => {
+            log::info!("control socket at {}", s.path().display());
+            Some(s)
+        }
+        Err(e) => {
+            log::warn!(
+                "cannot listen on {} ({e}): `keymapd status`, `reload` and `listen` will not work",
+                socket.display()
+            );
+            None
+        }
+    };
     let mut d = Daemon {
         poll,
         config: config.to_path_buf(),
@@ -161,6 +177,7 @@ pub fn run(config: &Path) -> Result<(), Error> {
         watch_dir: dir,
         input_pending: false,
         children: Vec::new(),
+        control,
         exit: None,
     };
     for node in devices::enumerate() {
@@ -190,6 +207,8 @@ impl Daemon {
                     WAKER => self.on_notes(),
                     TIMER => self.on_timer(),
                     UINPUT => self.on_leds(),
+                    control::LISTENER => self.on_control_listener(),
+                    Token(t) if t >= control::CLIENT_BASE => self.on_control_client(t - control::CLIENT_BASE),
                     Token(t) if t >= DEV_BASE => {
                         self.input_pending |= self.devices.on_readable(t - DEV_BASE, &mut cx!(self));
                     }
@@ -206,6 +225,9 @@ impl Daemon {
             if let Some(result) = self.exit.take() {
                 return result;
             }
+            if let Some(c) = self.control.as_mut() {
+                c.after_wake(&self.devices, self.poll.registry());
+            }
             self.rearm();
         }
     }
@@ -216,7 +238,7 @@ impl Daemon {
             match sig {
                 SIGHUP => {
                     self.debounce = None;
-                    self.reload("SIGHUP");
+                    self.reload("SIGHUP", None);
                 }
                 SIGCHLD => self.reap_commands(),
                 _ => {
@@ -277,8 +299,17 @@ impl Daemon {
     }
 
     /// Parses and validates the whole new set; if valid, the registry applies it device by
-    /// device. It never keeps a broken set.
-    fn reload(&mut self, why: &str) {
+    /// device. It never keeps a broken set. The control socket's listeners hear the outcome,
+    /// and `asker`, the client that asked for it, if one did.
+    fn reload(&mut self, why: &str, asker: Option<usize>) {
+        let errors = self.reload_set(why);
+        if let Some(c) = self.control.as_mut() {
+            c.reloaded(asker, &errors, self.poll.registry());
+        }
+    }
+
+    /// [`Daemon::reload`]'s work; returns the error lines of a refused set.
+    fn reload_set(&mut self, why: &str) -> Vec<String> {
         let mut states = vec![NotifyState::Reloading];
         if let Ok(t) = NotifyState::monotonic_usec_now() {
             states.push(t);
@@ -291,15 +322,17 @@ impl Daemon {
                 log::debug!("renewing the watch on {}: {e}", self.watch_dir.display());
             }
         }
-        let new = match load_profiles(&self.config) {
+        let mut errors = Vec::new();
+        let new = match load_profiles_into(&self.config, &mut errors) {
             Ok(set) => set,
             Err(e) => {
                 if !matches!(e, Error::InvalidProfiles(_)) {
                     log::error!("{e}");
+                    errors.push(e.to_string());
                 }
                 log::error!("reload failed, keeping the previous profiles");
                 notify_systemd(&[NotifyState::Ready]);
-                return;
+                return errors;
             }
         };
         self.out.pointer_for(&new);
@@ -309,6 +342,22 @@ impl Daemon {
         log::info!("reloaded {n} profiles");
         self.devices.warn_if_idle();
         notify_systemd(&[NotifyState::Ready]);
+        Vec::new()
+    }
+
+    fn on_control_listener(&mut self) {
+        if let Some(c) = self.control.as_mut() {
+            c.on_listener(self.poll.registry(), sys::monotonic_now());
+        }
+    }
+
+    /// A control client's socket is ready; a `reload` it asked for is done here, in the loop.
+    fn on_control_client(&mut self, slot: usize) {
+        let Some(c) = self.control.as_mut() else { return };
+        if c.on_client(slot, self.poll.registry(), sys::monotonic_now(), &self.devices, &self.set) {
+            self.debounce = None;
+            self.reload("keymapd reload", Some(slot));
+        }
     }
 
     /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
@@ -403,7 +452,7 @@ impl Daemon {
         self.run_commands();
         if self.debounce.is_some_and(|t| t <= now) {
             self.debounce = None;
-            self.reload("profile directory changed");
+            self.reload("profile directory changed", None);
         }
     }
 
