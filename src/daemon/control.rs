@@ -33,6 +33,9 @@ pub const LISTENER: Token = Token(5);
 /// The first client token (slot `i` is `Token(CLIENT_BASE + i)`), far above the keyboards'.
 pub const CLIENT_BASE: usize = 1 << 24;
 
+/// At most this many connections are accepted, and bytes read from one client, per wake-up.
+const ACCEPTS_PER_WAKE: usize = 16;
+const READ_PER_WAKE: usize = 64 * 1024;
 /// At most this many clients at once; more are refused with an error line.
 const MAX_CLIENTS: usize = 256;
 /// The most output queued for one client; a listener that does not read is dropped past it.
@@ -245,6 +248,11 @@ impl Client {
         self.flush();
     }
 
+    fn flooded(&mut self) {
+        log::warn!("control: dropping a client (uid {}) that sends faster than allowed", self.uid);
+        self.close_with(&error("too many requests: sending faster than allowed"));
+    }
+
     fn close_with(&mut self, msg: &DaemonMessage) {
         self.send(msg);
         self.dead = true;
@@ -329,7 +337,7 @@ impl Server {
 
     /// Accepts every pending connection: served if its user may, else told and closed.
     pub fn on_listener(&mut self, reg: &mio::Registry, now: Duration) {
-        loop {
+        for _ in 0..ACCEPTS_PER_WAKE {
             let (mut stream, _) = match self.listener.accept() {
                 Ok(s) => s,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -383,6 +391,11 @@ impl Server {
                 dead: false,
             });
         }
+        // More may be waiting: epoll reports the listener again (re-armed), after the other
+        // ready fds of this round, so that connecting clients never starve the keys.
+        if let Err(e) = reg.reregister(&mut self.listener, LISTENER, Interest::READABLE) {
+            log::warn!("control: re-arming the listener: {e}");
+        }
     }
 
     /// A client's socket is ready: flush its output, read and answer its lines. Returns whether
@@ -401,18 +414,34 @@ impl Server {
             let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) else { return false };
             c.flush();
             let mut buf = [0u8; 4096];
+            let mut budget = READ_PER_WAKE;
             while !c.dead {
+                if budget == 0 {
+                    // More to read: re-armed, served again after the other ready fds.
+                    if reg
+                        .reregister(
+                            &mut c.stream,
+                            Token(CLIENT_BASE + slot),
+                            Interest::READABLE | Interest::WRITABLE,
+                        )
+                        .is_err()
+                    {
+                        c.dead = true;
+                    }
+                    break;
+                }
                 match c.stream.read(&mut buf) {
                     Ok(0) => c.dead = true,
                     Ok(n) => {
+                        budget = budget.saturating_sub(n);
                         if !c.limit.take_bytes(now, n) {
-                            c.close_with(&error("too many requests: sending faster than allowed"));
+                            c.flooded();
                             break;
                         }
                         c.decoder.feed(&buf[..n]);
                         while let Some(line) = c.decoder.next_line() {
                             if !c.limit.take_line(now) {
-                                c.close_with(&error("too many requests: sending faster than allowed"));
+                                c.flooded();
                                 break;
                             }
                             match c.conn.on_line(line) {
