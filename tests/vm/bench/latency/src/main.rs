@@ -4,6 +4,7 @@
 //!
 //! Usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N]
 //!        [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] [--starts N] [--keyboards 1|2] [--floor-epoll] [--floor-epoll-caps] [--work DIR]
+//!        [--control-flood N]   (latency measured a second time while N clients flood keymapd's control socket)
 //!
 //! Latency is the time from just before the `write` of a frame to a synthetic keyboard's uinput
 //! device to the kernel's timestamp of the remapped event on the contender's output device
@@ -71,6 +72,8 @@ struct Opts {
     /// The epoll floor's output declares keymapd's capabilities (EV_MSC, EV_LED, EV_REP).
     floor_caps: bool,
     work: PathBuf,
+    /// After the latency run, a second one while this many clients flood the control socket.
+    control_flood: usize,
 }
 
 fn opts() -> Result<Opts, String> {
@@ -88,6 +91,7 @@ fn opts() -> Result<Opts, String> {
         floor_epoll: false,
         floor_caps: false,
         work: "/tmp/keymapd-bench".into(),
+        control_flood: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -107,6 +111,7 @@ fn opts() -> Result<Opts, String> {
             "--floor-epoll" => o.floor_epoll = true,
             "--floor-epoll-caps" => (o.floor_epoll, o.floor_caps) = (true, true),
             "--work" => o.work = val()?.into(),
+            "--control-flood" => o.control_flood = num(val()?)? as usize,
             "-h" | "--help" => {
                 return Err(
                     "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--presses N] [--gap-us N] \
@@ -983,6 +988,26 @@ fn run(o: &Opts) -> Result<bool, String> {
 
     // Latency, interleaved press by press.
     ok &= latency(o, &mut cs)?;
+    if o.control_flood > 0 {
+        // Informational (no target): the same run while clients flood the control socket.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flooders = control_flood(o.control_flood, &stop);
+        std::thread::sleep(Duration::from_millis(500));
+        report(&format!("latency below: while {} clients flood /run/keymapd/control.sock", o.control_flood));
+        let _ = latency(o, &mut cs)?;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (mut conns, mut lines) = (0u64, 0u64);
+        for t in flooders {
+            let (c, l) = t.join().unwrap_or((0, 0));
+            conns += c;
+            lines += l;
+        }
+        report(&format!(
+            "control flood: {} clients made {conns} connections and sent {lines} lines (each dropped by keymapd's rate limit)",
+            o.control_flood
+        ));
+        cs[0].output.drain()?;
+    }
     let (rss2, hwm2, _) = mem(cs[0].pid);
     report(&format!(
         "memory keymapd after {} presses: VmRSS={:.2}MiB VmHWM={:.2}MiB",
@@ -1048,6 +1073,42 @@ fn run(o: &Opts) -> Result<bool, String> {
     drop(guard_epoll);
     drop(guard);
     Ok(ok)
+}
+
+/// Clients sending `status` requests to keymapd's control socket as fast as they can, never
+/// reading, reconnecting whenever keymapd drops them; each returns its connections and lines.
+fn control_flood(
+    n: usize,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<std::thread::JoinHandle<(u64, u64)>> {
+    use std::io::Write;
+    (0..n)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let (mut conns, mut lines) = (0u64, 0u64);
+                let body = "{\"type\":\"status\"}\n".repeat(20);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut s) = std::os::unix::net::UnixStream::connect("/run/keymapd/control.sock")
+                    else {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    };
+                    conns += 1;
+                    let _ = s.set_write_timeout(Some(Duration::from_millis(100)));
+                    if s.write_all(b"{\"type\":\"hello\",\"version\":1,\"role\":\"client\"}\n").is_err() {
+                        continue;
+                    }
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                        && s.write_all(body.as_bytes()).is_ok()
+                    {
+                        lines += 20;
+                    }
+                }
+                (conns, lines)
+            })
+        })
+        .collect()
 }
 
 /// Kills the floor when dropped.
