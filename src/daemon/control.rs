@@ -304,6 +304,11 @@ impl Server {
             }
         }
         match std::fs::symlink_metadata(path) {
+            // A live daemon's socket is left alone (a second `keymapd run` started by mistake
+            // must not take the first one's clients); only a stale one is replaced.
+            Ok(m) if m.file_type().is_socket() && std::os::unix::net::UnixStream::connect(path).is_ok() => {
+                return Err(io::Error::new(io::ErrorKind::AddrInUse, "a keymapd is already listening there"))
+            }
             Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path)?,
             Ok(_) => {
                 return Err(io::Error::new(
