@@ -36,13 +36,16 @@ pub const CLIENT_BASE: usize = 1 << 24;
 /// At most this many connections are accepted, and bytes read from one client, per wake-up.
 const ACCEPTS_PER_WAKE: usize = 16;
 const READ_PER_WAKE: usize = 64 * 1024;
+/// At most this many lines are served per wake-up across all clients (the rest wait, re-armed,
+/// for the next round, after the keys): a round of client work stays short.
+const LINES_PER_ROUND: usize = 64;
 /// At most this many clients at once; more are refused with an error line.
 const MAX_CLIENTS: usize = 256;
 /// The most output queued for one client; a listener that does not read is dropped past it.
 const OUT_LIMIT: usize = 1 << 20;
 /// Lines per client: a burst of this many, refilled at this rate per second.
-const LINES_BURST: u64 = 200;
-const LINES_PER_SEC: u64 = 100;
+const LINES_BURST: u64 = 64;
+const LINES_PER_SEC: u64 = 32;
 /// Bytes per client: a burst of this many, refilled at this rate per second.
 const BYTES_BURST: u64 = 512 * 1024;
 const BYTES_PER_SEC: u64 = 256 * 1024;
@@ -64,7 +67,8 @@ fn read_active_uid() -> Option<u32> {
     std::fs::read_to_string(SEAT_FILE).ok().as_deref().and_then(active_uid)
 }
 
-/// A token bucket per client (lines and bytes), on injected time.
+/// A token bucket per client (lines and bytes), on injected time. Counted in thousandths, so
+/// that no fraction of the refill is lost between two reads close together.
 #[derive(Debug, Clone)]
 pub struct RateLimit {
     lines: u64,
@@ -74,14 +78,14 @@ pub struct RateLimit {
 
 impl RateLimit {
     pub fn new(now: Duration) -> RateLimit {
-        RateLimit { lines: LINES_BURST, bytes: BYTES_BURST, last: now }
+        RateLimit { lines: LINES_BURST * 1000, bytes: BYTES_BURST * 1000, last: now }
     }
 
     fn refill(&mut self, now: Duration) {
         let ms = now.saturating_sub(self.last).as_millis().min(60_000) as u64;
         if ms > 0 {
-            self.lines = (self.lines + ms * LINES_PER_SEC / 1000).min(LINES_BURST);
-            self.bytes = (self.bytes + ms * BYTES_PER_SEC / 1000).min(BYTES_BURST);
+            self.lines = (self.lines + ms * LINES_PER_SEC).min(LINES_BURST * 1000);
+            self.bytes = (self.bytes + ms * BYTES_PER_SEC).min(BYTES_BURST * 1000);
             self.last = now;
         }
     }
@@ -89,7 +93,7 @@ impl RateLimit {
     /// Takes `n` bytes read at `now`; false once the client sends faster than allowed.
     pub fn take_bytes(&mut self, now: Duration, n: usize) -> bool {
         self.refill(now);
-        let n = n as u64;
+        let n = (n as u64).saturating_mul(1000);
         let ok = self.bytes >= n;
         self.bytes = self.bytes.saturating_sub(n);
         ok
@@ -98,8 +102,8 @@ impl RateLimit {
     /// Takes one line at `now`; false once the client sends faster than allowed.
     pub fn take_line(&mut self, now: Duration) -> bool {
         self.refill(now);
-        let ok = self.lines > 0;
-        self.lines = self.lines.saturating_sub(1);
+        let ok = self.lines >= 1000;
+        self.lines = self.lines.saturating_sub(1000);
         ok
     }
 }
@@ -292,6 +296,8 @@ pub struct Server {
     seen: Vec<Seen>,
     /// `seen` is current (kept only while someone listens).
     tracking: bool,
+    /// Lines still to be served this round ([`LINES_PER_ROUND`]).
+    round: usize,
 }
 
 impl Server {
@@ -333,11 +339,17 @@ impl Server {
             focus_from: None,
             seen: Vec::new(),
             tracking: false,
+            round: LINES_PER_ROUND,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A new wake-up of the loop: a new round's budget of lines.
+    pub fn new_round(&mut self) {
+        self.round = LINES_PER_ROUND;
     }
 
     /// Accepts every pending connection: served if its user may, else told and closed.
@@ -418,10 +430,11 @@ impl Server {
         {
             let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) else { return false };
             c.flush();
-            let mut buf = [0u8; 4096];
+            // Small reads: at most a few dozen lines are decoded past the round's budget.
+            let mut buf = [0u8; 1024];
             let mut budget = READ_PER_WAKE;
             while !c.dead {
-                if budget == 0 {
+                if budget == 0 || self.round == 0 {
                     // More to read: re-armed, served again after the other ready fds.
                     if reg
                         .reregister(
@@ -449,6 +462,7 @@ impl Server {
                                 c.flooded();
                                 break;
                             }
+                            self.round = self.round.saturating_sub(1);
                             match c.conn.on_line(line) {
                                 Request::Reply(m) => c.send(&m),
                                 Request::Close(m) => c.close_with(&m),
@@ -771,6 +785,13 @@ mod tests {
         assert!(r.take_bytes(t0, BYTES_BURST as usize));
         assert!(!r.take_bytes(t0, 1));
         assert!(r.take_bytes(t0 + Duration::from_millis(100), (BYTES_PER_SEC / 10) as usize));
+        // A steady client, one line every 20 ms (50 a second), is over 32 a second in the end;
+        // one every 40 ms (25 a second) never is: fractions of a line are not lost.
+        let mut r = RateLimit::new(t0);
+        let fast = (1..1000).map(|i| t0 + Duration::from_millis(20 * i)).all(|t| r.take_line(t));
+        assert!(!fast);
+        let mut r = RateLimit::new(t0);
+        assert!((1..1000).map(|i| t0 + Duration::from_millis(40 * i)).all(|t| r.take_line(t)));
     }
 
     #[test]

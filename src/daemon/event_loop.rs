@@ -71,6 +71,9 @@ struct Daemon {
     children: Vec<(String, std::process::Child)>,
     /// The control socket (None if it could not be bound: the daemon remaps all the same).
     control: Option<Server>,
+    /// Control sockets epoll reported this round (`usize::MAX`: the listener), served after
+    /// the keyboards' input. Reused: its capacity stays.
+    control_ready: Vec<usize>,
     exit: Option<Result<(), Error>>,
 }
 
@@ -178,6 +181,7 @@ pub fn run(config: &Path, socket: &Path) -> Result<(), Error> {
         input_pending: false,
         children: Vec::new(),
         control,
+        control_ready: Vec::new(),
         exit: None,
     };
     for node in devices::enumerate() {
@@ -207,8 +211,11 @@ impl Daemon {
                     WAKER => self.on_notes(),
                     TIMER => self.on_timer(),
                     UINPUT => self.on_leds(),
-                    control::LISTENER => self.on_control_listener(),
-                    Token(t) if t >= control::CLIENT_BASE => self.on_control_client(t - control::CLIENT_BASE),
+                    // Served after the keys of this round (see `serve_control`).
+                    control::LISTENER => self.control_ready.push(usize::MAX),
+                    Token(t) if t >= control::CLIENT_BASE => {
+                        self.control_ready.push(t - control::CLIENT_BASE)
+                    }
                     Token(t) if t >= DEV_BASE => {
                         self.input_pending |= self.devices.on_readable(t - DEV_BASE, &mut cx!(self));
                     }
@@ -221,6 +228,9 @@ impl Daemon {
             if self.exit.is_none() && self.input_pending {
                 self.pump();
                 self.run_commands();
+            }
+            if self.exit.is_none() {
+                self.serve_control();
             }
             if let Some(result) = self.exit.take() {
                 return result;
@@ -343,6 +353,27 @@ impl Daemon {
         self.devices.warn_if_idle();
         notify_systemd(&[NotifyState::Ready]);
         Vec::new()
+    }
+
+    /// The control sockets that were ready this round, after the keys: a bounded amount of
+    /// client work per round (see `control`), so a key pressed meanwhile waits for little.
+    fn serve_control(&mut self) {
+        if self.control_ready.is_empty() {
+            return;
+        }
+        let mut ready = std::mem::take(&mut self.control_ready);
+        if let Some(c) = self.control.as_mut() {
+            c.new_round();
+        }
+        for &slot in &ready {
+            if slot == usize::MAX {
+                self.on_control_listener();
+            } else {
+                self.on_control_client(slot);
+            }
+        }
+        ready.clear();
+        self.control_ready = ready;
     }
 
     fn on_control_listener(&mut self) {
