@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::control::client::{self, Client};
 use crate::control::protocol;
 use crate::profile::{Diagnostic, Profile, DEFAULT_DIR};
 use crate::{daemon, script, session};
@@ -20,6 +21,9 @@ Examples:
   keymapd import-keyd /etc/keyd          convert keyd configs (print them; -o DIR writes files)
   echo 'leftcontrol down' | keymapd test --profile profiles/usb-keyboard.toml --script -
   keymapd test                           live dry-run on the keyboards the profiles claim
+  keymapd status                         the grabbed keyboards, their layers, the focused app
+  keymapd reload                         re-read the profiles; exit 1 with the errors if invalid
+  keymapd listen                         layer, focus, device and reload events as JSON lines
   keymapd run                            serve (normally started by systemd)";
 
 /// A keyboard remapping daemon: per-keyboard TOML profiles, keyd's action model, one virtual clone per keyboard.
@@ -37,6 +41,32 @@ pub enum Command {
         /// Profile directory.
         #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
         config: PathBuf,
+        /// The control socket to listen on.
+        #[arg(long, value_name = "PATH", env = "KEYMAPD_SOCKET", default_value = protocol::SOCKET_PATH)]
+        socket: PathBuf,
+    },
+    /// The running daemon: grabbed keyboards, their profiles and active layers, the focused app.
+    Status {
+        /// One JSON object (the protocol's `status` message).
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control socket.
+        #[arg(long, value_name = "PATH", env = "KEYMAPD_SOCKET", default_value = protocol::SOCKET_PATH)]
+        socket: PathBuf,
+    },
+    /// Make the daemon re-read its profiles and wait for the outcome: exit 1 with the errors if
+    /// the new set is invalid (the daemon keeps the previous one).
+    Reload {
+        /// The daemon's control socket.
+        #[arg(long, value_name = "PATH", env = "KEYMAPD_SOCKET", default_value = protocol::SOCKET_PATH)]
+        socket: PathBuf,
+    },
+    /// Stream the daemon's events, one JSON object a line (for status bars such as waybar):
+    /// `layer`, `focus`, `device`, `reloaded`. The current layers and focus come first.
+    Listen {
+        /// The daemon's control socket.
+        #[arg(long, value_name = "PATH", env = "KEYMAPD_SOCKET", default_value = protocol::SOCKET_PATH)]
+        socket: PathBuf,
     },
     /// Validate profiles (files or directories); exit 1 with `path:line:col: error: …` if any is bad.
     Check {
@@ -175,7 +205,10 @@ pub fn main() -> ExitCode {
         .format_target(false)
         .init();
     match cli.command {
-        Command::Run { config } => daemon_result(daemon::run(&config)),
+        Command::Run { config, socket } => daemon_result(daemon::run(&config, &socket)),
+        Command::Status { json, socket } => status(json, &socket),
+        Command::Reload { socket } => reload(&socket),
+        Command::Listen { socket } => listen(&socket),
         Command::Check { paths } => check(&paths),
         Command::Test { profile: Some(p), script: Some(s), timestamps, json, .. } => {
             let format = if json {
@@ -206,6 +239,43 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format_args!("cannot write the man page: {e}")),
         },
+    }
+}
+
+fn status(json: bool, socket: &Path) -> ExitCode {
+    let status = match Client::connect(socket).and_then(|mut c| c.status()) {
+        Ok(s) => s,
+        Err(e) => return fail(format_args!("{e}")),
+    };
+    if json {
+        print!("{}", protocol::encode(&protocol::DaemonMessage::Status(status)));
+    } else {
+        print!("{}", client::format_status(&status));
+    }
+    ExitCode::SUCCESS
+}
+
+fn reload(socket: &Path) -> ExitCode {
+    match Client::connect(socket).and_then(|mut c| c.reload()) {
+        Ok(errors) if errors.is_empty() => {
+            println!("reloaded");
+            ExitCode::SUCCESS
+        }
+        Ok(errors) => {
+            let mut err = std::io::stderr().lock();
+            for e in &errors {
+                let _ = writeln!(err, "{}", paint(e));
+            }
+            fail(format_args!("reload refused: the daemon keeps its previous profiles"))
+        }
+        Err(e) => fail(format_args!("{e}")),
+    }
+}
+
+fn listen(socket: &Path) -> ExitCode {
+    match Client::connect(socket).and_then(|c| c.listen(&mut std::io::stdout().lock())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("{e}")),
     }
 }
 

@@ -299,3 +299,27 @@ fn a_shared_key_goes_up_with_the_first_release_unless_hold_shared_keys() {
          leftcontrol up, a down, a up, leftshift up"
     );
 }
+
+#[test]
+fn active_layers_are_read_most_recent_first_and_end_with_their_keys() {
+    let p = common::profile(
+        "ids = [\"*\"]\n[main]\ncapslock = \"layer(nav)\"\ntab = \"layer(sym)\"\nf1 = \"toggle(fn)\"\n\
+         [nav]\nh = \"left\"\n[sym]\nj = \"1\"\n[fn]\nk = \"f2\"\n",
+    );
+    let names =
+        |e: &Engine| -> Vec<String> { e.active_layers().map(|l| p.keymap.layer(l).name.clone()).collect() };
+    let mut e = Engine::new(p.keymap.clone());
+    let mut out = Vec::new();
+    let t = Duration::ZERO;
+    assert!(names(&e).is_empty());
+    e.process(KeyEvent::down(Key::CAPSLOCK), t, &mut out);
+    assert_eq!(names(&e), ["nav"]);
+    e.process(KeyEvent::down(Key::TAB), t, &mut out);
+    assert_eq!(names(&e), ["sym", "nav"]);
+    e.process(KeyEvent::up(Key::CAPSLOCK), t, &mut out);
+    assert_eq!(names(&e), ["sym"]);
+    e.process(KeyEvent::up(Key::TAB), t, &mut out);
+    e.process(KeyEvent::down(Key::F1), t, &mut out);
+    e.process(KeyEvent::up(Key::F1), t, &mut out);
+    assert_eq!(names(&e), ["fn"], "a toggled layer stays after its key");
+}

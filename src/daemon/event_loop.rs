@@ -15,12 +15,13 @@ use signal_hook_mio::v1_0::Signals;
 use crate::merger::Merger;
 use crate::profile::ProfileSet;
 
+use super::control::{self, Server};
 use super::devices::{self, Node};
 use super::registry::{Ctx, Registry, DEV_BASE};
 use super::reload;
 use super::sys::{self, TimerFd};
 use super::uinput::Output;
-use super::{load_profiles, watch_dir, Error};
+use super::{load_profiles, load_profiles_into, watch_dir, Error};
 
 /// What the registry needs of the daemon's state, borrowed field by field (so that the
 /// registry itself and the profile set can be borrowed alongside).
@@ -63,6 +64,11 @@ struct Daemon {
     input_pending: bool,
     /// Running `command(…)` children, reaped on SIGCHLD.
     children: Vec<(String, std::process::Child)>,
+    /// The control socket (None if it could not be bound: the daemon remaps all the same).
+    control: Option<Server>,
+    /// Control sockets epoll reported this round (`usize::MAX`: the listener), served after
+    /// the keyboards' input. Reused: its capacity stays.
+    control_ready: Vec<usize>,
     exit: Option<Result<(), Error>>,
 }
 
@@ -72,7 +78,7 @@ fn notify_systemd(states: &[NotifyState]) {
     }
 }
 
-pub fn run(config: &Path) -> Result<(), Error> {
+pub fn run(config: &Path, socket: &Path) -> Result<(), Error> {
     let set = load_profiles(config)?;
     if set.profiles.is_empty() {
         log::warn!(
@@ -136,6 +142,19 @@ pub fn run(config: &Path) -> Result<(), Error> {
         }
     };
 
+    let control = match Server::bind(socket, reg) {
+        Ok(s) => {
+            log::info!("control socket at {}", s.path().display());
+            Some(s)
+        }
+        Err(e) => {
+            log::warn!(
+                "cannot listen on {} ({e}): `keymapd status`, `reload` and `listen` will not work",
+                socket.display()
+            );
+            None
+        }
+    };
     let mut d = Daemon {
         poll,
         config: config.to_path_buf(),
@@ -152,6 +171,8 @@ pub fn run(config: &Path) -> Result<(), Error> {
         watch_dir: dir,
         input_pending: false,
         children: Vec::new(),
+        control,
+        control_ready: Vec::new(),
         exit: None,
     };
     for node in devices::enumerate() {
@@ -180,6 +201,11 @@ impl Daemon {
                     UDEV => self.on_udev(),
                     WAKER => self.on_notes(),
                     TIMER => self.on_timer(),
+                    // Served after the keys of this round (see `serve_control`).
+                    control::LISTENER => self.control_ready.push(usize::MAX),
+                    Token(t) if t >= control::CLIENT_BASE => {
+                        self.control_ready.push(t - control::CLIENT_BASE)
+                    }
                     Token(t) if t >= DEV_BASE => {
                         self.input_pending |= self.devices.on_readable(t - DEV_BASE, &mut cx!(self));
                     }
@@ -193,8 +219,14 @@ impl Daemon {
                 self.pump();
                 self.run_commands();
             }
+            if self.exit.is_none() {
+                self.serve_control();
+            }
             if let Some(result) = self.exit.take() {
                 return result;
+            }
+            if let Some(c) = self.control.as_mut() {
+                c.after_wake(&self.devices, self.poll.registry());
             }
             self.rearm();
         }
@@ -206,7 +238,7 @@ impl Daemon {
             match sig {
                 SIGHUP => {
                     self.debounce = None;
-                    self.reload("SIGHUP");
+                    self.reload("SIGHUP", None);
                 }
                 SIGCHLD => self.reap_commands(),
                 _ => {
@@ -267,8 +299,17 @@ impl Daemon {
     }
 
     /// Parses and validates the whole new set; if valid, the registry applies it device by
-    /// device. It never keeps a broken set.
-    fn reload(&mut self, why: &str) {
+    /// device. It never keeps a broken set. The control socket's listeners hear the outcome,
+    /// and `asker`, the client that asked for it, if one did.
+    fn reload(&mut self, why: &str, asker: Option<usize>) {
+        let errors = self.reload_set(why);
+        if let Some(c) = self.control.as_mut() {
+            c.reloaded(asker, &errors, self.poll.registry());
+        }
+    }
+
+    /// [`Daemon::reload`]'s work; returns the error lines of a refused set.
+    fn reload_set(&mut self, why: &str) -> Vec<String> {
         let mut states = vec![NotifyState::Reloading];
         if let Ok(t) = NotifyState::monotonic_usec_now() {
             states.push(t);
@@ -281,15 +322,17 @@ impl Daemon {
                 log::debug!("renewing the watch on {}: {e}", self.watch_dir.display());
             }
         }
-        let new = match load_profiles(&self.config) {
+        let mut errors = Vec::new();
+        let new = match load_profiles_into(&self.config, &mut errors) {
             Ok(set) => set,
             Err(e) => {
                 if !matches!(e, Error::InvalidProfiles(_)) {
                     log::error!("{e}");
+                    errors.push(e.to_string());
                 }
                 log::error!("reload failed, keeping the previous profiles");
                 notify_systemd(&[NotifyState::Ready]);
-                return;
+                return errors;
             }
         };
         self.out.pointer_for(&new);
@@ -299,6 +342,43 @@ impl Daemon {
         log::info!("reloaded {n} profiles");
         self.devices.warn_if_idle();
         notify_systemd(&[NotifyState::Ready]);
+        Vec::new()
+    }
+
+    /// The control sockets that were ready this round, after the keys: a bounded amount of
+    /// client work per round (see `control`), so a key pressed meanwhile waits for little.
+    fn serve_control(&mut self) {
+        if self.control_ready.is_empty() {
+            return;
+        }
+        let mut ready = std::mem::take(&mut self.control_ready);
+        if let Some(c) = self.control.as_mut() {
+            c.new_round();
+        }
+        for &slot in &ready {
+            if slot == usize::MAX {
+                self.on_control_listener();
+            } else {
+                self.on_control_client(slot);
+            }
+        }
+        ready.clear();
+        self.control_ready = ready;
+    }
+
+    fn on_control_listener(&mut self) {
+        if let Some(c) = self.control.as_mut() {
+            c.on_listener(self.poll.registry(), sys::monotonic_now());
+        }
+    }
+
+    /// A control client's socket is ready; a `reload` it asked for is done here, in the loop.
+    fn on_control_client(&mut self, slot: usize) {
+        let Some(c) = self.control.as_mut() else { return };
+        if c.on_client(slot, self.poll.registry(), sys::monotonic_now(), &self.devices, &self.set) {
+            self.debounce = None;
+            self.reload("keymapd reload", Some(slot));
+        }
     }
 
     /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
@@ -373,7 +453,7 @@ impl Daemon {
         self.run_commands();
         if self.debounce.is_some_and(|t| t <= now) {
             self.debounce = None;
-            self.reload("profile directory changed");
+            self.reload("profile directory changed", None);
         }
     }
 

@@ -256,6 +256,16 @@ impl Keyboard {
         &self.remap.keymap
     }
 
+    /// The claiming profile's name.
+    pub fn profile(&self) -> &str {
+        &self.remap.profile
+    }
+
+    /// The engine's active layers, most recently activated first (none until grabbed).
+    pub fn active_layers(&self) -> impl Iterator<Item = crate::keymap::LayerId> + '_ {
+        self.remap.engine.iter().flat_map(|(e, _)| e.active_layers())
+    }
+
     pub fn set_profile(&mut self, name: &str) {
         if self.remap.profile != name {
             self.remap.profile = name.to_owned();

@@ -1,6 +1,7 @@
 //! The thin I/O shell: device discovery, grab, uinput, event loop, hotplug, reload, signals.
 //! The only module that touches the system; all remapping decisions are the engine's.
 
+mod control;
 mod devices;
 mod event_loop;
 mod frame;
@@ -47,9 +48,9 @@ impl Error {
     }
 }
 
-/// `keymapd run`: serve until SIGTERM/SIGINT.
-pub fn run(config: &Path) -> Result<(), Error> {
-    event_loop::run(config)
+/// `keymapd run`: serve until SIGTERM/SIGINT, with the control socket at `socket`.
+pub fn run(config: &Path, socket: &Path) -> Result<(), Error> {
+    event_loop::run(config, socket)
 }
 
 /// `keymapd list`: every input device and which profile claims it.
@@ -90,6 +91,11 @@ fn explain_open(path: &Path, e: &io::Error) -> String {
 /// Loads the profile set from `config`, logging every diagnostic. A directory without profiles
 /// is an empty set (the daemon then waits for profiles to appear).
 fn load_profiles(config: &Path) -> Result<ProfileSet, Error> {
+    load_profiles_into(config, &mut Vec::new())
+}
+
+/// [`load_profiles`], also collecting each error line (for `keymapd reload`'s answer).
+fn load_profiles_into(config: &Path, errors: &mut Vec<String>) -> Result<ProfileSet, Error> {
     if !config.exists() {
         return Err(Error::Config(format!(
             "{}: no such profile directory: create it and add a profile (e.g. {}/keyboard.toml with `ids = [\"*\"]`), \
@@ -113,7 +119,10 @@ fn load_profiles(config: &Path) -> Result<ProfileSet, Error> {
             // and only the errors are counted.
             for d in &diags {
                 match d.severity {
-                    Severity::Error => log::error!("{d}"),
+                    Severity::Error => {
+                        log::error!("{d}");
+                        errors.push(d.to_string());
+                    }
                     Severity::Warning => log::warn!("{d}"),
                 }
             }

@@ -330,6 +330,11 @@ impl Registry {
         self.kbs.iter().position(|k| k.as_ref().is_some_and(|k| k.node().syspath == syspath))
     }
 
+    /// The claimed keyboards (grabbed or waiting for their grab), for the control socket.
+    pub fn keyboards(&self) -> impl Iterator<Item = &Keyboard> {
+        self.kbs.iter().flatten()
+    }
+
     pub fn warn_if_idle(&self) {
         if !self.kbs.iter().any(Option::is_some) {
             log::warn!(

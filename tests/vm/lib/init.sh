@@ -33,6 +33,8 @@ say "kernel $(uname -r), $(nproc) cpus, uptime $(cut -d' ' -f1 /proc/uptime) s"
 cat >/etc/passwd <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 keymapd:x:999:999:keymapd test user:/tmp:/bin/sh
+alice:x:1000:1000:the control socket's active-session user:/tmp:/bin/sh
+bob:x:1001:1001:another user, not the active one:/tmp:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 EOF
 cat >/etc/group <<'EOF'
@@ -40,6 +42,8 @@ root:x:0:
 input:x:101:keymapd
 uinput:x:102:keymapd
 keymapd:x:999:
+alice:x:1000:
+bob:x:1001:
 nogroup:x:65534:
 EOF
 cat >/etc/nsswitch.conf <<'EOF'

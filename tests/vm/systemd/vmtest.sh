@@ -175,7 +175,26 @@ security_score() {
 	out=$(systemd-analyze security keymapd.service 2>&1) || { echo "$out" | tail -n 5; return 1; }
 	score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for keymapd.service: \([0-9.]*\).*/\1/p')
 	echo "exposure on the running system: $score"
-	awk -v s="$score" 'BEGIN { exit !(s != "" && s < 2.0) }'
+	awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 1.0) }'
+}
+
+# The control socket in the unit's RuntimeDirectory: root is served (status, reload); a user
+# who is neither root nor the active session's (no session is active here) is refused.
+control_socket() {
+	local out
+	ls -ld /run/keymapd /run/keymapd/control.sock || return 1
+	[ "$(stat -c '%a %U' /run/keymapd/control.sock)" = "666 keymapd" ] || { echo "socket mode/owner"; return 1; }
+	out=$(keymapd status 2>&1) || { echo "$out"; return 1; }
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -q '0001:0001 AT Translated Set 2 keyboard' || { echo "status lacks the boot keyboard"; return 1; }
+	out=$(keymapd reload 2>&1) || { echo "$out"; return 1; }
+	[ "$out" = reloaded ] || { echo "$out"; return 1; }
+	if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups keymapd status 2>&1); then
+		echo "nobody was served: $out"
+		return 1
+	fi
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -q 'permission denied: keymapd serves root and the user of the active session' || return 1
 }
 
 # The install enabled no profile: /etc/keymapd is empty, the examples are documentation, and
@@ -243,6 +262,7 @@ check quick-start-cp-example quick_start
 check service-grabbed-boot-keyboard boot_keyboard
 check service-virtual-clone virtual_clone
 check service-security-score security_score
+check service-control-socket control_socket
 check libinput-quirks-mirrored libinput_quirks_mirrored
 check install-debian-idempotent install_again
 

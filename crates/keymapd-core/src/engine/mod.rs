@@ -299,6 +299,13 @@ impl Engine {
         Some((t, timer))
     }
 
+    /// The active layers, most recently activated first (a layer held twice appears twice), then
+    /// the layout if one other than `main` is set. Read-only, for the control socket's status.
+    pub fn active_layers(&self) -> impl Iterator<Item = LayerId> + '_ {
+        let layout = (self.layout != MAIN).then_some(self.layout);
+        self.acts[..self.n_acts].iter().rev().map(|a| a.layer).chain(layout)
+    }
+
     /// Whether any output key is down because of this engine.
     pub fn is_idle(&self) -> bool {
         self.out.iter().all(|&c| c == 0)

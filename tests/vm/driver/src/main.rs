@@ -3,6 +3,10 @@
 //! ```text
 //! keymapd-testbed run DIR [PATTERN]   run every DIR/*.scn (name contains PATTERN)
 //! keymapd-testbed check FILE…         parse scenarios only (works anywhere)
+//! keymapd-testbed send SOCKET LINE…    send lines to keymapd's control socket, print what comes
+//!                                      back until it closes or is quiet for 1 s (for `run-as`)
+//! keymapd-testbed flood SOCKET N MS    N clients sending requests as fast as they can for MS ms,
+//!                                      reconnecting when dropped (run it in `background`)
 //! ```
 //!
 //! Markers on stdout, one line each, for tests/vm/run.sh:
@@ -134,6 +138,74 @@ fn main() {
             }
             std::process::exit(if bad == 0 { 0 } else { 1 });
         }
+        Some("send") if args.len() >= 2 => send(&args[1], &args[2..]),
+        Some("flood") if args.len() == 4 => {
+            let (Ok(n), Ok(ms)) = (args[2].parse::<usize>(), args[3].parse::<u64>()) else { usage() };
+            flood(&args[1], n, ms)
+        }
         _ => usage(),
     }
+}
+
+/// `send`: one connection, the lines written, the answers printed (exit 1 if it cannot connect).
+fn send(socket: &str, lines: &[String]) {
+    use std::io::{BufRead, Write};
+    let mut s = match std::os::unix::net::UnixStream::connect(socket) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("connect {socket}: {e}");
+            std::process::exit(1);
+        }
+    };
+    for l in lines {
+        if let Err(e) = s.write_all(format!("{l}\n").as_bytes()) {
+            eprintln!("write: {e}");
+            break;
+        }
+    }
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+    let mut r = std::io::BufReader::new(s);
+    let mut line = String::new();
+    while matches!(r.read_line(&mut line), Ok(n) if n > 0) {
+        print!("{line}");
+        line.clear();
+    }
+}
+
+/// `flood`: N threads, each a client sending status requests and junk without reading.
+fn flood(socket: &str, n: usize, ms: u64) {
+    use std::io::Write;
+    let end = Instant::now() + std::time::Duration::from_millis(ms);
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let socket = socket.to_owned();
+            std::thread::spawn(move || {
+                let mut drops = 0u64;
+                while Instant::now() < end {
+                    let Ok(mut s) = std::os::unix::net::UnixStream::connect(&socket) else {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                        continue;
+                    };
+                    let _ = s.set_write_timeout(Some(std::time::Duration::from_millis(200)));
+                    let hello = "{\"type\":\"hello\",\"version\":1,\"role\":\"client\"}\n";
+                    if s.write_all(hello.as_bytes()).is_err() {
+                        continue;
+                    }
+                    let mut msg = String::new();
+                    for _ in 0..50 {
+                        msg.push_str(if i % 2 == 0 {
+                            "{\"type\":\"status\"}\n"
+                        } else {
+                            "{\"type\":\"listen\"}\n"
+                        });
+                    }
+                    while Instant::now() < end && s.write_all(msg.as_bytes()).is_ok() {}
+                    drops += 1;
+                }
+                drops
+            })
+        })
+        .collect();
+    let drops: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
+    println!("flood: {n} clients for {ms} ms, dropped {drops} times");
 }

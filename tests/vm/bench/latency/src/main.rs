@@ -94,12 +94,14 @@ struct Opts {
     /// The epoll floor's output declares keymapd's capabilities (EV_MSC, EV_LED, EV_REP).
     floor_caps: bool,
     work: PathBuf,
+    /// After the latency run, a second one while this many clients flood the control socket.
+    control_flood: usize,
 }
 
 const USAGE: &str = "usage: keymapd-latency [--keymapd PATH] [--floor PATH] [--kanata PATH] [--keyd PATH] \
     [--valgrind PATH] [--presses N] [--load-presses N] [--scale-presses N] [--rounds N] \
     [--callgrind-events N] [--gap-us N] [--idle-s N] [--flood-s N] [--rate HZ] [--reloads N] \
-    [--starts N] [--keyboards 1|2] [--floor-epoll-caps] [--work DIR]";
+    [--starts N] [--keyboards 1|2] [--floor-epoll-caps] [--control-flood N] [--work DIR]";
 
 fn opts() -> Result<Opts, String> {
     let mut o = Opts {
@@ -122,6 +124,7 @@ fn opts() -> Result<Opts, String> {
         keyboards: 2,
         floor_caps: false,
         work: "/tmp/keymapd-bench".into(),
+        control_flood: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -149,6 +152,7 @@ fn opts() -> Result<Opts, String> {
             "--floor-epoll" => {}
             "--floor-epoll-caps" => o.floor_caps = true,
             "--work" => o.work = val()?.into(),
+            "--control-flood" => o.control_flood = num(val()?)? as usize,
             "-h" | "--help" => return Err(USAGE.into()),
             _ => return Err(format!("unknown argument `{a}`\n{USAGE}")),
         }
@@ -1143,6 +1147,27 @@ fn run(o: &Opts) -> Result<bool, String> {
     // Latency, interleaved press by press: unloaded (judged), then under load.
     let unloaded = phase(o, &mut cs, o.presses, "unloaded")?;
     ok &= ratios("unloaded", &unloaded, true);
+    if o.control_flood > 0 {
+        // Informational (no target): the same interleaved measurement while clients flood the
+        // control socket.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flooders = control_flood(o.control_flood, &stop);
+        std::thread::sleep(Duration::from_millis(500));
+        report(&format!("latency below: while {} clients flood /run/keymapd/control.sock", o.control_flood));
+        let flooded = phase(o, &mut cs, o.presses, "control-flood");
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (mut conns, mut lines) = (0u64, 0u64);
+        for t in flooders {
+            let (c, l) = t.join().unwrap_or((0, 0));
+            conns += c;
+            lines += l;
+        }
+        ratios("control-flood", &flooded?, false);
+        report(&format!(
+            "control flood: {} clients made {conns} connections and sent {lines} lines (each dropped by keymapd's rate limit)",
+            o.control_flood
+        ));
+    }
     let (rss2, hwm2, _) = mem(cs[0].pid);
     report(&format!(
         "memory keymapd after {} presses: VmRSS={:.2}MiB VmHWM={:.2}MiB",
@@ -1547,6 +1572,42 @@ fn callgrind_run(
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .ok_or(format!("{}: no totals line", dumped.display()))
+}
+
+/// Clients sending `status` requests to keymapd's control socket as fast as they can, never
+/// reading, reconnecting whenever keymapd drops them; each returns its connections and lines.
+fn control_flood(
+    n: usize,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<std::thread::JoinHandle<(u64, u64)>> {
+    use std::io::Write;
+    (0..n)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let (mut conns, mut lines) = (0u64, 0u64);
+                let body = "{\"type\":\"status\"}\n".repeat(20);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut s) = std::os::unix::net::UnixStream::connect("/run/keymapd/control.sock")
+                    else {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    };
+                    conns += 1;
+                    let _ = s.set_write_timeout(Some(Duration::from_millis(100)));
+                    if s.write_all(b"{\"type\":\"hello\",\"version\":1,\"role\":\"client\"}\n").is_err() {
+                        continue;
+                    }
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                        && s.write_all(body.as_bytes()).is_ok()
+                    {
+                        lines += 20;
+                    }
+                }
+                (conns, lines)
+            })
+        })
+        .collect()
 }
 
 /// Kills the floor when dropped.

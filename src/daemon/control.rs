@@ -1,0 +1,846 @@
+//! The control socket's server (docs/protocol.md), served from the daemon's one mio loop.
+//!
+//! Every client socket is non-blocking and the key path never waits on one: what a client reads
+//! is bounded (the line decoder's 64 KiB, a per-client rate limit), what it is sent is queued up
+//! to a bound, and a client past either bound gets an error line and is dropped. Access: root,
+//! the daemon's own user, and the user of the active session on seat0 (logind's
+//! `/run/systemd/seats/seat0`, `ACTIVE_UID=`), by the peer's `SO_PEERCRED`.
+//!
+//! The pure parts (the per-connection protocol state, the rate limit, the access rule, the
+//! layer snapshot) are unit-tested here; the sockets are tested in the VM (tests/vm/scenarios/7*).
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mio::net::{UnixListener, UnixStream};
+use mio::{Interest, Token};
+
+use crate::control::protocol::{
+    self, ClientMessage, DaemonMessage, Device, DeviceChange, LineDecoder, ProtocolError, Role, Status,
+    Window, VERSION,
+};
+use crate::keymap::LayerId;
+use crate::profile::ProfileSet;
+
+use super::registry::Registry;
+
+/// The listening socket's token.
+pub const LISTENER: Token = Token(5);
+/// The first client token (slot `i` is `Token(CLIENT_BASE + i)`), far above the keyboards'.
+pub const CLIENT_BASE: usize = 1 << 24;
+
+/// At most this many connections are accepted, and bytes read from one client, per wake-up.
+const ACCEPTS_PER_WAKE: usize = 16;
+const READ_PER_WAKE: usize = 64 * 1024;
+/// At most this many lines are served per wake-up across all clients (the rest wait, re-armed,
+/// for the next round, after the keys): a round of client work stays short.
+const LINES_PER_ROUND: usize = 64;
+/// At most this many clients at once; more are refused with an error line.
+const MAX_CLIENTS: usize = 256;
+/// The most output queued for one client; a listener that does not read is dropped past it.
+const OUT_LIMIT: usize = 1 << 20;
+/// Lines per client: a burst of this many, refilled at this rate per second.
+const LINES_BURST: u64 = 64;
+const LINES_PER_SEC: u64 = 32;
+/// Bytes per client: a burst of this many, refilled at this rate per second.
+const BYTES_BURST: u64 = 512 * 1024;
+const BYTES_PER_SEC: u64 = 256 * 1024;
+/// Where logind says who is active on the seat.
+pub const SEAT_FILE: &str = "/run/systemd/seats/seat0";
+
+/// The user of the active session from logind's seat file (`ACTIVE_UID=1000`); `None` if no
+/// session is active or the file says nothing.
+pub fn active_uid(seat_file: &str) -> Option<u32> {
+    seat_file.lines().find_map(|l| l.strip_prefix("ACTIVE_UID=")).and_then(|v| v.trim().parse().ok())
+}
+
+/// Who may use the socket: root, the daemon's own user, and the active session's user.
+pub fn allowed(uid: u32, own: u32, active: Option<u32>) -> bool {
+    uid == 0 || uid == own || Some(uid) == active
+}
+
+fn read_active_uid() -> Option<u32> {
+    std::fs::read_to_string(SEAT_FILE).ok().as_deref().and_then(active_uid)
+}
+
+/// A token bucket per client (lines and bytes), on injected time. Counted in thousandths, so
+/// that no fraction of the refill is lost between two reads close together.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    lines: u64,
+    bytes: u64,
+    last: Duration,
+}
+
+impl RateLimit {
+    pub fn new(now: Duration) -> RateLimit {
+        RateLimit { lines: LINES_BURST * 1000, bytes: BYTES_BURST * 1000, last: now }
+    }
+
+    fn refill(&mut self, now: Duration) {
+        let ms = now.saturating_sub(self.last).as_millis().min(60_000) as u64;
+        if ms > 0 {
+            self.lines = (self.lines + ms * LINES_PER_SEC).min(LINES_BURST * 1000);
+            self.bytes = (self.bytes + ms * BYTES_PER_SEC).min(BYTES_BURST * 1000);
+            self.last = now;
+        }
+    }
+
+    /// Takes `n` bytes read at `now`; false once the client sends faster than allowed.
+    pub fn take_bytes(&mut self, now: Duration, n: usize) -> bool {
+        self.refill(now);
+        let n = (n as u64).saturating_mul(1000);
+        let ok = self.bytes >= n;
+        self.bytes = self.bytes.saturating_sub(n);
+        ok
+    }
+
+    /// Takes one line at `now`; false once the client sends faster than allowed.
+    pub fn take_line(&mut self, now: Duration) -> bool {
+        self.refill(now);
+        let ok = self.lines >= 1000;
+        self.lines = self.lines.saturating_sub(1000);
+        ok
+    }
+}
+
+/// What one line from a client asks of the daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Send this line.
+    Reply(DaemonMessage),
+    /// Send this error line, then drop the client.
+    Close(DaemonMessage),
+    Status,
+    Reload,
+    /// The client now gets events; first the current state.
+    Listen,
+    Focus(Option<Window>),
+    Nothing,
+}
+
+/// One connection's protocol state: the hello first, then requests. Pure.
+#[derive(Debug, Default, Clone)]
+pub struct Conn {
+    pub role: Option<Role>,
+    pub listening: bool,
+}
+
+fn error(message: impl Into<String>) -> DaemonMessage {
+    DaemonMessage::Error { message: message.into() }
+}
+
+impl Conn {
+    /// What a line (or the decoder's error for it) asks.
+    pub fn on_line(&mut self, line: Result<String, ProtocolError>) -> Request {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => return Request::Close(error(e.to_string())),
+        };
+        if self.role.is_none() {
+            return match protocol::expect_client_hello(&line) {
+                Ok(role) => {
+                    self.role = Some(role);
+                    Request::Reply(DaemonMessage::Hello { version: VERSION })
+                }
+                Err(e) => Request::Close(error(e.to_string())),
+            };
+        }
+        match protocol::parse_client(&line) {
+            Err(e) => Request::Close(error(e.to_string())),
+            Ok(ClientMessage::Hello { .. }) => Request::Close(error("hello sent twice")),
+            Ok(ClientMessage::Status) => Request::Status,
+            Ok(ClientMessage::Reload) => Request::Reload,
+            Ok(ClientMessage::Listen) if self.listening => Request::Nothing,
+            Ok(ClientMessage::Listen) => {
+                self.listening = true;
+                Request::Listen
+            }
+            Ok(ClientMessage::Focus { window }) => Request::Focus(window),
+            // The daemon sends no `run` yet (docs/protocol.md): nothing to match an answer to.
+            Ok(ClientMessage::Ran { .. }) => Request::Nothing,
+        }
+    }
+}
+
+/// At most this many distinct active layers are compared per keyboard (the engine's own bound).
+const MAX_LAYERS: usize = 32;
+
+/// A keyboard's active layers, deduplicated, most recent first, in a fixed array: comparing
+/// them after each wake-up allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    ids: [LayerId; MAX_LAYERS],
+    n: usize,
+}
+
+impl Layers {
+    pub fn of(ids: impl Iterator<Item = LayerId>) -> Layers {
+        let mut l = Layers { ids: [0; MAX_LAYERS], n: 0 };
+        for id in ids {
+            if l.n < MAX_LAYERS && !l.ids[..l.n].contains(&id) {
+                l.ids[l.n] = id;
+                l.n += 1;
+            }
+        }
+        l
+    }
+
+    pub fn ids(&self) -> &[LayerId] {
+        &self.ids[..self.n]
+    }
+}
+
+/// What listeners last heard of a grabbed keyboard.
+struct Seen {
+    path: PathBuf,
+    layers: Layers,
+    /// Still present at the current diff.
+    mark: bool,
+}
+
+struct Client {
+    stream: UnixStream,
+    uid: u32,
+    conn: Conn,
+    decoder: LineDecoder,
+    out: VecDeque<u8>,
+    limit: RateLimit,
+    /// To be dropped after this round (its error line, if any, was queued and flushed once).
+    dead: bool,
+}
+
+impl Client {
+    /// Writes what is queued until the socket would block.
+    fn flush(&mut self) {
+        while !self.out.is_empty() {
+            let (a, _) = self.out.as_slices();
+            match self.stream.write(a) {
+                Ok(0) => {
+                    self.dead = true;
+                    return;
+                }
+                Ok(n) => {
+                    self.out.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    self.dead = true;
+                    self.out.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, msg: &DaemonMessage) {
+        if self.dead {
+            return;
+        }
+        let line = protocol::encode(msg);
+        if self.out.len() + line.len() > OUT_LIMIT {
+            log::warn!("control: dropping a client (uid {}) that does not read what it is sent", self.uid);
+            self.dead = true;
+            return;
+        }
+        self.out.extend(line.as_bytes());
+        self.flush();
+    }
+
+    fn flooded(&mut self) {
+        log::warn!("control: dropping a client (uid {}) that sends faster than allowed", self.uid);
+        self.close_with(&error("too many requests: sending faster than allowed"));
+    }
+
+    fn close_with(&mut self, msg: &DaemonMessage) {
+        self.send(msg);
+        self.dead = true;
+    }
+}
+
+/// The peer's uid (`SO_PEERCRED`).
+fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
+    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes of the sizes given; the fd is open.
+    let r = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(cred.uid)
+}
+
+/// The control socket: the listener, its clients, the last focus report, and what listeners
+/// last heard of each keyboard.
+pub struct Server {
+    listener: UnixListener,
+    path: PathBuf,
+    clients: Vec<Option<Client>>,
+    own_uid: u32,
+    focus: Option<Window>,
+    /// The client whose report `focus` is.
+    focus_from: Option<usize>,
+    seen: Vec<Seen>,
+    /// `seen` is current (kept only while someone listens).
+    tracking: bool,
+    /// Lines still to be served this round ([`LINES_PER_ROUND`]).
+    round: usize,
+}
+
+impl Server {
+    /// Binds `path` (its directory created if missing; a stale socket replaced) and registers it.
+    pub fn bind(path: &Path, reg: &mio::Registry) -> io::Result<Server> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                std::fs::create_dir_all(dir)?;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+            }
+        }
+        match std::fs::symlink_metadata(path) {
+            // A live daemon's socket is left alone (a second `keymapd run` started by mistake
+            // must not take the first one's clients); only a stale one is replaced.
+            Ok(m) if m.file_type().is_socket() && std::os::unix::net::UnixStream::connect(path).is_ok() => {
+                return Err(io::Error::new(io::ErrorKind::AddrInUse, "a keymapd is already listening there"))
+            }
+            Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path)?,
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{} exists and is not a socket", path.display()),
+                ))
+            }
+            Err(_) => {}
+        }
+        let mut listener = UnixListener::bind(path)?;
+        // Anyone may connect; who is served is decided by the peer's credentials.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        reg.register(&mut listener, LISTENER, Interest::READABLE)?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let own_uid = unsafe { libc::geteuid() };
+        Ok(Server {
+            listener,
+            path: path.to_path_buf(),
+            clients: Vec::new(),
+            own_uid,
+            focus: None,
+            focus_from: None,
+            seen: Vec::new(),
+            tracking: false,
+            round: LINES_PER_ROUND,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new wake-up of the loop: a new round's budget of lines.
+    pub fn new_round(&mut self) {
+        self.round = LINES_PER_ROUND;
+    }
+
+    /// Accepts every pending connection: served if its user may, else told and closed.
+    pub fn on_listener(&mut self, reg: &mio::Registry, now: Duration) {
+        for _ in 0..ACCEPTS_PER_WAKE {
+            let (mut stream, _) = match self.listener.accept() {
+                Ok(s) => s,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::warn!("control: accept: {e}");
+                    return;
+                }
+            };
+            let uid = match peer_uid(&stream) {
+                Ok(u) => u,
+                Err(e) => {
+                    log::warn!("control: no peer credentials ({e}): refused");
+                    continue;
+                }
+            };
+            let refuse = |stream: &mut UnixStream, why: &str| {
+                let _ = stream.write(protocol::encode(&error(why)).as_bytes());
+            };
+            if !allowed(uid, self.own_uid, read_active_uid()) {
+                log::info!("control: refused uid {uid} (not root, not the active session's user)");
+                refuse(&mut stream, "permission denied");
+                continue;
+            }
+            let slot = match self.clients.iter().position(Option::is_none) {
+                Some(i) => i,
+                None if self.clients.len() < MAX_CLIENTS => {
+                    self.clients.push(None);
+                    self.clients.len() - 1
+                }
+                None => {
+                    log::warn!("control: {MAX_CLIENTS} clients connected: refused one more (uid {uid})");
+                    refuse(&mut stream, "too many clients");
+                    continue;
+                }
+            };
+            if let Err(e) =
+                reg.register(&mut stream, Token(CLIENT_BASE + slot), Interest::READABLE | Interest::WRITABLE)
+            {
+                log::warn!("control: cannot watch a client: {e}");
+                continue;
+            }
+            log::debug!("control: client {slot} connected (uid {uid})");
+            self.clients[slot] = Some(Client {
+                stream,
+                uid,
+                conn: Conn::default(),
+                decoder: LineDecoder::new(),
+                out: VecDeque::new(),
+                limit: RateLimit::new(now),
+                dead: false,
+            });
+        }
+        // More may be waiting: epoll reports the listener again (re-armed), after the other
+        // ready fds of this round, so that connecting clients never starve the keys.
+        if let Err(e) = reg.reregister(&mut self.listener, LISTENER, Interest::READABLE) {
+            log::warn!("control: re-arming the listener: {e}");
+        }
+    }
+
+    /// A client's socket is ready: flush its output, read and answer its lines. Returns whether
+    /// it asked for a reload (the daemon then calls [`Server::reloaded`]).
+    pub fn on_client(
+        &mut self,
+        slot: usize,
+        reg: &mio::Registry,
+        now: Duration,
+        devices: &Registry,
+        set: &ProfileSet,
+    ) -> bool {
+        let mut reload = false;
+        let mut requests = Vec::new();
+        {
+            let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) else { return false };
+            c.flush();
+            // Small reads: at most a few dozen lines are decoded past the round's budget.
+            let mut buf = [0u8; 1024];
+            let mut budget = READ_PER_WAKE;
+            while !c.dead {
+                if budget == 0 || self.round == 0 {
+                    // More to read: re-armed, served again after the other ready fds.
+                    if reg
+                        .reregister(
+                            &mut c.stream,
+                            Token(CLIENT_BASE + slot),
+                            Interest::READABLE | Interest::WRITABLE,
+                        )
+                        .is_err()
+                    {
+                        c.dead = true;
+                    }
+                    break;
+                }
+                match c.stream.read(&mut buf) {
+                    Ok(0) => c.dead = true,
+                    Ok(n) => {
+                        budget = budget.saturating_sub(n);
+                        if !c.limit.take_bytes(now, n) {
+                            c.flooded();
+                            break;
+                        }
+                        c.decoder.feed(&buf[..n]);
+                        while let Some(line) = c.decoder.next_line() {
+                            if !c.limit.take_line(now) {
+                                c.flooded();
+                                break;
+                            }
+                            self.round = self.round.saturating_sub(1);
+                            match c.conn.on_line(line) {
+                                Request::Reply(m) => c.send(&m),
+                                Request::Close(m) => c.close_with(&m),
+                                Request::Nothing => {}
+                                r => requests.push((c.uid, r)),
+                            }
+                            if c.dead {
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => c.dead = true,
+                }
+            }
+        }
+        for (uid, r) in requests {
+            match r {
+                Request::Status => {
+                    let status = DaemonMessage::Status(self.status(devices, set));
+                    self.send(slot, &status);
+                }
+                Request::Reload => reload = true,
+                Request::Listen => self.start_listening(slot, devices),
+                Request::Focus(window) => self.on_focus(slot, uid, window),
+                _ => {}
+            }
+        }
+        self.reap(reg);
+        reload
+    }
+
+    fn send(&mut self, slot: usize, msg: &DaemonMessage) {
+        if let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) {
+            c.send(msg);
+        }
+    }
+
+    fn listeners(&self) -> bool {
+        self.clients.iter().flatten().any(|c| c.conn.listening && !c.dead)
+    }
+
+    /// Sends an event to every listener.
+    fn broadcast(&mut self, msg: &DaemonMessage) {
+        for c in self.clients.iter_mut().flatten().filter(|c| c.conn.listening) {
+            c.send(msg);
+        }
+    }
+
+    /// Drops the clients that are done (closed, failed, refused, over a bound).
+    fn reap(&mut self, reg: &mio::Registry) {
+        let mut lost_focus = false;
+        for (slot, entry) in self.clients.iter_mut().enumerate() {
+            if entry.as_ref().is_some_and(|c| c.dead) {
+                if let Some(mut c) = entry.take() {
+                    c.flush();
+                    let _ = reg.deregister(&mut c.stream);
+                    log::debug!("control: client {slot} gone");
+                }
+                if self.focus_from == Some(slot) {
+                    lost_focus = true;
+                }
+            }
+        }
+        if lost_focus {
+            // Nobody reports the focus any more: no application stays focused.
+            self.focus_from = None;
+            self.set_focus(None);
+        }
+        if self.tracking && !self.listeners() {
+            self.tracking = false;
+            self.seen.clear();
+        }
+    }
+
+    fn on_focus(&mut self, slot: usize, uid: u32, window: Option<Window>) {
+        // The active session may have changed since the client connected.
+        if uid != 0 && Some(uid) != read_active_uid() {
+            log::info!("control: ignored a focus report from uid {uid} (not the active session's user)");
+            return;
+        }
+        self.focus_from = Some(slot);
+        self.set_focus(window);
+    }
+
+    fn set_focus(&mut self, window: Option<Window>) {
+        if self.focus != window {
+            self.focus = window.clone();
+            self.broadcast(&DaemonMessage::Focus { window });
+        }
+    }
+
+    fn status(&self, devices: &Registry, set: &ProfileSet) -> Status {
+        Status {
+            devices: devices
+                .keyboards()
+                .filter(|k| k.is_grabbed())
+                .map(|k| {
+                    let (id, name) = k.label().split_once(' ').unwrap_or((k.label(), ""));
+                    Device {
+                        path: k.node().devnode.display().to_string(),
+                        id: id.to_owned(),
+                        name: name.to_owned(),
+                        profile: k.profile().to_owned(),
+                        layers: layer_names(k.keymap(), Layers::of(k.active_layers()).ids()),
+                    }
+                })
+                .collect(),
+            profiles: set.profiles.iter().map(|p| p.name.clone()).collect(),
+            focus: self.focus.clone(),
+            agent: self.clients.iter().flatten().any(|c| c.conn.role == Some(Role::Agent) && !c.dead),
+        }
+    }
+
+    fn start_listening(&mut self, slot: usize, devices: &Registry) {
+        if !self.tracking {
+            self.tracking = true;
+            self.seen.clear();
+            self.diff(devices, false);
+        }
+        // The current state first, so that a status bar has something to show at once.
+        let mut first = Vec::new();
+        for k in devices.keyboards().filter(|k| k.is_grabbed()) {
+            let layers = layer_names(k.keymap(), Layers::of(k.active_layers()).ids());
+            first.push(DaemonMessage::Layer { device: k.node().devnode.display().to_string(), layers });
+        }
+        first.push(DaemonMessage::Focus { window: self.focus.clone() });
+        for m in &first {
+            self.send(slot, m);
+        }
+    }
+
+    /// After each wake-up: while someone listens, compares each grabbed keyboard's layers and
+    /// presence with what listeners last heard, and sends the changes. Allocates nothing unless
+    /// something changed.
+    pub fn after_wake(&mut self, devices: &Registry, reg: &mio::Registry) {
+        if !self.tracking {
+            return;
+        }
+        self.diff(devices, true);
+        self.reap(reg);
+    }
+
+    fn diff(&mut self, devices: &Registry, emit: bool) {
+        for s in &mut self.seen {
+            s.mark = false;
+        }
+        let mut events = Vec::new();
+        for k in devices.keyboards().filter(|k| k.is_grabbed()) {
+            let layers = Layers::of(k.active_layers());
+            let path = &k.node().devnode;
+            match self.seen.iter_mut().find(|s| &s.path == path) {
+                Some(s) => {
+                    s.mark = true;
+                    if s.layers != layers {
+                        s.layers = layers;
+                        events.push(DaemonMessage::Layer {
+                            device: path.display().to_string(),
+                            layers: layer_names(k.keymap(), layers.ids()),
+                        });
+                    }
+                }
+                None => {
+                    self.seen.push(Seen { path: path.clone(), layers, mark: true });
+                    let (_, name) = k.label().split_once(' ').unwrap_or(("", k.label()));
+                    events.push(DaemonMessage::Device {
+                        change: DeviceChange::Grabbed,
+                        path: path.display().to_string(),
+                        name: name.to_owned(),
+                        profile: Some(k.profile().to_owned()),
+                    });
+                    if !layers.ids().is_empty() {
+                        events.push(DaemonMessage::Layer {
+                            device: path.display().to_string(),
+                            layers: layer_names(k.keymap(), layers.ids()),
+                        });
+                    }
+                }
+            }
+        }
+        self.seen.retain(|s| {
+            if !s.mark {
+                events.push(DaemonMessage::Device {
+                    change: DeviceChange::Released,
+                    path: s.path.display().to_string(),
+                    name: String::new(),
+                    profile: None,
+                });
+            }
+            s.mark
+        });
+        if emit {
+            for e in &events {
+                self.broadcast(e);
+            }
+        }
+    }
+
+    /// A reload finished (from any cause): listeners get a `reloaded` event, and `asker` (the
+    /// client that asked, if one did) its answer.
+    pub fn reloaded(&mut self, asker: Option<usize>, errors: &[String], reg: &mio::Registry) {
+        let msg = DaemonMessage::Reloaded { ok: errors.is_empty(), errors: errors.to_vec() };
+        self.broadcast(&msg);
+        if let Some(slot) = asker {
+            let listening = self.clients.get(slot).and_then(Option::as_ref).is_some_and(|c| c.conn.listening);
+            if !listening {
+                self.send(slot, &msg);
+            }
+        }
+        self.reap(reg);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn layer_names(keymap: &crate::keymap::Keymap, ids: &[LayerId]) -> Vec<String> {
+    ids.iter().map(|&id| keymap.layer(id).name.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HELLO: &str = "{\"type\":\"hello\",\"version\":1,\"role\":\"client\"}";
+
+    fn line(s: &str) -> Result<String, ProtocolError> {
+        Ok(s.to_owned())
+    }
+
+    #[test]
+    fn the_seat_file_names_the_active_user() {
+        let text = "# This is private data. Do not parse.\nIS_SEAT0=1\nACTIVE=c2\nACTIVE_UID=1000\nSESSIONS=c2 3\nUIDS=1000 1001\n";
+        assert_eq!(active_uid(text), Some(1000));
+        assert_eq!(active_uid("IS_SEAT0=1\nSESSIONS=\n"), None);
+        assert_eq!(active_uid("ACTIVE_UID=\n"), None);
+        assert_eq!(active_uid("ACTIVE_UID=x\n"), None);
+    }
+
+    #[test]
+    fn root_the_daemon_and_the_active_user_may_connect_no_one_else() {
+        assert!(allowed(0, 995, None));
+        assert!(allowed(995, 995, None));
+        assert!(allowed(1000, 995, Some(1000)));
+        assert!(!allowed(1001, 995, Some(1000)));
+        assert!(!allowed(1000, 995, None));
+    }
+
+    #[test]
+    fn the_hello_comes_first() {
+        let mut c = Conn::default();
+        assert_eq!(
+            c.on_line(line("{\"type\":\"status\"}")),
+            Request::Close(error("expected hello first, got `{\"type\":\"status\"}`"))
+        );
+        let mut c = Conn::default();
+        assert_eq!(c.on_line(line(HELLO)), Request::Reply(DaemonMessage::Hello { version: VERSION }));
+        assert_eq!(c.on_line(line("{\"type\":\"status\"}")), Request::Status);
+        assert_eq!(c.on_line(line("{\"type\":\"reload\"}")), Request::Reload);
+        assert_eq!(c.on_line(line(HELLO)), Request::Close(error("hello sent twice")));
+    }
+
+    #[test]
+    fn another_version_is_refused() {
+        let mut c = Conn::default();
+        assert_eq!(
+            c.on_line(line("{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}")),
+            Request::Close(error("unsupported protocol version 2 (this keymapd speaks 1)"))
+        );
+    }
+
+    #[test]
+    fn listen_once_then_events_focus_reports_pass_on() {
+        let mut c = Conn::default();
+        c.on_line(line(HELLO));
+        assert_eq!(c.on_line(line("{\"type\":\"listen\"}")), Request::Listen);
+        assert!(c.listening);
+        assert_eq!(c.on_line(line("{\"type\":\"listen\"}")), Request::Nothing);
+        assert_eq!(
+            c.on_line(line("{\"type\":\"focus\",\"window\":{\"app_id\":\"foot\",\"title\":\"~\"}}")),
+            Request::Focus(Some(Window { app_id: "foot".into(), title: "~".into() }))
+        );
+    }
+
+    #[test]
+    fn malformed_oversized_and_non_utf8_lines_close() {
+        let mut c = Conn::default();
+        c.on_line(line(HELLO));
+        assert!(matches!(c.on_line(line("{\"type\":\"nope\"}")), Request::Close(_)));
+        assert_eq!(
+            Conn::default().on_line(Err(ProtocolError::TooLong)),
+            Request::Close(error("line longer than 65536 bytes"))
+        );
+        assert_eq!(
+            Conn::default().on_line(Err(ProtocolError::NotUtf8)),
+            Request::Close(error("line is not UTF-8"))
+        );
+    }
+
+    #[test]
+    fn the_rate_limit_allows_a_burst_then_the_rate() {
+        let t0 = Duration::from_secs(10);
+        let mut r = RateLimit::new(t0);
+        for _ in 0..LINES_BURST {
+            assert!(r.take_line(t0));
+        }
+        assert!(!r.take_line(t0), "past the burst");
+        // A second later, a second's worth more.
+        let t1 = t0 + Duration::from_secs(1);
+        for _ in 0..LINES_PER_SEC {
+            assert!(r.take_line(t1));
+        }
+        assert!(!r.take_line(t1));
+        let mut r = RateLimit::new(t0);
+        assert!(r.take_bytes(t0, BYTES_BURST as usize));
+        assert!(!r.take_bytes(t0, 1));
+        assert!(r.take_bytes(t0 + Duration::from_millis(100), (BYTES_PER_SEC / 10) as usize));
+        // A steady client, one line every 20 ms (50 a second), is over 32 a second in the end;
+        // one every 40 ms (25 a second) never is: fractions of a line are not lost.
+        let mut r = RateLimit::new(t0);
+        let fast = (1..1000).map(|i| t0 + Duration::from_millis(20 * i)).all(|t| r.take_line(t));
+        assert!(!fast);
+        let mut r = RateLimit::new(t0);
+        assert!((1..1000).map(|i| t0 + Duration::from_millis(40 * i)).all(|t| r.take_line(t)));
+    }
+
+    #[test]
+    fn layers_are_deduplicated_most_recent_first_and_bounded() {
+        let l = Layers::of([3, 1, 3, 2].into_iter());
+        assert_eq!(l.ids(), &[3, 1, 2]);
+        assert_eq!(Layers::of(0..100).ids().len(), MAX_LAYERS);
+        assert_ne!(Layers::of([1].into_iter()), Layers::of([1, 2].into_iter()));
+    }
+
+    proptest! {
+        /// Whatever bytes a client sends, in whatever pieces, the server's line handling never
+        /// panics, and once it closes a connection nothing more is served.
+        #[test]
+        fn no_input_panics_the_line_handling(
+            chunks in proptest::collection::vec(
+                prop_oneof![
+                    proptest::collection::vec(any::<u8>(), 0..200),
+                    Just(HELLO.as_bytes().to_vec()),
+                    Just(b"\n".to_vec()),
+                    Just(b"{\"type\":\"focus\",\"window\":{\"app_id\":\"a\",\"title\":\"\"}}\n".to_vec()),
+                    Just(b"{\"type\":\"listen\"}\n{\"type\":\"status\"}\n".to_vec()),
+                    Just(vec![b'x'; 70_000]),
+                ],
+                0..20,
+            )
+        ) {
+            let mut conn = Conn::default();
+            let mut dec = LineDecoder::new();
+            let mut limit = RateLimit::new(Duration::ZERO);
+            let mut closed = false;
+            for (i, chunk) in chunks.iter().enumerate() {
+                let now = Duration::from_millis(i as u64);
+                let _ = limit.take_bytes(now, chunk.len());
+                dec.feed(chunk);
+                while let Some(l) = dec.next_line() {
+                    prop_assert!(!closed, "served after close");
+                    let _ = limit.take_line(now);
+                    if let Request::Close(m) = conn.on_line(l) {
+                        let is_error = matches!(m, DaemonMessage::Error { .. });
+                        prop_assert!(is_error, "close without an error line");
+                        closed = true;
+                        break;
+                    }
+                }
+                if closed {
+                    break;
+                }
+            }
+        }
+    }
+}
