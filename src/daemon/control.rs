@@ -293,6 +293,8 @@ pub struct Server {
     focus: Option<Window>,
     /// The client whose report `focus` is.
     focus_from: Option<usize>,
+    /// `focus` changed since the daemon last took it ([`Server::take_focus_change`]).
+    focus_changed: bool,
     seen: Vec<Seen>,
     /// `seen` is current (kept only while someone listens).
     tracking: bool,
@@ -337,6 +339,7 @@ impl Server {
             own_uid,
             focus: None,
             focus_from: None,
+            focus_changed: false,
             seen: Vec::new(),
             tracking: false,
             round: LINES_PER_ROUND,
@@ -549,9 +552,19 @@ impl Server {
         self.set_focus(window);
     }
 
+    /// The focused application's id, once after each change of it (`Some(None)`: nothing is
+    /// focused any more), for the engines' application layers.
+    pub fn take_focus_change(&mut self) -> Option<Option<&str>> {
+        if !std::mem::take(&mut self.focus_changed) {
+            return None;
+        }
+        Some(self.focus.as_ref().map(|w| w.app_id.as_str()))
+    }
+
     fn set_focus(&mut self, window: Option<Window>) {
         if self.focus != window {
             self.focus = window.clone();
+            self.focus_changed = true;
             self.broadcast(&DaemonMessage::Focus { window });
         }
     }

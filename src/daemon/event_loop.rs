@@ -227,6 +227,11 @@ impl Daemon {
             }
             if let Some(c) = self.control.as_mut() {
                 c.after_wake(&self.devices, self.poll.registry());
+                // A focus report, or its reporter gone (reaped just now): the engines' application
+                // layers follow, before the next key is read.
+                if let Some(app_id) = c.take_focus_change() {
+                    self.devices.set_focus(app_id);
+                }
             }
             self.rearm();
         }

@@ -261,6 +261,13 @@ impl Keyboard {
         &self.remap.profile
     }
 
+    /// Tells the engine which application has the focus (its application layers).
+    pub fn set_focus(&mut self, app_id: Option<&str>) {
+        if let Some((e, _)) = self.remap.engine.as_mut() {
+            e.set_focus(app_id);
+        }
+    }
+
     /// The engine's active layers, most recently activated first (none until grabbed).
     pub fn active_layers(&self) -> impl Iterator<Item = crate::keymap::LayerId> + '_ {
         self.remap.engine.iter().flat_map(|(e, _)| e.active_layers())

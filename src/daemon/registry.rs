@@ -103,6 +103,9 @@ pub struct Registry {
     kbs: Vec<Option<Keyboard>>,
     /// Clones of keyboards that went, until they are destroyed (at the time given).
     retiring: Vec<(Time, VirtualClone)>,
+    /// The focused application, as the control socket last heard it: given to every engine,
+    /// and to each new one when its keyboard is grabbed.
+    focus: Option<String>,
 }
 
 impl Registry {
@@ -244,6 +247,7 @@ impl Registry {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
         match kb.try_grab(cx.merger) {
             GrabResult::Grabbed => {
+                kb.set_focus(self.focus.as_deref());
                 // The clone starts with every LED off; the desktop sets them from there.
                 kb.sync_leds();
                 let mut node = "?".to_string();
@@ -331,6 +335,15 @@ impl Registry {
     }
 
     /// The claimed keyboards (grabbed or waiting for their grab), for the control socket.
+    /// The focused application changed: each engine's application layer follows from its next
+    /// key press on (a held key keeps what its press did).
+    pub fn set_focus(&mut self, app_id: Option<&str>) {
+        self.focus = app_id.map(str::to_owned);
+        for kb in self.kbs.iter_mut().flatten() {
+            kb.set_focus(app_id);
+        }
+    }
+
     pub fn keyboards(&self) -> impl Iterator<Item = &Keyboard> {
         self.kbs.iter().flatten()
     }

@@ -3,7 +3,7 @@
 //! ```text
 //! keymapd-testbed run DIR [PATTERN]   run every DIR/*.scn (name contains PATTERN)
 //! keymapd-testbed check FILE…         parse scenarios only (works anywhere)
-//! keymapd-testbed send SOCKET LINE…    send lines to keymapd's control socket, print what comes
+//! keymapd-testbed send SOCKET LINE…    send lines to keymapd's control socket (`@hold=MS`: wait, connected), print what comes
 //!                                      back until it closes or is quiet for 1 s (for `run-as`)
 //! keymapd-testbed flood SOCKET N MS    N clients sending requests as fast as they can for MS ms,
 //!                                      reconnecting when dropped (run it in `background`)
@@ -147,7 +147,8 @@ fn main() {
     }
 }
 
-/// `send`: one connection, the lines written, the answers printed (exit 1 if it cannot connect).
+/// `send`: one connection, the lines written (`@hold=MS` waits that long instead), the answers
+/// printed (exit 1 if it cannot connect).
 fn send(socket: &str, lines: &[String]) {
     use std::io::{BufRead, Write};
     let mut s = match std::os::unix::net::UnixStream::connect(socket) {
@@ -158,6 +159,11 @@ fn send(socket: &str, lines: &[String]) {
         }
     };
     for l in lines {
+        // `@hold=MS`: keep the connection (a focus report lasts as long as its reporter).
+        if let Some(ms) = l.strip_prefix("@hold=").and_then(|ms| ms.parse().ok()) {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            continue;
+        }
         if let Err(e) = s.write_all(format!("{l}\n").as_bytes()) {
             eprintln!("write: {e}");
             break;
