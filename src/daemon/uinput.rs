@@ -114,18 +114,7 @@ impl CloneSpec {
                 keymap.action_keys(a, &mut add);
             }
         }
-        for m in [
-            Key::LEFTCTRL,
-            Key::LEFTSHIFT,
-            Key::LEFTALT,
-            Key::LEFTMETA,
-            Key::RIGHTCTRL,
-            Key::RIGHTSHIFT,
-            Key::RIGHTALT,
-            Key::RIGHTMETA,
-        ] {
-            add(m);
-        }
+        crate::keymap::MOD_KEYS.into_iter().for_each(&mut add);
         keys
     }
 }

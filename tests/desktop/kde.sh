@@ -10,14 +10,7 @@ set -euo pipefail
 BIN=$1 W=$2
 HERE=$(dirname "$0")
 out=$W/kde.out
-pids=()
-stop_all() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-trap stop_all EXIT
-unset DISPLAY WAYLAND_DISPLAY SWAYSOCK
-[ -d "${XDG_RUNTIME_DIR:-}" ] || fail "XDG_RUNTIME_DIR is not a directory"
+start_test
 
 # A session bus of our own; it prints its address once it listens.
 mkfifo "$W/bus-ready"

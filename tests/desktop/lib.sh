@@ -4,6 +4,19 @@
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# start_test: what every backend test starts with. The processes it records in `pids` are
+# killed when it exits; no display from the caller's environment leaks in.
+pids=()
+stop_all() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+start_test() {
+    trap stop_all EXIT
+    unset DISPLAY WAYLAND_DISPLAY SWAYSOCK
+    [ -d "${XDG_RUNTIME_DIR:-}" ] || fail "XDG_RUNTIME_DIR is not a directory"
+}
+
 # expect OUT LINE: wait (20 s at most) until the agent has printed LINE as its latest line.
 # A bounded wait in the test only: the agent itself blocks on the display server.
 expect() {

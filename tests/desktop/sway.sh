@@ -8,14 +8,7 @@ set -euo pipefail
 BIN=$1 W=$2
 out=$W/sway.out
 wout=$W/wlr.out
-pids=()
-stop_all() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-trap stop_all EXIT
-unset DISPLAY WAYLAND_DISPLAY SWAYSOCK
-[ -d "${XDG_RUNTIME_DIR:-}" ] || fail "XDG_RUNTIME_DIR is not a directory"
+start_test
 
 # sway runs `exec` once it is up, with SWAYSOCK and WAYLAND_DISPLAY set: that is our signal.
 mkfifo "$W/sway-ready"

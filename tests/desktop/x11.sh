@@ -6,11 +6,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 BIN=$1 W=$2
 out=$W/x11.out
-pids=()
-stop_all() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
 trap stop_all EXIT
 
 mkfifo "$W/x11-display" "$W/x11-wm"

@@ -13,7 +13,7 @@ pub const MAIN: LayerId = 0;
 pub struct Mods(u8);
 
 /// The modifier keys in bit order.
-const MOD_KEYS: [Key; 8] = [
+pub const MOD_KEYS: [Key; 8] = [
     Key::LEFTCTRL,
     Key::LEFTSHIFT,
     Key::LEFTALT,

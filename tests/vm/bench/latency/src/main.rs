@@ -359,24 +359,32 @@ impl Daemon {
     }
 }
 
-/// Starts keymapd and waits for READY=1; returns it and the time from spawn to READY.
-fn start_keymapd(o: &Opts, notify: &Notify, config: &Path, n: usize) -> Result<(Daemon, Duration), String> {
-    notify.drain(Duration::ZERO);
-    let log = o.work.join(format!("keymapd.{n}.log"));
+/// Starts `program` with `args`, telling it our notify socket (sd_notify), its stderr to `log`.
+fn spawn_notifying(
+    program: &Path,
+    args: &[&std::ffi::OsStr],
+    notify: &Notify,
+    log: PathBuf,
+) -> Result<Daemon, String> {
     let err = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    let t0 = evio::now();
-    let child = Command::new(&o.keymapd)
-        .arg("run")
-        .arg("--config")
-        .arg(config)
+    let child = Command::new(program)
+        .args(args)
         .env("NOTIFY_SOCKET", &notify.path)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(err)
         .spawn()
-        .map_err(|e| format!("{}: {e}", o.keymapd.display()))?;
-    let mut d = Daemon { child, log };
+        .map_err(|e| format!("{}: {e}", program.display()))?;
+    Ok(Daemon { child, log })
+}
+
+/// Starts keymapd and waits for READY=1; returns it and the time from spawn to READY.
+fn start_keymapd(o: &Opts, notify: &Notify, config: &Path, n: usize) -> Result<(Daemon, Duration), String> {
+    notify.drain(Duration::ZERO);
+    let t0 = evio::now();
+    let run: [&std::ffi::OsStr; 3] = ["run".as_ref(), "--config".as_ref(), config.as_os_str()];
+    let mut d = spawn_notifying(&o.keymapd, &run, notify, o.work.join(format!("keymapd.{n}.log")))?;
     match notify.wait_for("READY=1", Duration::from_secs(30)) {
         Ok(t) => Ok((d, t - t0)),
         Err(e) => {
@@ -1508,20 +1516,10 @@ fn callgrind_run(
 ) -> Result<u64, String> {
     notify.drain(Duration::ZERO);
     let out = o.work.join(format!("callgrind.{tag}.out"));
-    let log = o.work.join(format!("callgrind.{tag}.log"));
-    let err = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    let child = Command::new(&o.valgrind)
-        .arg("--tool=callgrind")
-        .arg(format!("--callgrind-out-file={}", out.display()))
-        .args(argv)
-        .env("NOTIFY_SOCKET", &notify.path)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("{}: {e}", o.valgrind.display()))?;
-    let mut d = Daemon { child, log };
+    let cg_out = format!("--callgrind-out-file={}", out.display());
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--tool=callgrind".as_ref(), cg_out.as_ref()];
+    args.extend(argv.iter().map(|a| a.as_os_str()));
+    let mut d = spawn_notifying(&o.valgrind, &args, notify, o.work.join(format!("callgrind.{tag}.log")))?;
     let t0 = Instant::now();
     loop {
         if notify.wait_for("READY=1", Duration::from_secs(1)).is_ok() {
