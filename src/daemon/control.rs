@@ -298,6 +298,8 @@ pub struct Server {
     seen: Vec<Seen>,
     /// `seen` is current (kept only while someone listens).
     tracking: bool,
+    /// The registry's generation `seen` was last compared with in full.
+    seen_generation: Option<u64>,
     /// Lines still to be served this round ([`LINES_PER_ROUND`]).
     round: usize,
 }
@@ -342,6 +344,7 @@ impl Server {
             focus_changed: false,
             seen: Vec::new(),
             tracking: false,
+            seen_generation: None,
             round: LINES_PER_ROUND,
         })
     }
@@ -612,15 +615,41 @@ impl Server {
     /// After each wake-up: while someone listens, compares each grabbed keyboard's layers and
     /// presence with what listeners last heard, and sends the changes. Allocates nothing unless
     /// something changed.
+    ///
+    /// Between two changes of the registry's [`Registry::generation`] only the layers of the
+    /// keyboards that ran can have changed: only those are compared, so a key's cost does not
+    /// grow with the number of keyboards while someone listens.
     pub fn after_wake(&mut self, devices: &Registry, reg: &mio::Registry) {
         if !self.tracking {
             return;
         }
-        self.diff(devices, true);
+        if self.seen_generation == Some(devices.generation()) {
+            self.diff_layers(devices);
+        } else {
+            self.diff(devices, true);
+        }
         self.reap(reg);
     }
 
+    /// [`Server::diff`] for the keyboards that ran this wake-up, the set unchanged.
+    fn diff_layers(&mut self, devices: &Registry) {
+        for k in devices.touched().filter(|k| k.is_grabbed()) {
+            let layers = Layers::of(k.active_layers());
+            let path = &k.node().devnode;
+            let Some(s) = self.seen.iter_mut().find(|s| &s.path == path) else { continue };
+            if s.layers != layers {
+                s.layers = layers;
+                let msg = DaemonMessage::Layer {
+                    device: path.display().to_string(),
+                    layers: layer_names(k.keymap(), layers.ids()),
+                };
+                self.broadcast(&msg);
+            }
+        }
+    }
+
     fn diff(&mut self, devices: &Registry, emit: bool) {
+        self.seen_generation = Some(devices.generation());
         for s in &mut self.seen {
             s.mark = false;
         }
