@@ -594,6 +594,7 @@ assert m["checks"] == ["nixos", "package"], m
 assert all(p.endswith("packaging/nixos/package.nix") for p in m["packages"]) and len(m["packages"]) == 2, m
 assert m["moduleImports"][0].endswith("packaging/nixos/module.nix") and m["modulePackage"] == "package.nix", m
 assert m["testName"] == "keymapd" and m["testImports"] == 1 and m["testScriptHasReload"], m
+assert m["testSession"] is True and m["testScriptHasSession"], m  # the session agent's user unit
 assert m["testKeyboards"] == ["laptop_keyboard", "usb_keyboard"], m
 EOF
 }
