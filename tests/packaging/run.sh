@@ -9,7 +9,11 @@
 #     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
 #     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
 #     script assembles the same files plus extraConfig (keyd syntax, converted with import-keyd,
-#     its notes as warnings) and extraToml, and rejects a bad profile;
+#     its notes as warnings) and extraToml, and rejects a bad profile; package.nix's postInstall
+#     (with stand-ins of nixpkgs' setup functions) ships the session agent's user unit as
+#     packaging/systemd has it but for ExecStart; services.keymapd.session.enable off and on,
+#     GNOME off and on (43, 47, 50): the user unit's WantedBy, the GNOME Shell extension's package
+#     for that version (built: its files, metadata.json), its dconf default, the assertions;
 #   - install-debian.sh installs into a scratch root (with GNOME Shell's extension where
 #     gnome-shell is), is idempotent, and uninstalls; the man
 #     pages keymapd(1) and keymapd.toml(5) render with man(1) and pass mandoc's lint, the bash, zsh and fish completions load and complete;
