@@ -260,7 +260,14 @@ in
     # /etc/systemd/user), so it is packaging/systemd/keymapd-session.service itself; NixOS reads
     # no [Install] section, so the module says what it is wanted by.
     (mkIf (cfg.enable && cfg.session.enable) {
-      systemd.user.services.keymapd-session.wantedBy = [ "graphical-session.target" ];
+      systemd.user.services.keymapd-session = {
+        wantedBy = [ "graphical-session.target" ];
+        # NixOS would put its minimal default PATH (coreutils, findutils, grep, sed, systemd)
+        # in the unit's drop-in, hiding the session's own PATH, which the desktop imports into
+        # the user manager: the agent runs the profiles' command()s with its environment. An
+        # empty `path` sets no PATH (as enableDefaultPath = false does where NixOS has it).
+        path = lib.mkForce [ ];
+      };
     })
 
     (mkIf (cfg.enable && cfg.session.enable && gnome) {

@@ -75,6 +75,8 @@ in
     with subtest("the session agent's user unit: the package's, wanted by graphical-session.target"):
         machine.succeed("grep -q '^ExecStart=/nix/store/[^ ]*/bin/keymapd session$' /etc/systemd/user/keymapd-session.service")
         machine.succeed("test -e /etc/systemd/user/graphical-session.target.wants/keymapd-session.service")
+        # The session's PATH reaches the agent (and its commands): NixOS's drop-in sets none.
+        machine.fail("grep -qs 'PATH=' /etc/systemd/user/keymapd-session.service.d/overrides.conf")
 
     with subtest("remaps"):
         typed(["a", "b", "x"], "bax")

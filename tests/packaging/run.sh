@@ -487,7 +487,9 @@ import json, sys
 m, unit, ext = json.load(open(sys.argv[1])), sys.argv[2] == "yes", sys.argv[3] == "yes"
 assert m["failedAssertions"] == [], m["failedAssertions"]
 if unit:
-    assert m["userServices"] == {"keymapd-session": {"wantedBy": ["graphical-session.target"]}}, m["userServices"]
+    # Wanted by the session's target; no PATH of NixOS's over the session's (an empty path, forced).
+    assert m["userServices"] == {"keymapd-session": {"wantedBy": ["graphical-session.target"],
+        "path": {"_type": "override", "priority": 50, "content": []}}}, m["userServices"]
     # The unit itself: from the package, linked into /etc/systemd/user from systemd.packages.
     assert "/nix/store/hash-keymapd" in m["systemdPackages"], m["systemdPackages"]
 else:

@@ -17,6 +17,7 @@ let
     mkOption = o: { _option = true; } // o;
     mkEnableOption = what: mkOption { default = false; description = "Whether to enable ${what}."; };
     mkIf = cond: content: if cond then content else { };
+    mkForce = content: { _type = "override"; priority = 50; inherit content; };
     # The module system's merge, for what the module defines: attribute sets merge, lists
     # concatenate, anything else defined twice is a conflict.
     mkMerge = builtins.foldl' merge { };
@@ -118,7 +119,7 @@ in
   # The session agent and GNOME (services.keymapd.session.enable).
   sessionOption = { inherit (options.session.enable) default description; };
   failedAssertions = map (a: a.message) (builtins.filter (a: !a.assertion) cfg.assertions);
-  userServices = builtins.mapAttrs (_: s: { inherit (s) wantedBy; }) (cfg.systemd.user.services or { });
+  userServices = builtins.mapAttrs (_: s: s) (cfg.systemd.user.services or { });
   systemPackages = map pkgName (cfg.environment.systemPackages or [ ]);
   # The extension's package: what its build script reads (src is a path: given as a string,
   # not copied to a store), its script, and its passthru.
