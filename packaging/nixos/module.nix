@@ -20,7 +20,8 @@
 #
 # services.keymapd.session.enable starts the session agent (`keymapd session`) in every user's
 # graphical session: its user unit is the package's (packaging/systemd/keymapd-session.service,
-# ExecStart rewritten to the store path), and the module adds only its WantedBy. Under GNOME it
+# ExecStart rewritten to the store path); the module adds its WantedBy and keeps NixOS's default
+# PATH out of it (the agent passes the session's environment on). Under GNOME it
 # also installs the Shell extension the agent reads the focus from (./gnome-shell-extension.nix,
 # the copy for pkgs.gnome-shell's version) and enables it by default (a dconf system database).
 { config, lib, pkgs, ... }:
@@ -195,7 +196,8 @@ in
         application layers (`["app:GLOB"]` sections) with it. This installs its systemd user
         unit, `keymapd-session.service` from the package, wanted by
         `graphical-session.target` (so it starts with any desktop that starts that target:
-        GNOME, KDE Plasma, sway with a session, and stops with it).
+        GNOME, KDE Plasma, sway when its configuration starts the target; and stops with
+        it).
 
         Where GNOME is enabled (`services.desktopManager.gnome.enable`, or the older
         `services.xserver.desktopManager.gnome.enable`), it also installs the GNOME Shell
