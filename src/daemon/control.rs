@@ -66,7 +66,8 @@ pub fn allowed(uid: u32, own: u32, active: Option<u32>) -> bool {
     uid == 0 || uid == own || Some(uid) == active
 }
 
-fn read_active_uid() -> Option<u32> {
+/// The active session's user now, from logind's seat file.
+pub fn read_active_uid() -> Option<u32> {
     std::fs::read_to_string(SEAT_FILE).ok().as_deref().and_then(active_uid)
 }
 
@@ -674,8 +675,14 @@ impl Server {
     /// for it: queued on its connection if there is room. Returns the agent's uid and the
     /// command's id, or why the daemon must run it itself (a full queue or a failed
     /// connection is logged once, until an agent takes a command again).
-    pub fn run_in_session(&mut self, command: &str, reg: &mio::Registry) -> Result<(u32, u64), NotSent> {
-        let Some(slot) = pick_agent(self.agent_conns(), read_active_uid(), self.focus_from) else {
+    /// `active`: the active session's user ([`read_active_uid`]).
+    pub fn run_in_session(
+        &mut self,
+        command: &str,
+        active: Option<u32>,
+        reg: &mio::Registry,
+    ) -> Result<(u32, u64), NotSent> {
+        let Some(slot) = pick_agent(self.agent_conns(), active, self.focus_from) else {
             return Err(NotSent::NoAgent);
         };
         let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
@@ -951,6 +958,89 @@ mod tests {
         assert_eq!(pick(None, Some(0)), None);
         assert_eq!(pick(Some(0), None), None);
         assert_eq!(pick_agent([a(0, 1000, 1, 1)].into_iter(), Some(1000), Some(0)), None);
+    }
+
+    /// A real server and a real agent socket: commands are queued to the agent until its queue
+    /// is full (it is not dropped for that), then the daemon is told to run them itself; an
+    /// agent that is gone as a command is written makes the daemon run it too.
+    #[test]
+    fn commands_go_to_the_agent_until_its_queue_is_full_or_it_is_gone() {
+        use std::io::{BufRead, BufReader};
+        let dir = std::env::temp_dir().join(format!("keymapd-control-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("control.sock");
+        let poll = mio::Poll::new().unwrap();
+        let reg = poll.registry();
+        let mut server = Server::bind(&path, reg).unwrap();
+        let (devices, set) = (Registry::default(), ProfileSet { profiles: vec![], warnings: vec![] });
+        let me = super::super::sys::euid();
+        let agent = |server: &mut Server, slot: usize| {
+            let mut a = std::os::unix::net::UnixStream::connect(&path).unwrap();
+            a.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            server.on_listener(reg, Duration::ZERO);
+            a.write_all(b"{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}\n").unwrap();
+            while server.agent_conns().all(|c| c.slot != slot) {
+                server.on_client(slot, reg, Duration::ZERO, &devices, &set);
+            }
+            a
+        };
+        let a = agent(&mut server, 0);
+        // No agent of the active user: the daemon runs it.
+        assert_eq!(server.run_in_session("true", Some(me + 1), reg), Err(NotSent::NoAgent));
+        assert_eq!(server.run_in_session("true", None, reg), Err(NotSent::NoAgent));
+        assert_eq!(server.run_in_session("echo one", Some(me), reg), Ok((me, 1)));
+        let mut reader = BufReader::new(a.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "{\"type\":\"hello\",\"version\":2}\n");
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "{\"type\":\"run\",\"id\":1,\"command\":\"echo one\"}\n");
+        // The agent stops reading: the socket's buffer fills, then the queue, then the daemon
+        // runs the commands itself; the agent stays connected.
+        let big = "x".repeat(4096);
+        let mut sent = 0;
+        loop {
+            match server.run_in_session(&big, Some(me), reg) {
+                Ok((_, id)) => sent = id,
+                Err(e) => {
+                    assert_eq!(e, NotSent::Full);
+                    break;
+                }
+            }
+            assert!(sent < 10_000, "the queue never filled");
+        }
+        assert!(sent > 1 + RUN_QUEUE_LIMIT as u64 / 4096, "{sent}");
+        assert_eq!(server.run_in_session(&big, Some(me), reg), Err(NotSent::Full));
+        assert_eq!(server.agent_conns().count(), 1);
+        // Once it reads again, commands go to it again.
+        let mut got = 1;
+        while got < sent {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            got += 1;
+            assert!(line.starts_with(&format!("{{\"type\":\"run\",\"id\":{got},")), "{got}: {line:.60}");
+            if got % 16 == 0 {
+                server.on_client(0, reg, Duration::ZERO, &devices, &set);
+            }
+        }
+        server.on_client(0, reg, Duration::ZERO, &devices, &set);
+        assert_eq!(server.run_in_session("echo again", Some(me), reg), Ok((me, sent + 1)));
+        // The agent goes, unread lines and all: the next command finds it gone.
+        drop((reader, a));
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::Gone));
+        assert_eq!(server.agent_conns().count(), 0);
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::NoAgent));
+        // A version-1 agent gets no commands.
+        let mut old = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        server.on_listener(reg, Duration::ZERO);
+        old.write_all(b"{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}\n").unwrap();
+        while server.agent_conns().count() == 0 {
+            server.on_client(0, reg, Duration::ZERO, &devices, &set);
+        }
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::NoAgent));
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

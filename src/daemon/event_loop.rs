@@ -396,7 +396,7 @@ impl Daemon {
         let reg = self.poll.registry();
         self.devices.take_commands(|label, cmd| {
             if let Some(c) = control.as_deref_mut() {
-                if let Ok((uid, id)) = c.run_in_session(&cmd, reg) {
+                if let Ok((uid, id)) = c.run_in_session(&cmd, control::read_active_uid(), reg) {
                     log::info!("command from {label}: {cmd} (#{id}, in the session of uid {uid})");
                     return;
                 }
