@@ -202,7 +202,7 @@ pub fn spawn_command(id: u64, command: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
     log::info!("command #{id} started (pid {}): {command}", child.id());
     let reaper =
-        std::thread::Builder::new().name(format!("command-{id}")).stack_size(64 * 1024).spawn(move || {
+        std::thread::Builder::new().name(format!("command-{id}")).stack_size(256 * 1024).spawn(move || {
             match child.wait() {
                 Ok(status) if status.success() => log::debug!("command #{id} finished"),
                 Ok(status) => log::warn!("command #{id} failed: {status}"),
