@@ -1,6 +1,8 @@
 //! The session agent's link to the daemon: it waits for the socket to appear (inotify), says
-//! hello, sends the latest focus, reports each change, and comes back after the daemon restarts.
-//! The daemon's socket server is not built yet: a plain listener speaking the protocol stands in.
+//! hello, sends the latest focus, reports each change, comes back after the daemon restarts, and
+//! runs the commands the daemon sends (the real `keymapd session`, with no desktop). A plain
+//! listener speaking the protocol stands in for the daemon, so each step is seen on the wire; the
+//! real daemon and agent together are VM 77 and 78 (tests/vm/scenarios).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
