@@ -392,10 +392,10 @@ impl Daemon {
     /// SIGCHLD reaps them.
     fn run_commands(&mut self) {
         let children = &mut self.children;
-        let mut control = self.control.as_mut();
+        let mut server = self.control.as_mut();
         let reg = self.poll.registry();
         self.devices.take_commands(|label, cmd| {
-            if let Some(c) = control.as_deref_mut() {
+            if let Some(c) = server.as_deref_mut() {
                 if let Ok((uid, id)) = c.run_in_session(&cmd, control::read_active_uid(), reg) {
                     log::info!("command from {label}: {cmd} (#{id}, in the session of uid {uid})");
                     return;
