@@ -51,9 +51,22 @@ impl Mods {
         Key::RIGHTCTRL,
     ];
 
-    /// The single-bit set for a modifier key, or `None` for any other key.
-    pub fn of_key(key: Key) -> Option<Mods> {
-        MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i))
+    /// The single-bit set for a modifier key (its bit: its place in [`MOD_KEYS`]), or `None` for
+    /// any other key. A `match`, not a search of `MOD_KEYS`: the engine asks this for every key it
+    /// presses or releases.
+    pub const fn of_key(key: Key) -> Option<Mods> {
+        let bit = match key {
+            Key::LEFTCTRL => 0,
+            Key::LEFTSHIFT => 1,
+            Key::LEFTALT => 2,
+            Key::LEFTMETA => 3,
+            Key::RIGHTCTRL => 4,
+            Key::RIGHTSHIFT => 5,
+            Key::RIGHTALT => 6,
+            Key::RIGHTMETA => 7,
+            _ => return None,
+        };
+        Some(Mods(1 << bit))
     }
     /// The modifier set named by a keyd prefix letter (`C`, `S`, `A`, `M`, `G`).
     pub fn from_letter(c: char) -> Option<Mods> {
@@ -683,17 +696,20 @@ impl Keymap {
         &self.commands[id as usize]
     }
 
-    /// The built-in modifier layer a modifier key activates (`leftmeta` → `meta`).
+    /// The built-in modifier layer a modifier key activates (`leftmeta` → `meta`). The built-in
+    /// layers have the ids 1..=5 in [`BUILTIN_LAYERS`]'s order in every keymap ([`Keymap::new`]
+    /// creates them first, and layers are never removed): no search by name, which the engine
+    /// would otherwise make for every press of an unbound modifier key.
     pub fn modifier_layer(&self, key: Key) -> Option<LayerId> {
-        let name = match key {
-            Key::LEFTCTRL | Key::RIGHTCTRL => "control",
-            Key::LEFTSHIFT | Key::RIGHTSHIFT => "shift",
-            Key::LEFTMETA | Key::RIGHTMETA => "meta",
-            Key::LEFTALT => "alt",
-            Key::RIGHTALT => "altgr",
+        let builtin = match key {
+            Key::LEFTCTRL | Key::RIGHTCTRL => 0,   // control
+            Key::LEFTSHIFT | Key::RIGHTSHIFT => 1, // shift
+            Key::LEFTMETA | Key::RIGHTMETA => 2,   // meta
+            Key::LEFTALT => 3,                     // alt
+            Key::RIGHTALT => 4,                    // altgr
             _ => return None,
         };
-        self.layer_id(name)
+        Some(1 + builtin)
     }
 
     /// The action a key has when no active layer binds it: itself.
@@ -723,6 +739,52 @@ impl Keymap {
             self.identity(key)
         } else {
             Action::Key { mods, key }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Mods::of_key` is a `match` for speed; the bit order it encodes is `MOD_KEYS`'s, and every
+    /// other key code is no modifier.
+    #[test]
+    fn of_key_agrees_with_mod_keys() {
+        for code in 0..KEY_CNT as u16 {
+            let key = Key::new(code).unwrap();
+            let expected = MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i));
+            assert_eq!(Mods::of_key(key).map(|m| m.0), expected.map(|m| m.0), "key code {code}");
+        }
+    }
+
+    /// `modifier_layer` gives the built-in layers' ids without a search: they are the layers of
+    /// those names, also in a keymap with layers of its own (and one that redefines `shift`).
+    #[test]
+    fn modifier_layer_is_the_builtin_layer_of_that_name() {
+        let mut k = Keymap::new();
+        k.add_layer("nav", Mods::NONE);
+        k.add_layer("shift", Mods::NONE);
+        k.add_layer("sym", Mods::NONE);
+        let names = [
+            (Key::LEFTCTRL, "control"),
+            (Key::RIGHTCTRL, "control"),
+            (Key::LEFTSHIFT, "shift"),
+            (Key::RIGHTSHIFT, "shift"),
+            (Key::LEFTMETA, "meta"),
+            (Key::RIGHTMETA, "meta"),
+            (Key::LEFTALT, "alt"),
+            (Key::RIGHTALT, "altgr"),
+        ];
+        for (key, name) in names {
+            assert_eq!(k.modifier_layer(key), k.layer_id(name), "{key:?}");
+            assert_eq!(k.layer(k.modifier_layer(key).unwrap()).name, name);
+        }
+        for code in 0..KEY_CNT as u16 {
+            let key = Key::new(code).unwrap();
+            if Mods::of_key(key).is_none() {
+                assert_eq!(k.modifier_layer(key), None, "key code {code}");
+            }
         }
     }
 }

@@ -358,6 +358,7 @@ impl Engine {
     }
 
     /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
+    #[inline]
     fn has_timers(&self) -> bool {
         self.pending.is_some()
             || self.timeout.is_some()
@@ -366,11 +367,17 @@ impl Engine {
             || self.playbacks.next_due().is_some()
     }
 
-    /// Fires every timer due at or before `now`, earliest first.
+    /// Fires every timer due at or before `now`, earliest first. The check for no timer at all
+    /// (most events) is inlined into the caller; the timers' loop is not.
+    #[inline]
     fn advance(&mut self, now: Time, out: &mut impl Sink) {
-        if !self.has_timers() {
-            return;
+        if self.has_timers() {
+            self.fire_due(now, out);
         }
+    }
+
+    #[inline(never)]
+    fn fire_due(&mut self, now: Time, out: &mut impl Sink) {
         while let Some((t, timer)) = self.next_timer().filter(|&(t, _)| t <= now) {
             match timer {
                 Timer::Pending => self.drain(now, out),
@@ -429,7 +436,7 @@ impl Engine {
         self.repeat = None;
         if down {
             let again = self.held[slot as usize] != Held::No;
-            if !again && !no_chord && self.begin_chord(key, now) {
+            if !again && !no_chord && self.keymap.has_chords() && self.begin_chord(key, now) {
                 return;
             }
             // A waiting `timeout()` sees every key event a chord does not take, first (keyd 2.6).
@@ -529,8 +536,7 @@ impl Engine {
                 Held::Timeout
             }
             Action::OverloadI { fast, slow, ms: t } => {
-                let idle = self.last_simple.is_none_or(|s| now.saturating_sub(s) >= ms(t));
-                let chosen = self.keymap.action(if idle { slow } else { fast });
+                let chosen = self.overloadi(fast, slow, t, now);
                 return self.press(slot, chosen, dl, now, out);
             }
             Action::Macro(id) => {
@@ -561,6 +567,14 @@ impl Engine {
             Action::Noop => Held::Noop,
         };
         self.held[slot as usize] = held;
+    }
+
+    /// `overloadi(fast, slow, ms)`: `fast` if a plain key was typed less than `ms` ago. Not
+    /// inlined: inlined, the compiler computed this time difference ahead of every press.
+    #[inline(never)]
+    fn overloadi(&self, fast: ActionId, slow: ActionId, t: u16, now: Time) -> Action {
+        let idle = self.last_simple.is_none_or(|s| now.saturating_sub(s) >= ms(t));
+        self.keymap.action(if idle { slow } else { fast })
     }
 
     /// Undoes what the slot's press did.
@@ -821,7 +835,11 @@ impl Engine {
     /// The modifiers of all active layers, leaving out those of `dl` (and of its constituents
     /// if it is composite): a binding found in a modifier layer replaces that layer's modifiers
     /// (keyd: `[control] j = down`).
+    #[inline]
     fn layer_mods(&self, dl: LayerId) -> Mods {
+        if self.n_acts == 0 {
+            return Mods::NONE; // no layer is active: the common case, kept cheap
+        }
         let parts = self.keymap.layer(dl).constituents();
         self.acts[..self.n_acts]
             .iter()
@@ -829,6 +847,7 @@ impl Engine {
             .fold(Mods::NONE, |m, a| m.union(a.mods))
     }
 
+    #[inline]
     fn update_mods(&mut self, dl: LayerId, inhibit_guard: bool, out: &mut impl Sink) {
         self.set_mods(self.layer_mods(dl), inhibit_guard, out);
     }
@@ -840,10 +859,16 @@ impl Engine {
     /// The modifier guard: releasing a meta or alt that was the last key pressed would look like
     /// a lone tap to the desktop (menus open); unless that tap is what the user typed
     /// (`inhibit_guard`), control is tapped around the release.
+    #[inline]
     fn set_mods(&mut self, target: Mods, inhibit_guard: bool, out: &mut impl Sink) {
-        if target == self.mods {
-            return; // the common case: most events change no modifier
+        // The common case, inlined: most events change no modifier.
+        if target != self.mods {
+            self.change_mods(target, inhibit_guard, out);
         }
+    }
+
+    #[inline(never)]
+    fn change_mods(&mut self, target: Mods, inhibit_guard: bool, out: &mut impl Sink) {
         let guard = !inhibit_guard && !self.keymap.settings.disable_modifier_guard;
         for key in Mods::KEYD_ORDER {
             let Some(m) = Mods::of_key(key) else { continue };
