@@ -1,7 +1,7 @@
 //! The compiled keymap the engine runs: layers of key → action, built from a profile.
 //! Immutable plain data once built; it never parses text and never touches the system.
 
-use crate::keys::{Key, KEY_CNT};
+use crate::keys::{Key, KeySet, KEY_CNT};
 
 /// Index of a layer in a [`Keymap`]; [`MAIN`] is always 0.
 pub type LayerId = u16;
@@ -403,6 +403,8 @@ pub struct Keymap {
     macros: Vec<Box<[MacroOp]>>,
     commands: Vec<String>,
     has_chords: bool,
+    /// Every key of every chord of every layer: a key outside it starts no chord decision.
+    chord_keys: KeySet,
     pub settings: Settings,
 }
 
@@ -425,6 +427,7 @@ impl Keymap {
             macros: Vec::new(),
             commands: Vec::new(),
             has_chords: false,
+            chord_keys: KeySet::default(),
             settings: Settings::default(),
         }
     }
@@ -652,12 +655,22 @@ impl Keymap {
     pub fn add_chord(&mut self, layer: LayerId, chord: Chord) {
         self.layers[layer as usize].chords.push(chord);
         self.has_chords = true;
+        for &k in chord.keys() {
+            self.chord_keys.set(k, true);
+        }
     }
 
     /// Whether any layer binds a chord.
     #[inline]
     pub fn has_chords(&self) -> bool {
         self.has_chords
+    }
+
+    /// Whether `key` is in a chord of any layer (the engine asks this before it looks for a
+    /// chord among the active layers: one bit test for most keys).
+    #[inline]
+    pub fn in_a_chord(&self, key: Key) -> bool {
+        self.chord_keys.contains(key)
     }
 
     /// Stores a nested action; `None` when the table is full (65536 entries).
@@ -755,6 +768,35 @@ mod tests {
             let key = Key::new(code).unwrap();
             let expected = MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i));
             assert_eq!(Mods::of_key(key).map(|m| m.0), expected.map(|m| m.0), "key code {code}");
+        }
+    }
+
+    /// The engine's modifier walk takes each key of `KEYD_ORDER` with its bit: all eight
+    /// modifier keys, once each.
+    #[test]
+    fn keyd_order_is_every_modifier_key_once() {
+        let mut all = Mods::NONE;
+        for key in Mods::KEYD_ORDER {
+            let m = Mods::of_key(key).unwrap();
+            assert!(!all.contains(m), "{key:?} twice");
+            all = all.union(m);
+        }
+        assert_eq!(all.0, 0xff);
+    }
+
+    #[test]
+    fn in_a_chord_is_every_key_of_every_layers_chords() {
+        let mut k = Keymap::new();
+        assert!(!k.has_chords() && !k.in_a_chord(Key::J));
+        let nav = k.add_layer("nav", Mods::NONE);
+        let esc = Action::Key { mods: Mods::NONE, key: Key::ESC };
+        k.add_chord(MAIN, Chord::new(&[Key::J, Key::K], esc).unwrap());
+        k.add_chord(nav, Chord::new(&[Key::D, Key::F, Key::G], esc).unwrap());
+        for key in [Key::J, Key::K, Key::D, Key::F, Key::G] {
+            assert!(k.in_a_chord(key), "{key:?}");
+        }
+        for key in [Key::A, Key::L, Key::ESC] {
+            assert!(!k.in_a_chord(key), "{key:?}");
         }
     }
 

@@ -34,7 +34,7 @@ impl Engine {
     }
 
     /// Starts a chord decision if `key` is in a chord of an active layer (the caller asks
-    /// [`Keymap::has_chords`](crate::keymap::Keymap::has_chords) first: most keymaps have none).
+    /// [`Keymap::in_a_chord`](crate::keymap::Keymap::in_a_chord) first: most keys are in none).
     pub(super) fn begin_chord(&mut self, key: Key, now: Time) -> bool {
         let candidate =
             self.chord_layers().any(|l| self.keymap.layer(l).chords().iter().any(|c| c.contains(key)));
