@@ -824,6 +824,7 @@ impl Engine {
     /// most constituents), else the most recently activated layer that binds it, else the
     /// application layer, else the layout, else `main`, else the key itself; with the layer it
     /// was found in.
+    #[inline]
     fn lookup(&self, key: Key) -> (Action, LayerId) {
         if !self.keymap.composites().is_empty() {
             if let Some(found) = self.lookup_composite(key) {
