@@ -391,6 +391,9 @@ impl Daemon {
     /// connection, never waited for), else as the daemon's user, without waiting for them;
     /// SIGCHLD reaps them.
     fn run_commands(&mut self) {
+        if !self.devices.has_commands() {
+            return;
+        }
         let children = &mut self.children;
         let mut server = self.control.as_mut();
         let reg = self.poll.registry();

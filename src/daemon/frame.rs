@@ -99,6 +99,11 @@ impl Frame {
         self.commands.push(cmd.to_owned());
     }
 
+    /// Whether a command was queued since the last [`Frame::take_commands`].
+    pub fn has_commands(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
     /// The commands queued so far, emptied.
     pub fn take_commands(&mut self) -> Option<Vec<String>> {
         (!self.commands.is_empty()).then(|| std::mem::take(&mut self.commands))

@@ -307,6 +307,11 @@ impl Keyboard {
         self.remap.panicked()
     }
 
+    /// Whether its engine fired a `command(…)` not taken yet.
+    pub fn has_commands(&mut self) -> bool {
+        self.remap.frame().has_commands()
+    }
+
     pub fn take_commands(&mut self) -> Option<Vec<String>> {
         self.remap.frame().take_commands()
     }

@@ -115,6 +115,8 @@ pub struct Registry {
     touched: Slots,
     /// Slots with an engine deadline or a grab retry pending.
     timed: Slots,
+    /// Slots whose engine fired a `command(…)` not taken yet ([`Registry::take_commands`]).
+    commands: Slots,
     /// Counts the changes of the set of claimed keyboards (claimed, grabbed, dropped, re-mapped,
     /// refocused), for observers that diff it (the control socket's listeners).
     generation: u64,
@@ -334,6 +336,7 @@ impl Registry {
         self.ready.remove(slot);
         self.touched.remove(slot);
         self.timed.remove(slot);
+        self.commands.remove(slot);
         let _ = cx.poll.deregister(&mut SourceFd(&kb.fd()));
         kb.release_and_ungrab(cx.merger, cx.out);
         if let Some(clone) = kb.take_clone() {
@@ -473,6 +476,9 @@ impl Registry {
             let Some(kb) = self.kbs[slot].as_mut() else { return false };
             self.touched.insert(slot);
             let frame_done = kb.feed_next(cx.merger, cx.out);
+            if kb.has_commands() {
+                self.commands.insert(slot);
+            }
             current = if frame_done { None } else { Some(slot) };
             refill = !kb.has_input();
             if kb.panicked() {
@@ -491,6 +497,9 @@ impl Registry {
             if kb.deadline().is_some_and(|t| t <= now) {
                 self.touched.insert(slot);
                 kb.tick(now, cx.merger, cx.out);
+                if kb.has_commands() {
+                    self.commands.insert(slot);
+                }
             }
             if kb.retry_due(now) {
                 self.touched.insert(slot);
@@ -506,6 +515,9 @@ impl Registry {
     /// are the only ones whose deadlines may have moved: they are looked at, then forgotten
     /// (see [`Registry::touched`]).
     pub fn next_deadline(&mut self) -> Option<Time> {
+        if self.touched.is_empty() && self.timed.is_empty() && self.retiring.is_empty() {
+            return None;
+        }
         for slot in self.touched.iter() {
             let timed = self.kbs[slot].as_ref().is_some_and(|k| k.deadline().or(k.retry_at()).is_some());
             if timed {
@@ -520,15 +532,24 @@ impl Registry {
         kbs.chain(self.retiring.iter().map(|(t, _)| *t)).min()
     }
 
+    /// Whether an engine fired a `command(…)` not taken yet.
+    pub fn has_commands(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
     /// The `command(…)` actions the engines fired, with the label of their keyboard.
     pub fn take_commands(&mut self, mut run: impl FnMut(&str, String)) {
-        for slot in self.touched.iter() {
+        if self.commands.is_empty() {
+            return;
+        }
+        for slot in self.commands.iter() {
             let Some(kb) = self.kbs[slot].as_mut() else { continue };
             let Some(cmds) = kb.take_commands() else { continue };
             for cmd in cmds {
                 run(kb.label(), cmd);
             }
         }
+        self.commands.clear();
     }
 
     /// At exit: writes what the keyboards' frames hold, releases every key each holds on its
@@ -585,6 +606,10 @@ impl Slots {
         self.0.iter_mut().for_each(|w| *w = 0);
     }
 
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+
     /// The first slot of the set at or after `from`.
     fn first_from(&self, from: usize) -> Option<usize> {
         let mut w = from / 64;
@@ -598,12 +623,17 @@ impl Slots {
         }
     }
 
+    /// The slots, in order.
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        let mut next = self.first_from(0);
-        std::iter::from_fn(move || {
-            let slot = next?;
-            next = self.first_from(slot + 1);
-            Some(slot)
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                let b = bits.trailing_zeros() as usize;
+                (bits != 0).then(|| {
+                    bits &= bits - 1;
+                    w * 64 + b
+                })
+            })
         })
     }
 }
