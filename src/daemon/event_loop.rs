@@ -460,10 +460,15 @@ impl Daemon {
             self.debounce = None;
             self.reload("profile directory changed", None);
         }
+        if let Some(c) = self.control.as_mut() {
+            // A control socket listener paused by its accept limit is watched again.
+            c.on_timer(self.poll.registry(), now);
+        }
     }
 
     fn rearm(&mut self) {
-        let next = self.devices.next_deadline().into_iter().chain(self.debounce).min();
+        let control = self.control.as_ref().and_then(Server::next_deadline);
+        let next = self.devices.next_deadline().into_iter().chain(self.debounce).chain(control).min();
         if let Err(e) = self.timer.set(next) {
             log::error!("arming the timerfd: {e}");
         }
