@@ -6,8 +6,14 @@
 //! the daemon's own user, and the user of the active session on seat0 (logind's
 //! `/run/systemd/seats/seat0`, `ACTIVE_UID=`), by the peer's `SO_PEERCRED`.
 //!
-//! The pure parts (the per-connection protocol state, the rate limit, the access rule, the
-//! layer snapshot) are unit-tested here; the sockets are tested in the VM (tests/vm/scenarios/7*).
+//! A flood of connections is cheap: a per-user connection limit, and an accept limit that, once
+//! spent, takes the listener out of epoll until the loop's timerfd deadline
+//! ([`Server::next_deadline`]); the seat file is read again only after it changed (inotify).
+//!
+//! The pure parts (the per-connection protocol state, the rate and accept limits, the access
+//! rule, the layer snapshot) are unit-tested here on injected time, and so are the listener's
+//! pause and the per-user limit on real sockets and the seat file's cache on a real directory;
+//! the daemon's sockets are tested in the VM (tests/vm/scenarios/7*).
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
