@@ -26,8 +26,8 @@ use mio::net::{UnixListener, UnixStream};
 use mio::{Interest, Token};
 
 use crate::control::protocol::{
-    self, ClientMessage, DaemonMessage, Device, DeviceChange, LineDecoder, ProtocolError, Role, Status,
-    Window, VERSION,
+    self, Agent, ClientMessage, DaemonMessage, Device, DeviceChange, LineDecoder, ProtocolError, Role,
+    Status, Window,
 };
 use crate::keymap::LayerId;
 use crate::profile::ProfileSet;
@@ -55,6 +55,9 @@ const LINES_PER_SEC: u64 = 32;
 /// Bytes per client: a burst of this many, refilled at this rate per second.
 const BYTES_BURST: u64 = 512 * 1024;
 const BYTES_PER_SEC: u64 = 256 * 1024;
+/// The most output queued for an agent at which a `run` is still queued for it; past it the
+/// daemon runs the command itself (the agent is not dropped for that: it may be busy a moment).
+const RUN_QUEUE_LIMIT: usize = 64 * 1024;
 /// Where logind says who is active on the seat.
 pub const SEAT_FILE: &str = "/run/systemd/seats/seat0";
 /// Connections held at once by one user: root may hold half the table, so that a runaway root
@@ -93,7 +96,7 @@ pub fn uid_limit(uid: u32, (root, others): (usize, usize)) -> usize {
     }
 }
 
-fn read_active_uid(file: &Path) -> Option<u32> {
+fn read_seat_file(file: &Path) -> Option<u32> {
     std::fs::read_to_string(file).ok().as_deref().and_then(active_uid)
 }
 
@@ -215,7 +218,7 @@ impl ActiveUid {
             return uid;
         }
         self.reads += 1;
-        let uid = read_active_uid(&self.file);
+        let uid = read_seat_file(&self.file);
         self.cached = Some(uid);
         uid
     }
@@ -275,6 +278,12 @@ pub fn cut_unsent(out: &mut VecDeque<u8>, mid_line: bool) {
     out.truncate(keep);
 }
 
+/// The active session's user now, from logind's seat file (the server's own checks use its
+/// cache, [`Server::active_uid`]).
+pub fn read_active_uid() -> Option<u32> {
+    read_seat_file(Path::new(SEAT_FILE))
+}
+
 /// A token bucket per client (lines and bytes), on injected time. Counted in thousandths, so
 /// that no fraction of the refill is lost between two reads close together.
 #[derive(Debug, Clone)]
@@ -328,6 +337,12 @@ pub enum Request {
     /// The client now gets events; first the current state.
     Listen,
     Focus(Option<Window>),
+    /// An agent's answer to a `run`.
+    Ran {
+        id: u64,
+        ok: bool,
+        error: Option<String>,
+    },
     Nothing,
 }
 
@@ -335,7 +350,11 @@ pub enum Request {
 #[derive(Debug, Default, Clone)]
 pub struct Conn {
     pub role: Option<Role>,
+    /// The version its hello named (and the daemon answers in).
+    pub version: u32,
     pub listening: bool,
+    /// The order of the hellos: the agent connected last has the highest.
+    pub serial: u64,
 }
 
 fn error(message: impl Into<String>) -> DaemonMessage {
@@ -351,9 +370,10 @@ impl Conn {
         };
         if self.role.is_none() {
             return match protocol::expect_client_hello(&line) {
-                Ok(role) => {
+                Ok((role, version)) => {
                     self.role = Some(role);
-                    Request::Reply(DaemonMessage::Hello { version: VERSION })
+                    self.version = version;
+                    Request::Reply(DaemonMessage::Hello { version })
                 }
                 Err(e) => Request::Close(error(e.to_string())),
             };
@@ -369,8 +389,7 @@ impl Conn {
                 Request::Listen
             }
             Ok(ClientMessage::Focus { window }) => Request::Focus(window),
-            // The daemon sends no `run` yet (docs/protocol.md): nothing to match an answer to.
-            Ok(ClientMessage::Ran { .. }) => Request::Nothing,
+            Ok(ClientMessage::Ran { id, ok, error }) => Request::Ran { id, ok, error },
         }
     }
 }
@@ -486,6 +505,52 @@ impl Client {
     }
 }
 
+/// The peer's pid (`SO_PEERCRED`), for `status` and the log; 0 if unknown.
+fn peer_pid(stream: &UnixStream) -> u32 {
+    super::sys::peer_cred(stream.as_raw_fd()).map_or(0, |c| c.pid.max(0) as u32)
+}
+
+/// A connected agent, as [`pick_agent`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentConn {
+    pub slot: usize,
+    pub uid: u32,
+    pub version: u32,
+    pub serial: u64,
+}
+
+/// The agent that runs `command()` actions: one of the active user's agents that speak version
+/// 2, the one whose focus report counts (`focus_from`) if it is one of them, else the one
+/// connected last. `None`: the daemon runs the command itself.
+pub fn pick_agent(
+    agents: impl Iterator<Item = AgentConn>,
+    active: Option<u32>,
+    focus_from: Option<usize>,
+) -> Option<usize> {
+    let active = active?;
+    let mut best: Option<AgentConn> = None;
+    for a in agents.filter(|a| a.uid == active && a.version >= 2) {
+        if Some(a.slot) == focus_from {
+            return Some(a.slot);
+        }
+        if best.is_none_or(|b| a.serial > b.serial) {
+            best = Some(a);
+        }
+    }
+    best.map(|a| a.slot)
+}
+
+/// Why a command was not handed to an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSent {
+    /// No agent of the active user (that runs commands) is connected: the normal case without one.
+    NoAgent,
+    /// The agent's output queue is full (it does not read).
+    Full,
+    /// The agent's connection failed as the command was written to it.
+    Gone,
+}
+
 /// The peer's uid (`SO_PEERCRED`).
 fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
     let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
@@ -521,6 +586,8 @@ pub struct Server {
     seen: Vec<Seen>,
     /// `seen` is current (kept only while someone listens).
     tracking: bool,
+    /// The registry's generation `seen` was last compared with in full.
+    seen_generation: Option<u64>,
     /// Lines still to be served this round ([`LINES_PER_ROUND`]).
     round: usize,
     /// Connections one user may hold: root, everyone else ([`PER_UID_ROOT`], [`PER_UID`]).
@@ -531,6 +598,11 @@ pub struct Server {
     /// When the last pause ended (a pause soon after it is the same flood: not logged again).
     last_pause: Option<Duration>,
     active: ActiveUid,
+    /// The last hello's serial ([`Conn::serial`]) and `run` id.
+    serials: u64,
+    run_ids: u64,
+    /// A fallback from an agent to the daemon was logged (once, until an agent takes one again).
+    fallback_said: bool,
 }
 
 impl Server {
@@ -578,13 +650,22 @@ impl Server {
             focus_changed: false,
             seen: Vec::new(),
             tracking: false,
+            seen_generation: None,
             round: LINES_PER_ROUND,
             uid_limits: (PER_UID_ROOT, PER_UID),
             accepts: AcceptLimit::new(super::sys::monotonic_now()),
             paused: None,
             last_pause: None,
             active: ActiveUid::new(Path::new(SEAT_FILE)),
+            serials: 0,
+            run_ids: 0,
+            fallback_said: false,
         })
+    }
+
+    /// The active session's user (the seat file, read again only after it changed).
+    pub fn active_uid(&mut self) -> Option<u32> {
+        self.active.get()
     }
 
     /// When the paused listener is to be watched again (for the loop's timerfd).
@@ -759,7 +840,21 @@ impl Server {
                             }
                             self.round = self.round.saturating_sub(1);
                             match c.conn.on_line(line) {
-                                Request::Reply(m) => c.send(&m),
+                                Request::Reply(m) => {
+                                    if matches!(m, DaemonMessage::Hello { .. }) {
+                                        self.serials += 1;
+                                        c.conn.serial = self.serials;
+                                        if c.conn.role == Some(Role::Agent) {
+                                            log::info!(
+                                                "control: session agent connected (uid {}, pid {}, protocol {})",
+                                                c.uid,
+                                                peer_pid(&c.stream),
+                                                c.conn.version
+                                            );
+                                        }
+                                    }
+                                    c.send(&m)
+                                }
                                 Request::Close(m) => c.close_with(&m),
                                 Request::Nothing => {}
                                 r => requests.push((c.uid, r)),
@@ -778,9 +873,18 @@ impl Server {
         for (uid, r) in requests {
             match r {
                 Request::Status => {
-                    let status = DaemonMessage::Status(self.status(devices, set));
+                    let v2 =
+                        self.clients.get(slot).and_then(Option::as_ref).is_some_and(|c| c.conn.version >= 2);
+                    let status = DaemonMessage::Status(self.status(devices, set, v2));
                     self.send(slot, &status);
                 }
+                Request::Ran { id, ok: true, .. } => {
+                    log::debug!("control: command #{id} started in the session of uid {uid}")
+                }
+                Request::Ran { id, ok: false, error } => log::warn!(
+                    "control: command #{id} did not start in the session of uid {uid}: {}",
+                    error.as_deref().unwrap_or("no reason given")
+                ),
                 Request::Reload => reload = true,
                 Request::Listen => self.start_listening(slot, devices),
                 Request::Focus(window) => self.on_focus(slot, uid, window),
@@ -817,6 +921,9 @@ impl Server {
                     c.flush();
                     let _ = reg.deregister(&mut c.stream);
                     log::debug!("control: client {slot} gone");
+                    if c.conn.role == Some(Role::Agent) {
+                        log::info!("control: session agent gone (uid {})", c.uid);
+                    }
                 }
                 if self.focus_from == Some(slot) {
                     lost_focus = true;
@@ -861,7 +968,67 @@ impl Server {
         }
     }
 
-    fn status(&self, devices: &Registry, set: &ProfileSet) -> Status {
+    /// The connected agents that said hello, live.
+    fn agent_conns(&self) -> impl Iterator<Item = AgentConn> + '_ {
+        self.clients.iter().enumerate().filter_map(|(slot, c)| {
+            let c = c.as_ref().filter(|c| c.conn.role == Some(Role::Agent) && !c.dead)?;
+            Some(AgentConn { slot, uid: c.uid, version: c.conn.version, serial: c.conn.serial })
+        })
+    }
+
+    /// Hands a `command()` to the active user's session agent ([`pick_agent`]), never waiting
+    /// for it: queued on its connection if there is room. Returns the agent's uid and the
+    /// command's id, or why the daemon must run it itself (a full queue or a failed
+    /// connection is logged once, until an agent takes a command again).
+    /// `active`: the active session's user ([`read_active_uid`]).
+    pub fn run_in_session(
+        &mut self,
+        command: &str,
+        active: Option<u32>,
+        reg: &mio::Registry,
+    ) -> Result<(u32, u64), NotSent> {
+        let Some(slot) = pick_agent(self.agent_conns(), active, self.focus_from) else {
+            return Err(NotSent::NoAgent);
+        };
+        let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
+            return Err(NotSent::NoAgent);
+        };
+        let id = self.run_ids + 1;
+        let uid = c.uid;
+        let line = protocol::encode(&DaemonMessage::Run { id, command: command.to_owned() });
+        let result = if c.out.len() + line.len() > RUN_QUEUE_LIMIT {
+            Err(NotSent::Full)
+        } else {
+            c.out.extend(line.as_bytes());
+            c.flush();
+            if c.dead {
+                Err(NotSent::Gone)
+            } else {
+                Ok((uid, id))
+            }
+        };
+        match result {
+            Ok(_) => {
+                self.run_ids = id;
+                self.fallback_said = false;
+            }
+            Err(why) if !self.fallback_said => {
+                self.fallback_said = true;
+                let what = if why == NotSent::Full { "does not read what it is sent" } else { "is gone" };
+                log::warn!(
+                    "control: the session agent of uid {uid} {what}: commands run as the daemon's user \
+                     until an agent takes them again"
+                );
+            }
+            Err(_) => {}
+        }
+        if result.is_err() {
+            self.reap(reg);
+        }
+        result
+    }
+
+    fn status(&self, devices: &Registry, set: &ProfileSet, with_agents: bool) -> Status {
         Status {
             devices: devices
                 .keyboards()
@@ -880,6 +1047,17 @@ impl Server {
             profiles: set.profiles.iter().map(|p| p.name.clone()).collect(),
             focus: self.focus.clone(),
             agent: self.clients.iter().flatten().any(|c| c.conn.role == Some(Role::Agent) && !c.dead),
+            agents: with_agents.then(|| {
+                let to = pick_agent(self.agent_conns(), read_active_uid(), self.focus_from);
+                self.agent_conns()
+                    .map(|a| Agent {
+                        uid: a.uid,
+                        pid: self.clients[a.slot].as_ref().map_or(0, |c| peer_pid(&c.stream)),
+                        version: a.version,
+                        commands: Some(a.slot) == to,
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -904,15 +1082,41 @@ impl Server {
     /// After each wake-up: while someone listens, compares each grabbed keyboard's layers and
     /// presence with what listeners last heard, and sends the changes. Allocates nothing unless
     /// something changed.
+    ///
+    /// Between two changes of the registry's [`Registry::generation`] only the layers of the
+    /// keyboards that ran can have changed: only those are compared, so a key's cost does not
+    /// grow with the number of keyboards while someone listens.
     pub fn after_wake(&mut self, devices: &Registry, reg: &mio::Registry) {
         if !self.tracking {
             return;
         }
-        self.diff(devices, true);
+        if self.seen_generation == Some(devices.generation()) {
+            self.diff_layers(devices);
+        } else {
+            self.diff(devices, true);
+        }
         self.reap(reg);
     }
 
+    /// [`Server::diff`] for the keyboards that ran this wake-up, the set unchanged.
+    fn diff_layers(&mut self, devices: &Registry) {
+        for k in devices.touched().filter(|k| k.is_grabbed()) {
+            let layers = Layers::of(k.active_layers());
+            let path = &k.node().devnode;
+            let Some(s) = self.seen.iter_mut().find(|s| &s.path == path) else { continue };
+            if s.layers != layers {
+                s.layers = layers;
+                let msg = DaemonMessage::Layer {
+                    device: path.display().to_string(),
+                    layers: layer_names(k.keymap(), layers.ids()),
+                };
+                self.broadcast(&msg);
+            }
+        }
+    }
+
     fn diff(&mut self, devices: &Registry, emit: bool) {
+        self.seen_generation = Some(devices.generation());
         for s in &mut self.seen {
             s.mark = false;
         }
@@ -1029,7 +1233,8 @@ mod tests {
             Request::Close(error("expected hello first, got `{\"type\":\"status\"}`"))
         );
         let mut c = Conn::default();
-        assert_eq!(c.on_line(line(HELLO)), Request::Reply(DaemonMessage::Hello { version: VERSION }));
+        assert_eq!(c.on_line(line(HELLO)), Request::Reply(DaemonMessage::Hello { version: 1 }));
+        assert_eq!(c.version, 1);
         assert_eq!(c.on_line(line("{\"type\":\"status\"}")), Request::Status);
         assert_eq!(c.on_line(line("{\"type\":\"reload\"}")), Request::Reload);
         assert_eq!(c.on_line(line(HELLO)), Request::Close(error("hello sent twice")));
@@ -1039,8 +1244,8 @@ mod tests {
     fn another_version_is_refused() {
         let mut c = Conn::default();
         assert_eq!(
-            c.on_line(line("{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}")),
-            Request::Close(error("unsupported protocol version 2 (this keymapd speaks 1)"))
+            c.on_line(line("{\"type\":\"hello\",\"version\":3,\"role\":\"agent\"}")),
+            Request::Close(error("unsupported protocol version 3 (this keymapd speaks 1 to 2)"))
         );
     }
 
@@ -1055,6 +1260,118 @@ mod tests {
             c.on_line(line("{\"type\":\"focus\",\"window\":{\"app_id\":\"foot\",\"title\":\"~\"}}")),
             Request::Focus(Some(Window { app_id: "foot".into(), title: "~".into() }))
         );
+    }
+
+    #[test]
+    fn an_agent_answer_to_a_run_is_passed_on() {
+        let mut c = Conn::default();
+        c.on_line(line("{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}"));
+        assert_eq!((c.role, c.version), (Some(Role::Agent), 2));
+        assert_eq!(
+            c.on_line(line("{\"type\":\"ran\",\"id\":3,\"ok\":false,\"error\":\"no sh\"}")),
+            Request::Ran { id: 3, ok: false, error: Some("no sh".into()) }
+        );
+    }
+
+    #[test]
+    fn commands_go_to_the_active_users_agent_that_reports_the_focus_else_the_newest() {
+        let a = |slot, uid, version, serial| AgentConn { slot, uid, version, serial };
+        let agents = [a(0, 1000, 2, 5), a(1, 1001, 2, 9), a(2, 1000, 2, 7), a(3, 1000, 1, 8)];
+        let pick = |active, focus_from| pick_agent(agents.iter().copied(), active, focus_from);
+        // The newest of the active user's agents that run commands (slot 3 speaks version 1).
+        assert_eq!(pick(Some(1000), None), Some(2));
+        // The one whose focus reports count, if it is one of them.
+        assert_eq!(pick(Some(1000), Some(0)), Some(0));
+        assert_eq!(pick(Some(1000), Some(1)), Some(2));
+        assert_eq!(pick(Some(1000), Some(3)), Some(2));
+        assert_eq!(pick(Some(1001), None), Some(1));
+        // Nobody active, or no agent of the active user: the daemon runs it.
+        assert_eq!(pick(None, Some(0)), None);
+        assert_eq!(pick(Some(0), None), None);
+        assert_eq!(pick_agent([a(0, 1000, 1, 1)].into_iter(), Some(1000), Some(0)), None);
+    }
+
+    /// A real server and a real agent socket: commands are queued to the agent until its queue
+    /// is full (it is not dropped for that), then the daemon is told to run them itself; an
+    /// agent that is gone as a command is written makes the daemon run it too.
+    #[test]
+    fn commands_go_to_the_agent_until_its_queue_is_full_or_it_is_gone() {
+        use std::io::{BufRead, BufReader};
+        let dir = std::env::temp_dir().join(format!("keymapd-control-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("control.sock");
+        let poll = mio::Poll::new().unwrap();
+        let reg = poll.registry();
+        let mut server = Server::bind(&path, reg).unwrap();
+        let (devices, set) = (Registry::default(), ProfileSet { profiles: vec![], warnings: vec![] });
+        let me = super::super::sys::euid();
+        let agent = |server: &mut Server, slot: usize| {
+            let mut a = std::os::unix::net::UnixStream::connect(&path).unwrap();
+            a.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            server.on_listener(reg, Duration::ZERO);
+            a.write_all(b"{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}\n").unwrap();
+            while server.agent_conns().all(|c| c.slot != slot) {
+                server.on_client(slot, reg, Duration::ZERO, &devices, &set);
+            }
+            a
+        };
+        let a = agent(&mut server, 0);
+        // No agent of the active user: the daemon runs it.
+        assert_eq!(server.run_in_session("true", Some(me + 1), reg), Err(NotSent::NoAgent));
+        assert_eq!(server.run_in_session("true", None, reg), Err(NotSent::NoAgent));
+        assert_eq!(server.run_in_session("echo one", Some(me), reg), Ok((me, 1)));
+        let mut reader = BufReader::new(a.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "{\"type\":\"hello\",\"version\":2}\n");
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "{\"type\":\"run\",\"id\":1,\"command\":\"echo one\"}\n");
+        // The agent stops reading: the socket's buffer fills, then the queue, then the daemon
+        // runs the commands itself; the agent stays connected.
+        let big = "x".repeat(4096);
+        let mut sent = 0;
+        loop {
+            match server.run_in_session(&big, Some(me), reg) {
+                Ok((_, id)) => sent = id,
+                Err(e) => {
+                    assert_eq!(e, NotSent::Full);
+                    break;
+                }
+            }
+            assert!(sent < 10_000, "the queue never filled");
+        }
+        assert!(sent > 1 + RUN_QUEUE_LIMIT as u64 / 4096, "{sent}");
+        assert_eq!(server.run_in_session(&big, Some(me), reg), Err(NotSent::Full));
+        assert_eq!(server.agent_conns().count(), 1);
+        // Once it reads again, commands go to it again.
+        let mut got = 1;
+        while got < sent {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            got += 1;
+            assert!(line.starts_with(&format!("{{\"type\":\"run\",\"id\":{got},")), "{got}: {line:.60}");
+            if got % 16 == 0 {
+                server.on_client(0, reg, Duration::ZERO, &devices, &set);
+            }
+        }
+        server.on_client(0, reg, Duration::ZERO, &devices, &set);
+        assert_eq!(server.run_in_session("echo again", Some(me), reg), Ok((me, sent + 1)));
+        // The agent goes, unread lines and all: the next command finds it gone.
+        drop((reader, a));
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::Gone));
+        assert_eq!(server.agent_conns().count(), 0);
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::NoAgent));
+        // A version-1 agent gets no commands.
+        let mut old = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        server.on_listener(reg, Duration::ZERO);
+        old.write_all(b"{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}\n").unwrap();
+        while server.agent_conns().count() == 0 {
+            server.on_client(0, reg, Duration::ZERO, &devices, &set);
+        }
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::NoAgent));
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -300,7 +300,8 @@ pub struct Settings {
     pub disable_modifier_guard: bool,
     /// `default_layout`: the layout current at start ([`MAIN`]: none).
     pub default_layout: LayerId,
-    /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user).
+    /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user, or in
+    /// the user's session through the session agent).
     pub allow_commands: bool,
     /// `hold_shared_keys` (keymapd's own): an output key that several bindings hold (two keys
     /// mapped to `esc`) stays down until the last lets go; keyd releases it with the first.
