@@ -399,7 +399,8 @@ impl Daemon {
         let reg = self.poll.registry();
         self.devices.take_commands(|label, cmd| {
             if let Some(c) = server.as_deref_mut() {
-                if let Ok((uid, id)) = c.run_in_session(&cmd, control::read_active_uid(), reg) {
+                let active = c.active_uid();
+                if let Ok((uid, id)) = c.run_in_session(&cmd, active, reg) {
                     log::info!("command from {label}: {cmd} (#{id}, in the session of uid {uid})");
                     return;
                 }
@@ -473,10 +474,15 @@ impl Daemon {
             self.debounce = None;
             self.reload("profile directory changed", None);
         }
+        if let Some(c) = self.control.as_mut() {
+            // A control socket listener paused by its accept limit is watched again.
+            c.on_timer(self.poll.registry(), now);
+        }
     }
 
     fn rearm(&mut self) {
-        let next = self.devices.next_deadline().into_iter().chain(self.debounce).min();
+        let control = self.control.as_ref().and_then(Server::next_deadline);
+        let next = self.devices.next_deadline().into_iter().chain(self.debounce).chain(control).min();
         if let Err(e) = self.timer.set(next) {
             log::error!("arming the timerfd: {e}");
         }
