@@ -470,9 +470,16 @@ impl Registry {
                     }
                 }
             }
-            let kbs = &self.kbs;
-            let times = self.ready.iter().map(|s| (s, kbs[s].as_ref().and_then(Keyboard::next_time)));
-            let Some(slot) = next_source(current, times) else { return false };
+            // A frame in progress goes on while its keyboard has more (the common case: no scan).
+            let slot = match current {
+                Some(s) if self.kbs[s].as_ref().is_some_and(Keyboard::has_input) => s,
+                _ => {
+                    let kbs = &self.kbs;
+                    let times = self.ready.iter().map(|s| (s, kbs[s].as_ref().and_then(Keyboard::next_time)));
+                    let Some(slot) = next_source(current, times) else { return false };
+                    slot
+                }
+            };
             let Some(kb) = self.kbs[slot].as_mut() else { return false };
             self.touched.insert(slot);
             let frame_done = kb.feed_next(cx.merger, cx.out);
@@ -518,7 +525,7 @@ impl Registry {
         if self.touched.is_empty() && self.timed.is_empty() && self.retiring.is_empty() {
             return None;
         }
-        for slot in self.touched.iter() {
+        while let Some(slot) = self.touched.pop() {
             let timed = self.kbs[slot].as_ref().is_some_and(|k| k.deadline().or(k.retry_at()).is_some());
             if timed {
                 self.timed.insert(slot);
@@ -526,7 +533,9 @@ impl Registry {
                 self.timed.remove(slot);
             }
         }
-        self.touched.clear();
+        if self.timed.is_empty() && self.retiring.is_empty() {
+            return None;
+        }
         let kbs = self.timed.iter().filter_map(|s| self.kbs[s].as_ref());
         let kbs = kbs.flat_map(|k| [k.deadline(), k.retry_at()]).flatten();
         kbs.chain(self.retiring.iter().map(|(t, _)| *t)).min()
@@ -610,6 +619,14 @@ impl Slots {
         self.0.iter().all(|&w| w == 0)
     }
 
+    /// Takes the lowest slot out of the set.
+    fn pop(&mut self) -> Option<usize> {
+        let (w, bits) = self.0.iter_mut().enumerate().find(|(_, b)| **b != 0)?;
+        let slot = w * 64 + bits.trailing_zeros() as usize;
+        *bits &= *bits - 1;
+        Some(slot)
+    }
+
     /// The first slot of the set at or after `from`.
     fn first_from(&self, from: usize) -> Option<usize> {
         let mut w = from / 64;
@@ -686,6 +703,11 @@ mod tests {
         assert_eq!(s.first_from(1000), None);
         s.remove(63);
         s.remove(500);
+        let mut t = Slots::default();
+        t.insert(70);
+        t.insert(2);
+        assert_eq!((t.pop(), t.pop(), t.pop()), (Some(2), Some(70), None));
+        assert!(t.is_empty());
         assert_eq!(s.iter().collect::<Vec<_>>(), [0, 3, 64, 130]);
         s.clear();
         assert_eq!(s.iter().count(), 0);
