@@ -253,7 +253,7 @@ impl Output {
     }
 
     fn open_path(path: &Path) -> Result<Output, String> {
-        let fd = evio::open(&path, true).map_err(|e| format!("{}: {e}", path.display()))?;
+        let fd = evio::open(path, true).map_err(|e| format!("{}: {e}", path.display()))?;
         evio::clock_monotonic(fd.as_raw_fd()).map_err(|e| format!("EVIOCSCLOCKID: {e}"))?;
         Ok(Output { fd, buf: vec![evio::ev(0, 0, 0); 256], pending: VecDeque::new() })
     }
@@ -541,7 +541,7 @@ fn smaps(pid: u32) -> String {
             }
         }
     }
-    others.sort_by(|a, b| b.1.cmp(&a.1));
+    others.sort_by_key(|r| std::cmp::Reverse(r.1));
     let cell = |(k, rss, anon): &(String, u64, u64)| {
         if *anon > 0 {
             format!("{k}={rss}k(anon {anon}k)")
