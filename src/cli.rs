@@ -160,13 +160,16 @@ changes. Example: keymapd show /etc/keymapd/usb-keyboard.toml --svg usb-keyboard
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
     },
-    /// The session agent: report the focused window to the daemon (run as the user, by the
-    /// keymapd-session user unit).
+    /// The session agent: report the focused window to the daemon and run its command() actions
+    /// (run as the user, by the keymapd-session user unit).
     #[command(after_help = "\
 The backend is detected from the environment (WAYLAND_DISPLAY, SWAYSOCK, XDG_CURRENT_DESKTOP,
-DISPLAY) unless --backend names it. Without a daemon the agent waits for its socket to appear and
-reconnects whenever the daemon restarts. --print needs no daemon: it prints `focus <app-id>`, a tab
-and the title, on each focus change (`focus` alone when no window has the focus).")]
+DISPLAY) unless --backend names it; with no desktop found the agent still connects (it reports no
+focus). Without a daemon the agent waits for its socket to appear and reconnects whenever the
+daemon restarts. While connected it runs the profiles' command() actions the daemon sends it, as
+this user with this environment (`/bin/sh -c`). --print needs no daemon: it prints
+`focus <app-id>`, a tab and the title, on each focus change (`focus` alone when no window has the
+focus).")]
     Session {
         /// Print focus changes on standard output instead of reporting them to the daemon.
         #[arg(long)]
@@ -285,9 +288,20 @@ fn session_command(print: bool, backend: Option<session::Backend>, socket: &Path
         None => match session::detect(&|name| std::env::var(name).ok()) {
             Ok(b) => b,
             // Exit 2: nothing to retry until the session changes (the unit does not restart on it).
-            Err(e) => {
+            Err(e) if print => {
                 eprintln!("keymapd: error: session: {e}; or name one with --backend");
                 return ExitCode::from(2);
+            }
+            // A TTY or an unsupported desktop: the agent still runs the profiles' commands.
+            Err(e) => {
+                log::warn!(
+                    "no desktop detected ({e}): the focus is not reported (no application layers); \
+                     command() actions still run in this session"
+                );
+                return match session::agent(socket, session::no_desktop) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => fail(format_args!("session: {e}")),
+                };
             }
         },
     };

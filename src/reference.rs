@@ -211,7 +211,7 @@ pub const ACTIONS_MACROS: Table = Table {
         &[
             r##"`command(…)`"##,
             r##"`f11 = "command(brightnessctl s +10%)"`"##,
-            r##"asks the daemon to run a shell command, **only with `allow_commands = true`**"##,
+            r##"runs a shell command (`/bin/sh -c`), **only with `allow_commands = true`**: in the active user's session, as that user, through `keymapd session` when it is connected; else as the daemon's user"##,
         ],
     ],
 };

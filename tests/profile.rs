@@ -30,7 +30,8 @@ fn malformed_profiles_give_exact_messages() {
         (
             "ids = [\"*\"]\n[main]\nf1 = \"command(reboot)\"\n",
             "t.toml:3:6: error: `f1`: `command(reboot)`: command() is off by default: it runs a shell command \
-             as the daemon's user; enable it with `allow_commands = true` in [global]",
+             (as the daemon's user, or in the user's session through its session agent); enable it with \
+             `allow_commands = true` in [global]",
         ),
         // Malformed actions: what is wrong, where it is, no misleading `macro(…)` hint.
         (

@@ -1,6 +1,8 @@
 //! The session agent's link to the daemon: it waits for the socket to appear (inotify), says
-//! hello, sends the latest focus, reports each change, and comes back after the daemon restarts.
-//! The daemon's socket server is not built yet: a plain listener speaking the protocol stands in.
+//! hello, sends the latest focus, reports each change, comes back after the daemon restarts, and
+//! runs the commands the daemon sends (the real `keymapd session`, with no desktop). A plain
+//! listener speaking the protocol stands in for the daemon, so each step is seen on the wire; the
+//! real daemon and agent together are VM 77 and 78 (tests/vm/scenarios).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -176,6 +178,82 @@ fn a_refused_agent_waits_for_a_new_socket_before_knocking_again() {
         let (_conn, mut reader) = accept(&listener, &DaemonMessage::Hello { version: protocol::VERSION });
         assert_eq!(read(&mut reader), ClientMessage::Focus { window: window("foot", "one") });
         drop(tx);
+        let _ = std::fs::remove_dir_all(&tmp);
+    });
+}
+
+/// The real `keymapd session` with no desktop in its environment: it still connects, runs the
+/// `run`s it is sent with its own environment, answers each, ignores malformed lines without
+/// losing the connection, and reaps what it ran.
+#[test]
+fn an_agent_without_a_desktop_connects_and_runs_commands_in_its_environment() {
+    within(60, || {
+        let tmp = std::env::temp_dir().join(format!("keymapd-session-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let socket = tmp.join("control.sock");
+        let listener = bind(&socket);
+        let mut agent = std::process::Command::new(env!("CARGO_BIN_EXE_keymapd"))
+            .args(["session", "--socket"])
+            .arg(&socket)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("SWAYSOCK")
+            .env("KEYMAPD_AGENT_MARK", "only-in-the-agent")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (mut conn, mut reader) = accept(&listener, &DaemonMessage::Hello { version: protocol::VERSION });
+        let out = tmp.join("ran");
+        // Garbage first: a line that is not UTF-8, one that is not JSON, an unknown type, a `run`
+        // without its command. All are ignored; the connection stays.
+        conn.write_all(b"\xff\xfe\nnot json\n{\"type\":\"nope\"}\n{\"type\":\"run\",\"id\":1}\n").unwrap();
+        let run = DaemonMessage::Run {
+            id: 2,
+            command: format!("echo \"$(id -u) $KEYMAPD_AGENT_MARK $(cat)\" > {}; exit 3", out.display()),
+        };
+        conn.write_all(protocol::encode(&run).as_bytes()).unwrap();
+        assert_eq!(read(&mut reader), ClientMessage::Ran { id: 2, ok: true, error: None });
+        let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap();
+        let want = format!("{uid} only-in-the-agent \n");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&out).ok().as_deref() != Some(want.as_str()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: {:?}",
+                out.display(),
+                std::fs::read_to_string(&out)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The command (it exited 3) is reaped: no zombie child of the agent stays.
+        let zombies = || {
+            std::fs::read_dir("/proc")
+                .unwrap()
+                .flatten()
+                .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+                .filter(|stat| {
+                    let rest = stat.rsplit_once(") ").map(|(_, r)| r.to_owned()).unwrap_or_default();
+                    let mut f = rest.split(' ');
+                    f.next() == Some("Z") && f.next() == Some(agent.id().to_string().as_str())
+                })
+                .count()
+        };
+        while zombies() > 0 {
+            assert!(std::time::Instant::now() < deadline, "a command of the agent stays a zombie");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Still connected and serving: a second command is answered.
+        let run = DaemonMessage::Run { id: 3, command: "true".into() };
+        conn.write_all(protocol::encode(&run).as_bytes()).unwrap();
+        assert_eq!(read(&mut reader), ClientMessage::Ran { id: 3, ok: true, error: None });
+        agent.kill().unwrap();
+        let output = agent.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(log.matches("no desktop detected").count(), 1, "{log}");
+        assert!(log.contains("does not understand"), "{log}");
+        assert!(log.contains("command #2 failed: exit status: 3"), "{log}");
         let _ = std::fs::remove_dir_all(&tmp);
     });
 }

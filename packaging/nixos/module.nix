@@ -17,13 +17,29 @@
 # `keymapd check` (a bad profile fails the build, not the running daemon). Profile
 # changes are applied with `systemctl reload keymapd`, never a restart. The service itself is
 # the hardened unit from packaging/systemd/keymapd.service, shipped in the package.
+#
+# services.keymapd.session.enable starts the session agent (`keymapd session`) in every user's
+# graphical session: its user unit is the package's (packaging/systemd/keymapd-session.service,
+# ExecStart rewritten to the store path); the module adds its WantedBy and keeps NixOS's default
+# PATH out of it (the agent passes the session's environment on). Under GNOME it
+# also installs the Shell extension the agent reads the focus from (./gnome-shell-extension.nix,
+# the copy for pkgs.gnome-shell's version) and enables it by default (a dconf system database).
 { config, lib, pkgs, ... }:
 let
   cfg = config.services.keymapd;
-  inherit (lib) mkOption mkEnableOption mkIf mkDefault types literalExpression;
+  inherit (lib) mkOption mkEnableOption mkIf mkMerge mkDefault types literalExpression;
 
   render = import ./render.nix;
   toml = pkgs.formats.toml { };
+
+  # GNOME: the option's newer name (services.desktopManager.gnome, NixOS 24.11 and later), else
+  # the older one. (Where the newer exists, the older is an alias of it, or removed: not read.)
+  gnome = config.services.desktopManager.gnome.enable
+    or (config.services.xserver.desktopManager.gnome.enable or false);
+  # The gnome-shell GNOME runs (top-level since NixOS 24.11, pkgs.gnome.* before).
+  gnomeShell = pkgs.gnome-shell or pkgs.gnome.gnome-shell;
+  gnomeExtension = pkgs.callPackage ./gnome-shell-extension.nix { gnome-shell = gnomeShell; };
+  gnomeExtensionUuid = "keymapd@keymapd.github.io";
 
   keyboardOptions = { name, ... }: {
     options = {
@@ -169,40 +185,108 @@ in
         One profile per attribute, written to {file}`/etc/keymapd/<name>.toml`.
       '';
     };
-  };
 
-  config = mkIf cfg.enable {
-    environment.systemPackages = [ cfg.package ];
-    # The compose file for characters outside ASCII, at a fixed path for ~/.XCompose:
-    # include "/run/current-system/sw/share/keymapd/keymapd.compose"
-    environment.pathsToLink = [ "/share/keymapd" ];
+    session.enable = mkOption {
+      type = types.bool;
+      default = false;
+      example = true;
+      description = ''
+        Whether to run the session agent, `keymapd session`, in every user's graphical
+        session: it reports the focused window to the daemon, which switches the profiles'
+        application layers (`["app:GLOB"]` sections) with it. This installs its systemd user
+        unit, `keymapd-session.service` from the package, wanted by
+        `graphical-session.target` (so it starts with any desktop that starts that target:
+        GNOME, KDE Plasma, sway when its configuration starts the target; and stops with
+        it).
 
-    environment.etc = lib.mapAttrs'
-      (file: _: lib.nameValuePair "keymapd/${file}" { source = "${profiles}/${file}"; })
-      files;
+        Where GNOME is enabled (`services.desktopManager.gnome.enable`, or the older
+        `services.xserver.desktopManager.gnome.enable`), it also installs the GNOME Shell
+        extension `keymapd@keymapd.github.io` that tells the agent the focused window (the
+        copy for the version of `pkgs.gnome-shell`: 43 and 44, or 45 and later), and adds it
+        to `org.gnome.shell` `enabled-extensions` in a dconf system database
+        (`programs.dconf.profiles.user`), the default for every user. A user whose own dconf
+        already sets `enabled-extensions` (anyone who has turned an extension on or off) keeps
+        their list and enables it once with
+        `gnome-extensions enable keymapd@keymapd.github.io`. GNOME Shell on Wayland sees a
+        newly installed extension at the next login.
 
-    # uinput: the module, the "uinput" group and a rule for /dev/uinput (ours is the same).
-    hardware.uinput.enable = mkDefault true;
-    boot.kernelModules = [ "uinput" ];
-
-    users.users.keymapd = {
-      isSystemUser = true;
-      group = "keymapd";
-      extraGroups = [ "input" "uinput" ];
-      description = "keymapd keyboard remapping daemon";
-    };
-    users.groups.keymapd = { };
-    users.groups.uinput = { };
-
-    services.udev.packages = [ cfg.package ];
-
-    # The unit (with its sandbox) comes from the package; this adds only what NixOS decides.
-    systemd.packages = [ cfg.package ];
-    systemd.services.keymapd = {
-      wantedBy = [ "multi-user.target" ];
-      # A changed profile is applied with SIGHUP; the virtual keyboard stays (a restart would
-      # recreate it and desktops would reset repeat rate and layout).
-      reloadTriggers = [ profiles ];
+        Needs {option}`services.keymapd.enable`.
+      '';
     };
   };
+
+  config = mkMerge [
+    {
+      assertions = [{
+        assertion = cfg.session.enable -> cfg.enable;
+        message = "services.keymapd.session.enable: the session agent reports to the keymapd daemon; set services.keymapd.enable too.";
+      }];
+    }
+
+    (mkIf cfg.enable {
+      environment.systemPackages = [ cfg.package ];
+      # The compose file for characters outside ASCII, at a fixed path for ~/.XCompose:
+      # include "/run/current-system/sw/share/keymapd/keymapd.compose"
+      environment.pathsToLink = [ "/share/keymapd" ];
+
+      environment.etc = lib.mapAttrs'
+        (file: _: lib.nameValuePair "keymapd/${file}" { source = "${profiles}/${file}"; })
+        files;
+
+      # uinput: the module, the "uinput" group and a rule for /dev/uinput (ours is the same).
+      hardware.uinput.enable = mkDefault true;
+      boot.kernelModules = [ "uinput" ];
+
+      users.users.keymapd = {
+        isSystemUser = true;
+        group = "keymapd";
+        extraGroups = [ "input" "uinput" ];
+        description = "keymapd keyboard remapping daemon";
+      };
+      users.groups.keymapd = { };
+      users.groups.uinput = { };
+
+      services.udev.packages = [ cfg.package ];
+
+      # The unit (with its sandbox) comes from the package; this adds only what NixOS decides.
+      systemd.packages = [ cfg.package ];
+      systemd.services.keymapd = {
+        wantedBy = [ "multi-user.target" ];
+        # A changed profile is applied with SIGHUP; the virtual keyboard stays (a restart would
+        # recreate it and desktops would reset repeat rate and layout).
+        reloadTriggers = [ profiles ];
+      };
+    })
+
+    # The user unit comes from the package (systemd.packages, above: linked into
+    # /etc/systemd/user), so it is packaging/systemd/keymapd-session.service itself; NixOS reads
+    # no [Install] section, so the module says what it is wanted by.
+    (mkIf (cfg.enable && cfg.session.enable) {
+      systemd.user.services.keymapd-session = {
+        wantedBy = [ "graphical-session.target" ];
+        # NixOS would put its minimal default PATH (coreutils, findutils, grep, sed, systemd)
+        # in the unit's drop-in, hiding the session's own PATH, which the desktop imports into
+        # the user manager: the agent runs the profiles' command()s with its environment. An
+        # empty `path` sets no PATH (as enableDefaultPath = false does where NixOS has it).
+        path = lib.mkForce [ ];
+      };
+    })
+
+    (mkIf (cfg.enable && cfg.session.enable && gnome) {
+      assertions = [{
+        assertion = let m = lib.versions.major gnomeShell.version; in
+          builtins.match "[0-9]+" m != null && lib.toInt m >= 43;
+        message = "services.keymapd.session.enable: keymapd's GNOME Shell extension needs GNOME Shell 43 or later; pkgs.gnome-shell is ${gnomeShell.version}.";
+      }];
+      # In /run/current-system/sw/share/gnome-shell/extensions/, which GNOME Shell searches
+      # (the GNOME module links all of /share; this says what this module relies on).
+      environment.systemPackages = [ gnomeExtension ];
+      environment.pathsToLink = [ "/share/gnome-shell/extensions" ];
+      # Enabled for every user by default: a system database below each user's own, so a user
+      # who sets enabled-extensions themselves overrides it (dconf replaces a list, never merges).
+      programs.dconf.profiles.user.databases = [{
+        settings."org/gnome/shell".enabled-extensions = [ gnomeExtensionUuid ];
+      }];
+    })
+  ];
 }

@@ -1,4 +1,5 @@
-# keymapd as a Nix package: the binary plus the systemd unit, sysusers entry, udev rules,
+# keymapd as a Nix package: the binary plus the systemd unit, the session agent's user unit
+# (lib/systemd/user: NixOS links it from systemd.packages), sysusers entry, udev rules,
 # modules-load entry, compose file, man pages keymapd(1) and keymapd.toml(5)
 # (docs/man) and shell completions.
 { lib
@@ -38,6 +39,11 @@ rustPlatform.buildRustPackage {
     substituteInPlace $out/lib/systemd/system/keymapd.service \
       --replace-fail "ExecStart=/usr/bin/keymapd" "ExecStart=$out/bin/keymapd" \
       --replace-fail "ExecReload=kill" "ExecReload=${coreutils}/bin/kill"
+    # The session agent's user unit, as shipped but for the binary's path (the module's
+    # services.keymapd.session.enable adds only its WantedBy).
+    install -Dm644 packaging/systemd/keymapd-session.service $out/lib/systemd/user/keymapd-session.service
+    substituteInPlace $out/lib/systemd/user/keymapd-session.service \
+      --replace-fail "ExecStart=/usr/bin/keymapd" "ExecStart=$out/bin/keymapd"
     install -Dm644 packaging/sysusers.d/keymapd.conf $out/lib/sysusers.d/keymapd.conf
     install -Dm644 udev-rules/70-keymapd.rules $out/lib/udev/rules.d/70-keymapd.rules
     install -Dm644 packaging/modules-load.d/keymapd.conf $out/lib/modules-load.d/keymapd.conf

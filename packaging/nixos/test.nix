@@ -28,6 +28,8 @@ in
     virtualisation.qemu.virtioKeyboard = false;
     services.keymapd = {
       enable = true;
+      # No desktop here: this checks only that the user unit is installed and wanted.
+      session.enable = true;
       keyboards.laptop_keyboard = {
         ids = [ "laptop:kb" ];
         settings.main = swapAB;
@@ -69,6 +71,12 @@ in
     with subtest("profiles are rendered and valid"):
         machine.succeed("keymapd check /etc/keymapd")
         machine.succeed("grep -qx 'ids = \\[\"usb:kb\"\\]' /etc/keymapd/usb_keyboard.toml")
+
+    with subtest("the session agent's user unit: the package's, wanted by graphical-session.target"):
+        machine.succeed("grep -q '^ExecStart=/nix/store/[^ ]*/bin/keymapd session$' /etc/systemd/user/keymapd-session.service")
+        machine.succeed("test -e /etc/systemd/user/graphical-session.target.wants/keymapd-session.service")
+        # The session's PATH reaches the agent (and its commands): NixOS's drop-in sets none.
+        machine.fail("grep -qs 'PATH=' /etc/systemd/user/keymapd-session.service.d/overrides.conf")
 
     with subtest("remaps"):
         typed(["a", "b", "x"], "bax")

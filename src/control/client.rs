@@ -140,14 +140,28 @@ pub fn format_status(s: &Status) -> String {
         Some(w) => out.push_str(&format!("focus: {}\t{}\n", w.app_id, w.title)),
         None => out.push_str("focus: none\n"),
     }
-    out.push_str(if s.agent { "session agent: connected\n" } else { "session agent: not connected\n" });
+    match s.agents.as_deref() {
+        Some([]) => out.push_str("session agent: not connected\n"),
+        Some(agents) => {
+            for a in agents {
+                let does = match (a.commands, a.version >= 2) {
+                    (true, _) => "runs command() actions",
+                    (false, true) => "reports focus; command() actions go to another agent",
+                    (false, false) => "reports focus; too old to run command() actions",
+                };
+                out.push_str(&format!("session agent: connected (uid {}, pid {}): {does}\n", a.uid, a.pid));
+            }
+        }
+        None if s.agent => out.push_str("session agent: connected\n"),
+        None => out.push_str("session agent: not connected\n"),
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::control::protocol::{Device, Window};
+    use crate::control::protocol::{Agent, Device, Window};
 
     #[test]
     fn status_text_names_devices_layers_profiles_and_focus() {
@@ -162,16 +176,42 @@ mod tests {
             profiles: vec!["kb".into(), "laptop".into()],
             focus: Some(Window { app_id: "foot".into(), title: "~".into() }),
             agent: true,
+            agents: None,
         };
         assert_eq!(
             format_status(&s),
             "device /dev/input/event3  046d:c31c Logitech K120\n  profile kb, layers: nav, meta\n\
              profiles: kb, laptop\nfocus: foot\t~\nsession agent: connected\n"
         );
-        let empty = Status { devices: vec![], profiles: vec![], focus: None, agent: false };
+        let empty = Status { devices: vec![], profiles: vec![], focus: None, agent: false, agents: None };
         assert_eq!(
             format_status(&empty),
             "devices: none grabbed\nprofiles: none\nfocus: none\nsession agent: not connected\n"
+        );
+        let none = Status { agents: Some(vec![]), ..empty.clone() };
+        assert_eq!(format_status(&none), format_status(&empty));
+    }
+
+    #[test]
+    fn status_text_names_each_agent_and_which_runs_commands() {
+        let agent = |uid, pid, version, commands| Agent { uid, pid, version, commands };
+        let s = Status {
+            devices: vec![],
+            profiles: vec![],
+            focus: None,
+            agent: true,
+            agents: Some(vec![
+                agent(1000, 321, 2, true),
+                agent(1000, 400, 2, false),
+                agent(1000, 9, 1, false),
+            ]),
+        };
+        assert_eq!(
+            format_status(&s),
+            "devices: none grabbed\nprofiles: none\nfocus: none\n\
+             session agent: connected (uid 1000, pid 321): runs command() actions\n\
+             session agent: connected (uid 1000, pid 400): reports focus; command() actions go to another agent\n\
+             session agent: connected (uid 1000, pid 9): reports focus; too old to run command() actions\n"
         );
     }
 

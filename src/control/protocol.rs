@@ -9,7 +9,13 @@
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. Bumped on any change an older peer would misread.
-pub const VERSION: u32 = 1;
+/// 2: the daemon sends `run` to agents (they run `command()` in the session) and `status` has
+/// `agents`.
+pub const VERSION: u32 = 2;
+
+/// The oldest version the daemon still serves: a version-1 peer gets version-1 answers (no
+/// `run`, no `agents` in `status`).
+pub const MIN_VERSION: u32 = 1;
 
 /// The longest line either side accepts, in bytes, without its newline.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -47,7 +53,7 @@ pub enum ClientMessage {
     Reload,
     /// From now on the connection receives events (`layer`, `focus`, `device`, `reloaded`).
     Listen,
-    /// Agent only: the outcome of a `run` the daemon sent (design, see docs/protocol.md).
+    /// Agent only: the outcome of a `run` the daemon sent: `ok` once the command started.
     Ran { id: u64, ok: bool, error: Option<String> },
 }
 
@@ -72,6 +78,22 @@ pub struct Status {
     pub focus: Option<Window>,
     /// Whether a session agent is connected.
     pub agent: bool,
+    /// The connected session agents (version 2; absent for a version-1 client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Vec<Agent>>,
+}
+
+/// A connected session agent, as `status` shows it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    pub uid: u32,
+    pub pid: u32,
+    /// The protocol version it spoke (1: it does not run commands).
+    pub version: u32,
+    /// Whether `command()` actions go to this agent now (the active user's agent that reported
+    /// the focus last, else the one connected last).
+    pub commands: bool,
 }
 
 /// A device event's kind.
@@ -98,7 +120,7 @@ pub enum DaemonMessage {
     Focus { window: Option<Window> },
     /// Event: a keyboard was grabbed or released.
     Device { change: DeviceChange, path: String, name: String, profile: Option<String> },
-    /// To the agent: run a profile's `command()` in the session (design, see docs/protocol.md).
+    /// To an agent of version 2: run a profile's `command()` in the session (`sh -c COMMAND`).
     Run { id: u64, command: String },
     /// A request was refused or a line was bad; after a protocol error the daemon closes.
     Error { message: String },
@@ -115,7 +137,7 @@ pub enum ProtocolError {
     Malformed(String),
     #[error("expected hello first, got `{0}`")]
     NoHello(String),
-    #[error("unsupported protocol version {0} (this keymapd speaks {VERSION})")]
+    #[error("unsupported protocol version {0} (this keymapd speaks {MIN_VERSION} to {VERSION})")]
     Version(u32),
 }
 
@@ -146,10 +168,13 @@ pub fn parse_daemon(line: &str) -> Result<DaemonMessage, ProtocolError> {
     decode(line)
 }
 
-/// Checks a client's first line: a hello of this version; returns its role.
-pub fn expect_client_hello(line: &str) -> Result<Role, ProtocolError> {
+/// Checks a client's first line: a hello of a version the daemon serves
+/// ([`MIN_VERSION`]..=[`VERSION`]); returns its role and version.
+pub fn expect_client_hello(line: &str) -> Result<(Role, u32), ProtocolError> {
     match parse_client(line)? {
-        ClientMessage::Hello { version: VERSION, role } => Ok(role),
+        ClientMessage::Hello { version, role } if (MIN_VERSION..=VERSION).contains(&version) => {
+            Ok((role, version))
+        }
         ClientMessage::Hello { version, .. } => Err(ProtocolError::Version(version)),
         _ => Err(ProtocolError::NoHello(line.chars().take(80).collect())),
     }
@@ -263,7 +288,15 @@ mod tests {
             profiles: vec!["usb-keyboard".into()],
             focus: window("foot", "vim"),
             agent: true,
+            agents: Some(vec![Agent { uid: 1000, pid: 4321, version: 2, commands: true }]),
         };
+        // A version-1 status has no `agents`, and reads back as such.
+        let v1 = Status { agents: None, ..status.clone() };
+        assert!(!encode(&DaemonMessage::Status(v1.clone())).contains("agents"));
+        assert_eq!(
+            parse_daemon(encode(&DaemonMessage::Status(v1.clone())).trim_end()),
+            Ok(DaemonMessage::Status(v1))
+        );
         let all = [
             DaemonMessage::Hello { version: VERSION },
             DaemonMessage::Status(status),
@@ -299,6 +332,32 @@ mod tests {
         assert_eq!(encode(&ClientMessage::Focus { window: None }), "{\"type\":\"focus\",\"window\":null}\n");
         assert_eq!(encode(&ClientMessage::Status), "{\"type\":\"status\"}\n");
         assert_eq!(encode(&DaemonMessage::Hello { version: 1 }), "{\"type\":\"hello\",\"version\":1}\n");
+        assert_eq!(
+            encode(&DaemonMessage::Run { id: 7, command: "notify-send hi".into() }),
+            "{\"type\":\"run\",\"id\":7,\"command\":\"notify-send hi\"}\n"
+        );
+        assert_eq!(
+            encode(&ClientMessage::Ran { id: 7, ok: true, error: None }),
+            "{\"type\":\"ran\",\"id\":7,\"ok\":true,\"error\":null}\n"
+        );
+        assert_eq!(
+            encode(&Agent { uid: 1000, pid: 321, version: 2, commands: true }),
+            "{\"uid\":1000,\"pid\":321,\"version\":2,\"commands\":true}\n"
+        );
+    }
+
+    #[test]
+    fn malformed_runs_are_errors_not_panics() {
+        for line in [
+            "{\"type\":\"run\"}",
+            "{\"type\":\"run\",\"id\":-1,\"command\":\"x\"}",
+            "{\"type\":\"run\",\"id\":1}",
+            "{\"type\":\"run\",\"id\":1,\"command\":7}",
+            "{\"type\":\"run\",\"id\":1,\"command\":\"x\",\"as\":\"root\"}",
+            "{\"type\":\"run\",\"id\":18446744073709551616,\"command\":\"x\"}",
+        ] {
+            assert!(matches!(parse_daemon(line), Err(ProtocolError::Malformed(_))), "{line}");
+        }
     }
 
     #[test]
@@ -332,22 +391,32 @@ mod tests {
     fn the_hello_comes_first_and_names_this_version() {
         assert_eq!(
             expect_client_hello("{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}"),
-            Ok(Role::Agent)
+            Ok((Role::Agent, 1))
         );
         assert_eq!(
-            expect_client_hello("{\"type\":\"hello\",\"version\":2,\"role\":\"client\"}"),
-            Err(ProtocolError::Version(2))
+            expect_client_hello("{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}"),
+            Ok((Role::Agent, 2))
+        );
+        assert_eq!(
+            expect_client_hello("{\"type\":\"hello\",\"version\":3,\"role\":\"client\"}"),
+            Err(ProtocolError::Version(3))
+        );
+        assert_eq!(
+            expect_client_hello("{\"type\":\"hello\",\"version\":0,\"role\":\"client\"}"),
+            Err(ProtocolError::Version(0))
         );
         assert!(matches!(expect_client_hello("{\"type\":\"status\"}"), Err(ProtocolError::NoHello(_))));
-        assert_eq!(expect_daemon_hello("{\"type\":\"hello\",\"version\":1}"), Ok(()));
+        assert_eq!(expect_daemon_hello("{\"type\":\"hello\",\"version\":2}"), Ok(()));
+        // A client of this version takes no other answer (the daemon answers in the client's).
+        assert_eq!(expect_daemon_hello("{\"type\":\"hello\",\"version\":1}"), Err(ProtocolError::Version(1)));
         assert_eq!(expect_daemon_hello("{\"type\":\"hello\",\"version\":9}"), Err(ProtocolError::Version(9)));
         assert_eq!(
             expect_daemon_hello("{\"type\":\"error\",\"message\":\"permission denied\"}"),
             Err(ProtocolError::Malformed("permission denied".into()))
         );
         assert_eq!(
-            ProtocolError::Version(2).to_string(),
-            "unsupported protocol version 2 (this keymapd speaks 1)"
+            ProtocolError::Version(3).to_string(),
+            "unsupported protocol version 3 (this keymapd speaks 1 to 2)"
         );
     }
 

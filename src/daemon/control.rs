@@ -6,8 +6,14 @@
 //! the daemon's own user, and the user of the active session on seat0 (logind's
 //! `/run/systemd/seats/seat0`, `ACTIVE_UID=`), by the peer's `SO_PEERCRED`.
 //!
-//! The pure parts (the per-connection protocol state, the rate limit, the access rule, the
-//! layer snapshot) are unit-tested here; the sockets are tested in the VM (tests/vm/scenarios/7*).
+//! A flood of connections is cheap: a per-user connection limit, and an accept limit that, once
+//! spent, takes the listener out of epoll until the loop's timerfd deadline
+//! ([`Server::next_deadline`]); the seat file is read again only after it changed (inotify).
+//!
+//! The pure parts (the per-connection protocol state, the rate and accept limits, the access
+//! rule, the layer snapshot) are unit-tested here on injected time, and so are the listener's
+//! pause and the per-user limit on real sockets and the seat file's cache on a real directory;
+//! the daemon's sockets are tested in the VM (tests/vm/scenarios/7*).
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -20,8 +26,8 @@ use mio::net::{UnixListener, UnixStream};
 use mio::{Interest, Token};
 
 use crate::control::protocol::{
-    self, ClientMessage, DaemonMessage, Device, DeviceChange, LineDecoder, ProtocolError, Role, Status,
-    Window, VERSION,
+    self, Agent, ClientMessage, DaemonMessage, Device, DeviceChange, LineDecoder, ProtocolError, Role,
+    Status, Window,
 };
 use crate::keymap::LayerId;
 use crate::profile::ProfileSet;
@@ -49,8 +55,26 @@ const LINES_PER_SEC: u64 = 32;
 /// Bytes per client: a burst of this many, refilled at this rate per second.
 const BYTES_BURST: u64 = 512 * 1024;
 const BYTES_PER_SEC: u64 = 256 * 1024;
+/// The most output queued for an agent at which a `run` is still queued for it; past it the
+/// daemon runs the command itself (the agent is not dropped for that: it may be busy a moment).
+const RUN_QUEUE_LIMIT: usize = 64 * 1024;
 /// Where logind says who is active on the seat.
 pub const SEAT_FILE: &str = "/run/systemd/seats/seat0";
+/// Connections held at once by one user: root may hold half the table, so that a runaway root
+/// script never locks the active user's agent and status bars out; any other user (the active
+/// one: an agent, a few status bars, a few commands at once) 8.
+const PER_UID_ROOT: usize = MAX_CLIENTS / 2;
+const PER_UID: usize = 8;
+/// Accepts: a burst of 32, then 32 a second. Once they are spent, the listener leaves epoll
+/// until 16 have come back (half a second, on the loop's timerfd): a flood of reconnecting
+/// clients costs one round of accepts every half second, not one per connection.
+const ACCEPT_BURST: u64 = 32;
+const ACCEPTS_PER_SEC: u64 = 32;
+const ACCEPT_RESUME: u64 = 16;
+/// The listen backlog. While the listener is paused, connecting clients wait asleep in
+/// `connect()` once this many are queued, instead of queueing thousands of connections (the
+/// kernel's default) that flooders drop and that would all have to be accepted later.
+const BACKLOG: libc::c_int = 32;
 
 /// The user of the active session from logind's seat file (`ACTIVE_UID=1000`); `None` if no
 /// session is active or the file says nothing.
@@ -63,8 +87,201 @@ pub fn allowed(uid: u32, own: u32, active: Option<u32>) -> bool {
     uid == 0 || uid == own || Some(uid) == active
 }
 
-fn read_active_uid() -> Option<u32> {
-    std::fs::read_to_string(SEAT_FILE).ok().as_deref().and_then(active_uid)
+/// How many connections `uid` may hold at once.
+pub fn uid_limit(uid: u32, (root, others): (usize, usize)) -> usize {
+    if uid == 0 {
+        root
+    } else {
+        others
+    }
+}
+
+fn read_seat_file(file: &Path) -> Option<u32> {
+    std::fs::read_to_string(file).ok().as_deref().and_then(active_uid)
+}
+
+/// The active session's user, from logind's seat file, read again only after something changed
+/// in its directory. An inotify watch on the directory (or, while it does not exist, on its
+/// nearest existing ancestor, to see it appear) is drained by each query with one non-blocking
+/// read; any event there makes the next query read the file again. The fd is not in the loop's
+/// epoll: a busy `/run` wakes nobody. A change is seen by the next query (inotify queues the
+/// event before the writer's `write` or `rename` returns), unlike a time-to-live, which would
+/// serve a user who just stopped being the active one.
+pub struct ActiveUid {
+    file: PathBuf,
+    inotify: Option<std::os::fd::OwnedFd>,
+    /// The watch, and which ancestor of the file it is on (1: its directory).
+    watch: Option<(libc::c_int, usize)>,
+    /// The last answer (None: to be read again).
+    cached: Option<Option<u32>>,
+    /// Reads of the file so far.
+    pub reads: u64,
+}
+
+impl ActiveUid {
+    pub fn new(file: &Path) -> ActiveUid {
+        // SAFETY: inotify_init1 has no preconditions; a non-negative result is a new fd we own.
+        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        let inotify = if fd < 0 {
+            log::warn!(
+                "control: no inotify ({}): the seat file is read at each connection",
+                io::Error::last_os_error()
+            );
+            None
+        } else {
+            use std::os::fd::FromRawFd;
+            // SAFETY: `fd` was just returned by inotify_init1 and is owned by nobody else.
+            Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+        };
+        let mut a = ActiveUid { file: file.to_path_buf(), inotify, watch: None, cached: None, reads: 0 };
+        a.rewatch();
+        a
+    }
+
+    /// Watches the file's directory, or its nearest existing ancestor; drops the previous watch
+    /// if it was elsewhere.
+    fn rewatch(&mut self) {
+        let Some(fd) = self.inotify.as_ref().map(AsRawFd::as_raw_fd) else { return };
+        let mut new = None;
+        for (level, dir) in self.file.ancestors().enumerate().skip(1) {
+            let Ok(c) = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str()))
+            else {
+                break;
+            };
+            let mask = if level == 1 {
+                libc::IN_CREATE
+                    | libc::IN_DELETE
+                    | libc::IN_MODIFY
+                    | libc::IN_CLOSE_WRITE
+                    | libc::IN_MOVED_TO
+                    | libc::IN_MOVED_FROM
+            } else {
+                libc::IN_CREATE | libc::IN_MOVED_TO
+            } | libc::IN_DELETE_SELF
+                | libc::IN_MOVE_SELF
+                | libc::IN_ONLYDIR;
+            // SAFETY: `fd` is our inotify fd and `c` a NUL-terminated path.
+            let wd = unsafe { libc::inotify_add_watch(fd, c.as_ptr(), mask) };
+            if wd >= 0 {
+                new = Some((wd, level));
+                break;
+            }
+        }
+        if let Some((old, _)) = self.watch.filter(|&(w, _)| Some(w) != new.map(|(n, _)| n)) {
+            // SAFETY: removing a watch of our own inotify fd (an error if it is gone already).
+            unsafe { libc::inotify_rm_watch(fd, old) };
+        }
+        self.watch = new;
+    }
+
+    /// Reads every pending event; whether any may mean a change (not the end of a watch that
+    /// [`ActiveUid::rewatch`] removed).
+    fn drain(&self) -> bool {
+        let Some(fd) = self.inotify.as_ref().map(AsRawFd::as_raw_fd) else { return false };
+        let mut buf = [0u8; 4096];
+        let mut any = false;
+        let current = self.watch.map(|(w, _)| w);
+        loop {
+            // SAFETY: `buf` is valid for writes of its length; `fd` is our non-blocking inotify fd.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                // Each event: wd (i32), mask, cookie, len (u32 each), then `len` bytes of name.
+                let mut events = &buf[..n as usize];
+                while events.len() >= 16 {
+                    let word = |i: usize| {
+                        u32::from_ne_bytes([events[i], events[i + 1], events[i + 2], events[i + 3]])
+                    };
+                    let (wd, mask, len) = (word(0) as libc::c_int, word(4), word(12) as usize);
+                    any |= mask & libc::IN_IGNORED == 0 || Some(wd) == current;
+                    events = events.get(16 + len..).unwrap_or_default();
+                }
+                continue;
+            }
+            if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return any;
+        }
+    }
+
+    /// The active session's user now.
+    pub fn get(&mut self) -> Option<u32> {
+        if self.drain() {
+            self.cached = None;
+            self.rewatch();
+        }
+        if self.watch.is_none() {
+            // Nothing to be told of a change by: read it each time, as without a cache.
+            self.cached = None;
+        }
+        if let Some(uid) = self.cached {
+            return uid;
+        }
+        self.reads += 1;
+        let uid = read_seat_file(&self.file);
+        self.cached = Some(uid);
+        uid
+    }
+}
+
+/// The accept limit: a token bucket on injected time (in thousandths, like [`RateLimit`]).
+#[derive(Debug, Clone)]
+pub struct AcceptLimit {
+    tokens: u64,
+    last: Duration,
+    burst: u64,
+    per_sec: u64,
+    resume: u64,
+}
+
+impl AcceptLimit {
+    pub fn new(now: Duration) -> AcceptLimit {
+        AcceptLimit::with(now, ACCEPT_BURST, ACCEPTS_PER_SEC, ACCEPT_RESUME)
+    }
+
+    fn with(now: Duration, burst: u64, per_sec: u64, resume: u64) -> AcceptLimit {
+        AcceptLimit { tokens: burst * 1000, last: now, burst, per_sec, resume }
+    }
+
+    fn refill(&mut self, now: Duration) {
+        let ms = now.saturating_sub(self.last).as_millis().min(60_000) as u64;
+        if ms > 0 {
+            self.tokens = (self.tokens + ms * self.per_sec).min(self.burst * 1000);
+            self.last = now;
+        }
+    }
+
+    /// Whether one more connection may be accepted at `now`.
+    pub fn ready(&mut self, now: Duration) -> bool {
+        self.refill(now);
+        self.tokens >= 1000
+    }
+
+    /// One connection was accepted.
+    pub fn take(&mut self) {
+        self.tokens = self.tokens.saturating_sub(1000);
+    }
+
+    /// When, after [`AcceptLimit::ready`] said no at `now`, enough accepts have come back to
+    /// resume (a round of them, not one at a time).
+    pub fn resume_at(&self, now: Duration) -> Duration {
+        let missing = (self.resume * 1000).saturating_sub(self.tokens);
+        now + Duration::from_millis(missing.div_ceil(self.per_sec.max(1)))
+    }
+}
+
+/// What of `out` is still to be sent once a client is dropped: the rest of a line it has
+/// begun to receive (`mid_line`), so that its error line starts a line of its own; the whole
+/// lines it did not read are not sent.
+pub fn cut_unsent(out: &mut VecDeque<u8>, mid_line: bool) {
+    let keep = if mid_line { out.iter().position(|&b| b == b'\n').map_or(out.len(), |i| i + 1) } else { 0 };
+    out.truncate(keep);
+}
+
+/// The active session's user now, from logind's seat file (the server's own checks use its
+/// cache, [`Server::active_uid`]).
+pub fn read_active_uid() -> Option<u32> {
+    read_seat_file(Path::new(SEAT_FILE))
 }
 
 /// A token bucket per client (lines and bytes), on injected time. Counted in thousandths, so
@@ -120,6 +337,12 @@ pub enum Request {
     /// The client now gets events; first the current state.
     Listen,
     Focus(Option<Window>),
+    /// An agent's answer to a `run`.
+    Ran {
+        id: u64,
+        ok: bool,
+        error: Option<String>,
+    },
     Nothing,
 }
 
@@ -127,7 +350,11 @@ pub enum Request {
 #[derive(Debug, Default, Clone)]
 pub struct Conn {
     pub role: Option<Role>,
+    /// The version its hello named (and the daemon answers in).
+    pub version: u32,
     pub listening: bool,
+    /// The order of the hellos: the agent connected last has the highest.
+    pub serial: u64,
 }
 
 fn error(message: impl Into<String>) -> DaemonMessage {
@@ -143,9 +370,10 @@ impl Conn {
         };
         if self.role.is_none() {
             return match protocol::expect_client_hello(&line) {
-                Ok(role) => {
+                Ok((role, version)) => {
                     self.role = Some(role);
-                    Request::Reply(DaemonMessage::Hello { version: VERSION })
+                    self.version = version;
+                    Request::Reply(DaemonMessage::Hello { version })
                 }
                 Err(e) => Request::Close(error(e.to_string())),
             };
@@ -161,8 +389,7 @@ impl Conn {
                 Request::Listen
             }
             Ok(ClientMessage::Focus { window }) => Request::Focus(window),
-            // The daemon sends no `run` yet (docs/protocol.md): nothing to match an answer to.
-            Ok(ClientMessage::Ran { .. }) => Request::Nothing,
+            Ok(ClientMessage::Ran { id, ok, error }) => Request::Ran { id, ok, error },
         }
     }
 }
@@ -210,6 +437,8 @@ struct Client {
     decoder: LineDecoder,
     out: VecDeque<u8>,
     limit: RateLimit,
+    /// The last write ended inside a line.
+    mid_line: bool,
     /// To be dropped after this round (its error line, if any, was queued and flushed once).
     dead: bool,
 }
@@ -225,6 +454,7 @@ impl Client {
                     return;
                 }
                 Ok(n) => {
+                    self.mid_line = a[n - 1] != b'\n';
                     self.out.drain(..n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -245,7 +475,7 @@ impl Client {
         let line = protocol::encode(msg);
         if self.out.len() + line.len() > OUT_LIMIT {
             log::warn!("control: dropping a client (uid {}) that does not read what it is sent", self.uid);
-            self.dead = true;
+            self.drop_with(&error("too much unread output"));
             return;
         }
         self.out.extend(line.as_bytes());
@@ -254,13 +484,71 @@ impl Client {
 
     fn flooded(&mut self) {
         log::warn!("control: dropping a client (uid {}) that sends faster than allowed", self.uid);
-        self.close_with(&error("too many requests: sending faster than allowed"));
+        self.drop_with(&error("too many requests: sending faster than allowed"));
+    }
+
+    /// Drops the client with an error line: the answers it has not read are not sent, so that
+    /// the error line goes out next (as far as its socket takes it).
+    fn drop_with(&mut self, msg: &DaemonMessage) {
+        if self.dead {
+            return;
+        }
+        cut_unsent(&mut self.out, self.mid_line);
+        self.out.extend(protocol::encode(msg).as_bytes());
+        self.flush();
+        self.dead = true;
     }
 
     fn close_with(&mut self, msg: &DaemonMessage) {
         self.send(msg);
         self.dead = true;
     }
+}
+
+/// The peer's pid (`SO_PEERCRED`), for `status` and the log; 0 if unknown.
+fn peer_pid(stream: &UnixStream) -> u32 {
+    super::sys::peer_cred(stream.as_raw_fd()).map_or(0, |c| c.pid.max(0) as u32)
+}
+
+/// A connected agent, as [`pick_agent`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentConn {
+    pub slot: usize,
+    pub uid: u32,
+    pub version: u32,
+    pub serial: u64,
+}
+
+/// The agent that runs `command()` actions: one of the active user's agents that speak version
+/// 2, the one whose focus report counts (`focus_from`) if it is one of them, else the one
+/// connected last. `None`: the daemon runs the command itself.
+pub fn pick_agent(
+    agents: impl Iterator<Item = AgentConn>,
+    active: Option<u32>,
+    focus_from: Option<usize>,
+) -> Option<usize> {
+    let active = active?;
+    let mut best: Option<AgentConn> = None;
+    for a in agents.filter(|a| a.uid == active && a.version >= 2) {
+        if Some(a.slot) == focus_from {
+            return Some(a.slot);
+        }
+        if best.is_none_or(|b| a.serial > b.serial) {
+            best = Some(a);
+        }
+    }
+    best.map(|a| a.slot)
+}
+
+/// Why a command was not handed to an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSent {
+    /// No agent of the active user (that runs commands) is connected: the normal case without one.
+    NoAgent,
+    /// The agent's output queue is full (it does not read).
+    Full,
+    /// The agent's connection failed as the command was written to it.
+    Gone,
 }
 
 /// The peer's uid (`SO_PEERCRED`).
@@ -298,8 +586,23 @@ pub struct Server {
     seen: Vec<Seen>,
     /// `seen` is current (kept only while someone listens).
     tracking: bool,
+    /// The registry's generation `seen` was last compared with in full.
+    seen_generation: Option<u64>,
     /// Lines still to be served this round ([`LINES_PER_ROUND`]).
     round: usize,
+    /// Connections one user may hold: root, everyone else ([`PER_UID_ROOT`], [`PER_UID`]).
+    uid_limits: (usize, usize),
+    accepts: AcceptLimit,
+    /// The listener is out of epoll until then (accepts spent).
+    paused: Option<Duration>,
+    /// When the last pause ended (a pause soon after it is the same flood: not logged again).
+    last_pause: Option<Duration>,
+    active: ActiveUid,
+    /// The last hello's serial ([`Conn::serial`]) and `run` id.
+    serials: u64,
+    run_ids: u64,
+    /// A fallback from an agent to the daemon was logged (once, until an agent takes one again).
+    fallback_said: bool,
 }
 
 impl Server {
@@ -327,6 +630,11 @@ impl Server {
             Err(_) => {}
         }
         let mut listener = UnixListener::bind(path)?;
+        // Listening again sets the backlog (see BACKLOG).
+        // SAFETY: a listen call on a socket we own.
+        if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
         // Anyone may connect; who is served is decided by the peer's credentials.
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
         reg.register(&mut listener, LISTENER, Interest::READABLE)?;
@@ -342,8 +650,56 @@ impl Server {
             focus_changed: false,
             seen: Vec::new(),
             tracking: false,
+            seen_generation: None,
             round: LINES_PER_ROUND,
+            uid_limits: (PER_UID_ROOT, PER_UID),
+            accepts: AcceptLimit::new(super::sys::monotonic_now()),
+            paused: None,
+            last_pause: None,
+            active: ActiveUid::new(Path::new(SEAT_FILE)),
+            serials: 0,
+            run_ids: 0,
+            fallback_said: false,
         })
+    }
+
+    /// The active session's user (the seat file, read again only after it changed).
+    pub fn active_uid(&mut self) -> Option<u32> {
+        self.active.get()
+    }
+
+    /// When the paused listener is to be watched again (for the loop's timerfd).
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.paused
+    }
+
+    /// The timerfd fired: watches the listener again once its pause is over.
+    pub fn on_timer(&mut self, reg: &mio::Registry, now: Duration) {
+        if self.paused.is_some_and(|t| t <= now) {
+            self.paused = None;
+            self.last_pause = Some(now);
+            if let Err(e) = reg.register(&mut self.listener, LISTENER, Interest::READABLE) {
+                log::error!("control: watching the listener again: {e}");
+            }
+        }
+    }
+
+    /// Takes the listener out of epoll until enough accepts have come back.
+    fn pause(&mut self, reg: &mio::Registry, now: Duration) {
+        let until = self.accepts.resume_at(now);
+        if let Err(e) = reg.deregister(&mut self.listener) {
+            log::warn!("control: pausing the listener: {e}");
+            return;
+        }
+        self.paused = Some(until);
+        let ms = (until - now).as_millis();
+        if self.last_pause.is_some_and(|t| now.saturating_sub(t) < Duration::from_secs(10)) {
+            log::debug!("control: connections still arrive too fast: accepting again in {ms} ms");
+        } else {
+            log::warn!(
+                "control: more than {ACCEPTS_PER_SEC} connections a second: accepting them in turns (again in {ms} ms)"
+            );
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -357,7 +713,14 @@ impl Server {
 
     /// Accepts every pending connection: served if its user may, else told and closed.
     pub fn on_listener(&mut self, reg: &mio::Registry, now: Duration) {
+        if self.paused.is_some() {
+            return;
+        }
         for _ in 0..ACCEPTS_PER_WAKE {
+            if !self.accepts.ready(now) {
+                self.pause(reg, now);
+                return;
+            }
             let (mut stream, _) = match self.listener.accept() {
                 Ok(s) => s,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -367,6 +730,7 @@ impl Server {
                     return;
                 }
             };
+            self.accepts.take();
             let uid = match peer_uid(&stream) {
                 Ok(u) => u,
                 Err(e) => {
@@ -377,9 +741,17 @@ impl Server {
             let refuse = |stream: &mut UnixStream, why: &str| {
                 let _ = stream.write(protocol::encode(&error(why)).as_bytes());
             };
-            if !allowed(uid, self.own_uid, read_active_uid()) {
+            // Root and the daemon's user need no seat file.
+            let active = if uid == 0 || uid == self.own_uid { None } else { self.active.get() };
+            if !allowed(uid, self.own_uid, active) {
                 log::info!("control: refused uid {uid} (not root, not the active session's user)");
                 refuse(&mut stream, "permission denied");
+                continue;
+            }
+            let limit = uid_limit(uid, self.uid_limits);
+            if self.clients.iter().flatten().filter(|c| c.uid == uid && !c.dead).count() >= limit {
+                log::warn!("control: uid {uid} holds {limit} connections: refused one more");
+                refuse(&mut stream, &format!("too many connections from uid {uid} (at most {limit})"));
                 continue;
             }
             let slot = match self.clients.iter().position(Option::is_none) {
@@ -408,6 +780,7 @@ impl Server {
                 decoder: LineDecoder::new(),
                 out: VecDeque::new(),
                 limit: RateLimit::new(now),
+                mid_line: false,
                 dead: false,
             });
         }
@@ -467,7 +840,21 @@ impl Server {
                             }
                             self.round = self.round.saturating_sub(1);
                             match c.conn.on_line(line) {
-                                Request::Reply(m) => c.send(&m),
+                                Request::Reply(m) => {
+                                    if matches!(m, DaemonMessage::Hello { .. }) {
+                                        self.serials += 1;
+                                        c.conn.serial = self.serials;
+                                        if c.conn.role == Some(Role::Agent) {
+                                            log::info!(
+                                                "control: session agent connected (uid {}, pid {}, protocol {})",
+                                                c.uid,
+                                                peer_pid(&c.stream),
+                                                c.conn.version
+                                            );
+                                        }
+                                    }
+                                    c.send(&m)
+                                }
                                 Request::Close(m) => c.close_with(&m),
                                 Request::Nothing => {}
                                 r => requests.push((c.uid, r)),
@@ -486,9 +873,18 @@ impl Server {
         for (uid, r) in requests {
             match r {
                 Request::Status => {
-                    let status = DaemonMessage::Status(self.status(devices, set));
+                    let v2 =
+                        self.clients.get(slot).and_then(Option::as_ref).is_some_and(|c| c.conn.version >= 2);
+                    let status = DaemonMessage::Status(self.status(devices, set, v2));
                     self.send(slot, &status);
                 }
+                Request::Ran { id, ok: true, .. } => {
+                    log::debug!("control: command #{id} started in the session of uid {uid}")
+                }
+                Request::Ran { id, ok: false, error } => log::warn!(
+                    "control: command #{id} did not start in the session of uid {uid}: {}",
+                    error.as_deref().unwrap_or("no reason given")
+                ),
                 Request::Reload => reload = true,
                 Request::Listen => self.start_listening(slot, devices),
                 Request::Focus(window) => self.on_focus(slot, uid, window),
@@ -525,6 +921,9 @@ impl Server {
                     c.flush();
                     let _ = reg.deregister(&mut c.stream);
                     log::debug!("control: client {slot} gone");
+                    if c.conn.role == Some(Role::Agent) {
+                        log::info!("control: session agent gone (uid {})", c.uid);
+                    }
                 }
                 if self.focus_from == Some(slot) {
                     lost_focus = true;
@@ -544,7 +943,7 @@ impl Server {
 
     fn on_focus(&mut self, slot: usize, uid: u32, window: Option<Window>) {
         // The active session may have changed since the client connected.
-        if uid != 0 && Some(uid) != read_active_uid() {
+        if uid != 0 && Some(uid) != self.active.get() {
             log::info!("control: ignored a focus report from uid {uid} (not the active session's user)");
             return;
         }
@@ -569,7 +968,67 @@ impl Server {
         }
     }
 
-    fn status(&self, devices: &Registry, set: &ProfileSet) -> Status {
+    /// The connected agents that said hello, live.
+    fn agent_conns(&self) -> impl Iterator<Item = AgentConn> + '_ {
+        self.clients.iter().enumerate().filter_map(|(slot, c)| {
+            let c = c.as_ref().filter(|c| c.conn.role == Some(Role::Agent) && !c.dead)?;
+            Some(AgentConn { slot, uid: c.uid, version: c.conn.version, serial: c.conn.serial })
+        })
+    }
+
+    /// Hands a `command()` to the active user's session agent ([`pick_agent`]), never waiting
+    /// for it: queued on its connection if there is room. Returns the agent's uid and the
+    /// command's id, or why the daemon must run it itself (a full queue or a failed
+    /// connection is logged once, until an agent takes a command again).
+    /// `active`: the active session's user ([`read_active_uid`]).
+    pub fn run_in_session(
+        &mut self,
+        command: &str,
+        active: Option<u32>,
+        reg: &mio::Registry,
+    ) -> Result<(u32, u64), NotSent> {
+        let Some(slot) = pick_agent(self.agent_conns(), active, self.focus_from) else {
+            return Err(NotSent::NoAgent);
+        };
+        let Some(c) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
+            return Err(NotSent::NoAgent);
+        };
+        let id = self.run_ids + 1;
+        let uid = c.uid;
+        let line = protocol::encode(&DaemonMessage::Run { id, command: command.to_owned() });
+        let result = if c.out.len() + line.len() > RUN_QUEUE_LIMIT {
+            Err(NotSent::Full)
+        } else {
+            c.out.extend(line.as_bytes());
+            c.flush();
+            if c.dead {
+                Err(NotSent::Gone)
+            } else {
+                Ok((uid, id))
+            }
+        };
+        match result {
+            Ok(_) => {
+                self.run_ids = id;
+                self.fallback_said = false;
+            }
+            Err(why) if !self.fallback_said => {
+                self.fallback_said = true;
+                let what = if why == NotSent::Full { "does not read what it is sent" } else { "is gone" };
+                log::warn!(
+                    "control: the session agent of uid {uid} {what}: commands run as the daemon's user \
+                     until an agent takes them again"
+                );
+            }
+            Err(_) => {}
+        }
+        if result.is_err() {
+            self.reap(reg);
+        }
+        result
+    }
+
+    fn status(&self, devices: &Registry, set: &ProfileSet, with_agents: bool) -> Status {
         Status {
             devices: devices
                 .keyboards()
@@ -588,6 +1047,17 @@ impl Server {
             profiles: set.profiles.iter().map(|p| p.name.clone()).collect(),
             focus: self.focus.clone(),
             agent: self.clients.iter().flatten().any(|c| c.conn.role == Some(Role::Agent) && !c.dead),
+            agents: with_agents.then(|| {
+                let to = pick_agent(self.agent_conns(), read_active_uid(), self.focus_from);
+                self.agent_conns()
+                    .map(|a| Agent {
+                        uid: a.uid,
+                        pid: self.clients[a.slot].as_ref().map_or(0, |c| peer_pid(&c.stream)),
+                        version: a.version,
+                        commands: Some(a.slot) == to,
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -612,15 +1082,41 @@ impl Server {
     /// After each wake-up: while someone listens, compares each grabbed keyboard's layers and
     /// presence with what listeners last heard, and sends the changes. Allocates nothing unless
     /// something changed.
+    ///
+    /// Between two changes of the registry's [`Registry::generation`] only the layers of the
+    /// keyboards that ran can have changed: only those are compared, so a key's cost does not
+    /// grow with the number of keyboards while someone listens.
     pub fn after_wake(&mut self, devices: &Registry, reg: &mio::Registry) {
         if !self.tracking {
             return;
         }
-        self.diff(devices, true);
+        if self.seen_generation == Some(devices.generation()) {
+            self.diff_layers(devices);
+        } else {
+            self.diff(devices, true);
+        }
         self.reap(reg);
     }
 
+    /// [`Server::diff`] for the keyboards that ran this wake-up, the set unchanged.
+    fn diff_layers(&mut self, devices: &Registry) {
+        for k in devices.touched().filter(|k| k.is_grabbed()) {
+            let layers = Layers::of(k.active_layers());
+            let path = &k.node().devnode;
+            let Some(s) = self.seen.iter_mut().find(|s| &s.path == path) else { continue };
+            if s.layers != layers {
+                s.layers = layers;
+                let msg = DaemonMessage::Layer {
+                    device: path.display().to_string(),
+                    layers: layer_names(k.keymap(), layers.ids()),
+                };
+                self.broadcast(&msg);
+            }
+        }
+    }
+
     fn diff(&mut self, devices: &Registry, emit: bool) {
+        self.seen_generation = Some(devices.generation());
         for s in &mut self.seen {
             s.mark = false;
         }
@@ -737,7 +1233,8 @@ mod tests {
             Request::Close(error("expected hello first, got `{\"type\":\"status\"}`"))
         );
         let mut c = Conn::default();
-        assert_eq!(c.on_line(line(HELLO)), Request::Reply(DaemonMessage::Hello { version: VERSION }));
+        assert_eq!(c.on_line(line(HELLO)), Request::Reply(DaemonMessage::Hello { version: 1 }));
+        assert_eq!(c.version, 1);
         assert_eq!(c.on_line(line("{\"type\":\"status\"}")), Request::Status);
         assert_eq!(c.on_line(line("{\"type\":\"reload\"}")), Request::Reload);
         assert_eq!(c.on_line(line(HELLO)), Request::Close(error("hello sent twice")));
@@ -747,8 +1244,8 @@ mod tests {
     fn another_version_is_refused() {
         let mut c = Conn::default();
         assert_eq!(
-            c.on_line(line("{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}")),
-            Request::Close(error("unsupported protocol version 2 (this keymapd speaks 1)"))
+            c.on_line(line("{\"type\":\"hello\",\"version\":3,\"role\":\"agent\"}")),
+            Request::Close(error("unsupported protocol version 3 (this keymapd speaks 1 to 2)"))
         );
     }
 
@@ -763,6 +1260,118 @@ mod tests {
             c.on_line(line("{\"type\":\"focus\",\"window\":{\"app_id\":\"foot\",\"title\":\"~\"}}")),
             Request::Focus(Some(Window { app_id: "foot".into(), title: "~".into() }))
         );
+    }
+
+    #[test]
+    fn an_agent_answer_to_a_run_is_passed_on() {
+        let mut c = Conn::default();
+        c.on_line(line("{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}"));
+        assert_eq!((c.role, c.version), (Some(Role::Agent), 2));
+        assert_eq!(
+            c.on_line(line("{\"type\":\"ran\",\"id\":3,\"ok\":false,\"error\":\"no sh\"}")),
+            Request::Ran { id: 3, ok: false, error: Some("no sh".into()) }
+        );
+    }
+
+    #[test]
+    fn commands_go_to_the_active_users_agent_that_reports_the_focus_else_the_newest() {
+        let a = |slot, uid, version, serial| AgentConn { slot, uid, version, serial };
+        let agents = [a(0, 1000, 2, 5), a(1, 1001, 2, 9), a(2, 1000, 2, 7), a(3, 1000, 1, 8)];
+        let pick = |active, focus_from| pick_agent(agents.iter().copied(), active, focus_from);
+        // The newest of the active user's agents that run commands (slot 3 speaks version 1).
+        assert_eq!(pick(Some(1000), None), Some(2));
+        // The one whose focus reports count, if it is one of them.
+        assert_eq!(pick(Some(1000), Some(0)), Some(0));
+        assert_eq!(pick(Some(1000), Some(1)), Some(2));
+        assert_eq!(pick(Some(1000), Some(3)), Some(2));
+        assert_eq!(pick(Some(1001), None), Some(1));
+        // Nobody active, or no agent of the active user: the daemon runs it.
+        assert_eq!(pick(None, Some(0)), None);
+        assert_eq!(pick(Some(0), None), None);
+        assert_eq!(pick_agent([a(0, 1000, 1, 1)].into_iter(), Some(1000), Some(0)), None);
+    }
+
+    /// A real server and a real agent socket: commands are queued to the agent until its queue
+    /// is full (it is not dropped for that), then the daemon is told to run them itself; an
+    /// agent that is gone as a command is written makes the daemon run it too.
+    #[test]
+    fn commands_go_to_the_agent_until_its_queue_is_full_or_it_is_gone() {
+        use std::io::{BufRead, BufReader};
+        let dir = std::env::temp_dir().join(format!("keymapd-control-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("control.sock");
+        let poll = mio::Poll::new().unwrap();
+        let reg = poll.registry();
+        let mut server = Server::bind(&path, reg).unwrap();
+        let (devices, set) = (Registry::default(), ProfileSet { profiles: vec![], warnings: vec![] });
+        let me = super::super::sys::euid();
+        let agent = |server: &mut Server, slot: usize| {
+            let mut a = std::os::unix::net::UnixStream::connect(&path).unwrap();
+            a.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            server.on_listener(reg, Duration::ZERO);
+            a.write_all(b"{\"type\":\"hello\",\"version\":2,\"role\":\"agent\"}\n").unwrap();
+            while server.agent_conns().all(|c| c.slot != slot) {
+                server.on_client(slot, reg, Duration::ZERO, &devices, &set);
+            }
+            a
+        };
+        let a = agent(&mut server, 0);
+        // No agent of the active user: the daemon runs it.
+        assert_eq!(server.run_in_session("true", Some(me + 1), reg), Err(NotSent::NoAgent));
+        assert_eq!(server.run_in_session("true", None, reg), Err(NotSent::NoAgent));
+        assert_eq!(server.run_in_session("echo one", Some(me), reg), Ok((me, 1)));
+        let mut reader = BufReader::new(a.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "{\"type\":\"hello\",\"version\":2}\n");
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "{\"type\":\"run\",\"id\":1,\"command\":\"echo one\"}\n");
+        // The agent stops reading: the socket's buffer fills, then the queue, then the daemon
+        // runs the commands itself; the agent stays connected.
+        let big = "x".repeat(4096);
+        let mut sent = 0;
+        loop {
+            match server.run_in_session(&big, Some(me), reg) {
+                Ok((_, id)) => sent = id,
+                Err(e) => {
+                    assert_eq!(e, NotSent::Full);
+                    break;
+                }
+            }
+            assert!(sent < 10_000, "the queue never filled");
+        }
+        assert!(sent > 1 + RUN_QUEUE_LIMIT as u64 / 4096, "{sent}");
+        assert_eq!(server.run_in_session(&big, Some(me), reg), Err(NotSent::Full));
+        assert_eq!(server.agent_conns().count(), 1);
+        // Once it reads again, commands go to it again.
+        let mut got = 1;
+        while got < sent {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            got += 1;
+            assert!(line.starts_with(&format!("{{\"type\":\"run\",\"id\":{got},")), "{got}: {line:.60}");
+            if got % 16 == 0 {
+                server.on_client(0, reg, Duration::ZERO, &devices, &set);
+            }
+        }
+        server.on_client(0, reg, Duration::ZERO, &devices, &set);
+        assert_eq!(server.run_in_session("echo again", Some(me), reg), Ok((me, sent + 1)));
+        // The agent goes, unread lines and all: the next command finds it gone.
+        drop((reader, a));
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::Gone));
+        assert_eq!(server.agent_conns().count(), 0);
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::NoAgent));
+        // A version-1 agent gets no commands.
+        let mut old = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        server.on_listener(reg, Duration::ZERO);
+        old.write_all(b"{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}\n").unwrap();
+        while server.agent_conns().count() == 0 {
+            server.on_client(0, reg, Duration::ZERO, &devices, &set);
+        }
+        assert_eq!(server.run_in_session("true", Some(me), reg), Err(NotSent::NoAgent));
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -805,6 +1414,163 @@ mod tests {
         assert!(!fast);
         let mut r = RateLimit::new(t0);
         assert!((1..1000).map(|i| t0 + Duration::from_millis(40 * i)).all(|t| r.take_line(t)));
+    }
+
+    /// A fresh directory for one test (removed first if a previous run left it).
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("keymapd-control-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Whether epoll reports the listener now (without waiting).
+    fn listener_reported(poll: &mut mio::Poll) -> bool {
+        let mut events = mio::Events::with_capacity(64);
+        poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
+        events.iter().any(|e| e.token() == LISTENER)
+    }
+
+    #[test]
+    fn accepts_come_in_a_burst_then_at_the_rate_and_resume_in_a_round() {
+        let t0 = Duration::from_secs(10);
+        let mut a = AcceptLimit::new(t0);
+        for _ in 0..ACCEPT_BURST {
+            assert!(a.ready(t0));
+            a.take();
+        }
+        assert!(!a.ready(t0));
+        // Not one accept back at a time: a round of ACCEPT_RESUME of them.
+        let at = a.resume_at(t0);
+        assert_eq!(at, t0 + Duration::from_millis(1000 * ACCEPT_RESUME / ACCEPTS_PER_SEC));
+        let mut n = 0;
+        while a.ready(at) {
+            a.take();
+            n += 1;
+        }
+        assert_eq!(n, ACCEPT_RESUME);
+    }
+
+    #[test]
+    fn the_listener_leaves_epoll_once_accepts_are_spent_and_returns_at_the_deadline() {
+        let dir = scratch("pause");
+        let mut poll = mio::Poll::new().unwrap();
+        let mut s = Server::bind(&dir.join("control.sock"), poll.registry()).unwrap();
+        let t0 = Duration::from_secs(100);
+        // 4 at once, then 4 a second, resumed once 2 are back: at t0 + 500 ms.
+        s.accepts = AcceptLimit::with(t0, 4, 4, 2);
+        let clients: Vec<_> =
+            (0..6).map(|_| std::os::unix::net::UnixStream::connect(s.path()).unwrap()).collect();
+        assert!(listener_reported(&mut poll));
+        s.on_listener(poll.registry(), t0);
+        assert_eq!(s.clients.iter().flatten().count(), 4);
+        assert_eq!(s.next_deadline(), Some(t0 + Duration::from_millis(500)));
+        // Two connections wait, but epoll does not report them: the loop is not woken.
+        assert!(!listener_reported(&mut poll));
+        s.on_listener(poll.registry(), t0 + Duration::from_millis(100));
+        assert_eq!(s.clients.iter().flatten().count(), 4, "paused: nothing accepted");
+        s.on_timer(poll.registry(), t0 + Duration::from_millis(499));
+        assert!(!listener_reported(&mut poll));
+        assert_eq!(s.next_deadline(), Some(t0 + Duration::from_millis(500)));
+        s.on_timer(poll.registry(), t0 + Duration::from_millis(500));
+        assert_eq!(s.next_deadline(), None);
+        assert!(listener_reported(&mut poll), "watched again at the deadline");
+        s.on_listener(poll.registry(), t0 + Duration::from_millis(500));
+        assert_eq!(s.clients.iter().flatten().count(), 6);
+        drop(clients);
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_user_over_its_connection_limit_is_refused_with_a_message() {
+        assert_eq!(uid_limit(0, (PER_UID_ROOT, PER_UID)), PER_UID_ROOT);
+        assert_eq!(uid_limit(1000, (PER_UID_ROOT, PER_UID)), PER_UID);
+        let dir = scratch("per-uid");
+        let poll = mio::Poll::new().unwrap();
+        let mut s = Server::bind(&dir.join("control.sock"), poll.registry()).unwrap();
+        // The test runs as one user: its limit made 2.
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        if uid == 0 {
+            s.uid_limits.0 = 2;
+        } else {
+            s.uid_limits.1 = 2;
+        }
+        let path = s.path().to_path_buf();
+        let connect = || std::os::unix::net::UnixStream::connect(&path).unwrap();
+        let (a, b, mut c) = (connect(), connect(), connect());
+        s.on_listener(poll.registry(), Duration::from_secs(1));
+        assert_eq!(s.clients.iter().flatten().count(), 2);
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut got = String::new();
+        c.read_to_string(&mut got).unwrap();
+        assert_eq!(
+            got,
+            format!(
+                "{{\"type\":\"error\",\"message\":\"too many connections from uid {uid} (at most 2)\"}}\n"
+            )
+        );
+        // One of the two gone: room for another.
+        drop(a);
+        s.on_client(
+            0,
+            poll.registry(),
+            Duration::from_secs(1),
+            &Registry::default(),
+            &ProfileSet { profiles: Vec::new(), warnings: Vec::new() },
+        );
+        let _d = connect();
+        s.on_listener(poll.registry(), Duration::from_secs(1));
+        assert_eq!(s.clients.iter().flatten().count(), 2);
+        drop(b);
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_cached_active_user_follows_every_change_of_the_seat_file() {
+        let base = scratch("seat");
+        let dir = base.join("systemd/seats");
+        let file = dir.join("seat0");
+        let mut a = ActiveUid::new(&file);
+        assert_eq!(a.get(), None, "no directory yet");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&file, "IS_SEAT0=1\nACTIVE_UID=1000\n").unwrap();
+        assert_eq!(a.get(), Some(1000), "directory and file created");
+        let reads = a.reads;
+        assert_eq!(a.get(), Some(1000));
+        assert_eq!(a.get(), Some(1000));
+        assert_eq!(a.reads, reads, "nothing changed: not read again");
+        // Rewritten in place (truncated, written).
+        std::fs::write(&file, "IS_SEAT0=1\nACTIVE_UID=1001\n").unwrap();
+        assert_eq!(a.get(), Some(1001));
+        // Replaced the way logind does it: a new file renamed over it.
+        std::fs::write(dir.join(".#seat0tmp"), "IS_SEAT0=1\nACTIVE_UID=1002\n").unwrap();
+        std::fs::rename(dir.join(".#seat0tmp"), &file).unwrap();
+        assert_eq!(a.get(), Some(1002));
+        std::fs::write(&file, "IS_SEAT0=1\n").unwrap();
+        assert_eq!(a.get(), None, "no active session");
+        // The whole directory removed, then made again.
+        std::fs::remove_dir_all(base.join("systemd")).unwrap();
+        assert_eq!(a.get(), None);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&file, "ACTIVE_UID=1003\n").unwrap();
+        assert_eq!(a.get(), Some(1003));
+        let reads = a.reads;
+        assert_eq!(a.get(), Some(1003));
+        assert_eq!(a.reads, reads);
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn a_dropped_client_gets_the_rest_of_its_line_then_no_unread_answers() {
+        let mut out: VecDeque<u8> = b"tail\"}\n{\"a\":1}\n{\"b\":2}\n".iter().copied().collect();
+        cut_unsent(&mut out, true);
+        assert_eq!(out.iter().copied().collect::<Vec<u8>>(), b"tail\"}\n");
+        let mut out: VecDeque<u8> = b"{\"a\":1}\n{\"b\":2}\n".iter().copied().collect();
+        cut_unsent(&mut out, false);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -386,11 +386,25 @@ impl Daemon {
         }
     }
 
-    /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`), as the
-    /// daemon's user, without waiting for them; SIGCHLD reaps them.
+    /// Starts the `command(…)` actions the engines fired (profiles with `allow_commands`): in the
+    /// active user's session through their session agent if one is connected (queued on its
+    /// connection, never waited for), else as the daemon's user, without waiting for them;
+    /// SIGCHLD reaps them.
     fn run_commands(&mut self) {
+        if !self.devices.has_commands() {
+            return;
+        }
         let children = &mut self.children;
+        let mut server = self.control.as_mut();
+        let reg = self.poll.registry();
         self.devices.take_commands(|label, cmd| {
+            if let Some(c) = server.as_deref_mut() {
+                let active = c.active_uid();
+                if let Ok((uid, id)) = c.run_in_session(&cmd, active, reg) {
+                    log::info!("command from {label}: {cmd} (#{id}, in the session of uid {uid})");
+                    return;
+                }
+            }
             log::info!("command from {label}: {cmd}");
             match std::process::Command::new("/bin/sh")
                 .arg("-c")
@@ -460,10 +474,15 @@ impl Daemon {
             self.debounce = None;
             self.reload("profile directory changed", None);
         }
+        if let Some(c) = self.control.as_mut() {
+            // A control socket listener paused by its accept limit is watched again.
+            c.on_timer(self.poll.registry(), now);
+        }
     }
 
     fn rearm(&mut self) {
-        let next = self.devices.next_deadline().into_iter().chain(self.debounce).min();
+        let control = self.control.as_ref().and_then(Server::next_deadline);
+        let next = self.devices.next_deadline().into_iter().chain(self.debounce).chain(control).min();
         if let Err(e) = self.timer.set(next) {
             log::error!("arming the timerfd: {e}");
         }

@@ -56,17 +56,18 @@ impl Frame {
         }
     }
 
-    /// Hands each output frame to `write`, with its SYN_REPORT: `(false, frame)` for the virtual
-    /// keyboard, `(true, frame)` for the virtual pointer. Usually one keyboard frame; when mouse
-    /// buttons are mixed in, one frame per run of the same device, in the engine's order (so a
-    /// `C-leftmouse` click is released before its control). Nothing if the frame is empty.
+    /// Hands each output frame to `write`, with its SYN_REPORT: `(false, frame)` for the
+    /// keyboard's clone, `(true, frame)` for the virtual pointer. Usually one keyboard frame; when
+    /// `split` and mouse buttons are mixed in, one frame per run of the same device, in the
+    /// engine's order (so a `C-leftmouse` click is released before its control). Without `split`
+    /// (a clone that is a pointer itself) always one frame. Nothing if the frame is empty.
     /// Call [`Frame::clear`] after writing.
-    pub fn frames(&mut self, mut write: impl FnMut(bool, &[input_event])) {
+    pub fn frames(&mut self, split: bool, mut write: impl FnMut(bool, &[input_event])) {
         if self.events.is_empty() {
             return;
         }
         let syn = new_event(EV_SYN, SYN_REPORT, 0);
-        if !self.has_pointer {
+        if !self.has_pointer || !split {
             self.events.push(syn);
             write(false, &self.events);
             return;
@@ -96,6 +97,11 @@ impl Frame {
 
     pub fn push_command(&mut self, cmd: &str) {
         self.commands.push(cmd.to_owned());
+    }
+
+    /// Whether a command was queued since the last [`Frame::take_commands`].
+    pub fn has_commands(&self) -> bool {
+        !self.commands.is_empty()
     }
 
     /// The commands queued so far, emptied.
@@ -140,8 +146,12 @@ mod tests {
 
     /// The frames `Frame::frames` writes: (to the pointer?, events).
     fn written(f: &mut Frame) -> Vec<(bool, Triples)> {
+        written_split(f, true)
+    }
+
+    fn written_split(f: &mut Frame, split: bool) -> Vec<(bool, Triples)> {
         let mut out = Vec::new();
-        f.frames(|p, evs| out.push((p, evs.iter().map(|e| (e.type_, e.code, e.value)).collect())));
+        f.frames(split, |p, evs| out.push((p, evs.iter().map(|e| (e.type_, e.code, e.value)).collect())));
         f.clear();
         out
     }
@@ -239,6 +249,28 @@ mod tests {
         // And after a clear, keyboard frames are whole again.
         f.key(KeyEvent::down(key(30)));
         assert_eq!(finish(&mut f), vec![(EV_KEY, 30, 1), syn]);
+    }
+
+    #[test]
+    fn a_pointer_keyboards_clone_takes_the_whole_frame() {
+        // A keyboard that also moves a pointer: its own button and motion pass through, and the
+        // button its profile emits (capslock -> leftmouse) stays on the same device, one write.
+        let syn = (EV_SYN, SYN_REPORT, 0);
+        let mut f = Frame::new();
+        f.push_pointer_event(new_event(EV_KEY, 0x111, 1));
+        f.key(KeyEvent::down(key(0x110)));
+        f.key(KeyEvent::down(key(30)));
+        assert_eq!(
+            written_split(&mut f, false),
+            vec![(false, vec![(EV_KEY, 0x111, 1), (EV_KEY, 0x110, 1), (EV_KEY, 30, 1), syn])]
+        );
+        // Split (a plain keyboard), the same frame would cut both buttons out for the pointer.
+        f.push_pointer_event(new_event(EV_KEY, 0x111, 0));
+        f.key(KeyEvent::up(key(0x110)));
+        assert_eq!(
+            written_split(&mut f, true),
+            vec![(true, vec![(EV_KEY, 0x111, 0), (EV_KEY, 0x110, 0), syn])]
+        );
     }
 
     #[test]

@@ -307,6 +307,11 @@ impl Keyboard {
         self.remap.panicked()
     }
 
+    /// Whether its engine fired a `command(…)` not taken yet.
+    pub fn has_commands(&mut self) -> bool {
+        self.remap.frame().has_commands()
+    }
+
     pub fn take_commands(&mut self) -> Option<Vec<String>> {
         self.remap.frame().take_commands()
     }
@@ -344,13 +349,13 @@ impl Keyboard {
             phys: uinput::clone_phys(&self.info.phys, &self.node.devnode),
             keys: CloneSpec::keys_for(&original, keymap),
             leds: KEYBOARD_LEDS.filter(|&c| leds.is_some_and(|s| s.contains(evdev::LedCode(c)))).collect(),
-            pointer: self.info.is_pointer.then(|| self.pointer_caps(&original)),
+            pointer: self.info.is_pointer.then(|| self.pointer_caps(&original, keymap)),
         }
     }
 
-    /// A pointer keyboard's pointer capabilities, for its clone: its buttons, relative and
-    /// absolute axes (with their ranges) and input properties.
-    fn pointer_caps(&self, original: &KeySet) -> PointerCaps {
+    /// A pointer keyboard's pointer capabilities, for its clone: its buttons and those `keymap`
+    /// emits, relative and absolute axes (with their ranges) and input properties.
+    fn pointer_caps(&self, original: &KeySet, keymap: &Keymap) -> PointerCaps {
         let rel = self.dev.supported_relative_axes().into_iter().flatten().map(|a| a.0).collect();
         let abs = match self.dev.get_absinfo() {
             Ok(axes) => axes
@@ -364,7 +369,7 @@ impl Keyboard {
             }
         };
         PointerCaps {
-            buttons: original.iter().filter(|k| !k.is_keyboard_key()).map(|k| k.code()).collect(),
+            buttons: CloneSpec::buttons_for(original, keymap),
             rel,
             abs,
             props: self.dev.properties().iter().map(|p| p.0).collect(),
@@ -385,7 +390,7 @@ impl Keyboard {
     /// Whether the clone declares every key `keymap` can emit (a reload to a keymap that emits
     /// more needs a new clone, see [`Keyboard::renew_clone`]).
     pub fn clone_fits(&self, keymap: &Keymap) -> bool {
-        self.clone.as_ref().is_none_or(|c| c.declares(&self.clone_spec(keymap).keys))
+        self.clone.as_ref().is_none_or(|c| c.fits(&self.clone_spec(keymap)))
     }
 
     /// A new clone for the current keymap; the old one is handed back (its keys already released).

@@ -12,7 +12,7 @@ mod list;
 mod live;
 mod registry;
 mod reload;
-mod sys;
+pub mod sys;
 mod uinput;
 
 use std::io;

@@ -106,6 +106,20 @@ pub struct Registry {
     /// The focused application, as the control socket last heard it: given to every engine,
     /// and to each new one when its keyboard is grabbed.
     focus: Option<String>,
+    /// Slots that may hold input: epoll reported them (or they were just grabbed), or events
+    /// read from them wait to be fed. The event path visits these, not every keyboard, so the
+    /// cost of an event does not grow with the number of keyboards.
+    ready: Slots,
+    /// Slots whose keyboard ran this wake-up (fed, ticked, grabbed, re-mapped): their
+    /// commands, deadline and layers may have changed. Cleared by [`Registry::next_deadline`].
+    touched: Slots,
+    /// Slots with an engine deadline or a grab retry pending.
+    timed: Slots,
+    /// Slots whose engine fired a `command(…)` not taken yet ([`Registry::take_commands`]).
+    commands: Slots,
+    /// Counts the changes of the set of claimed keyboards (claimed, grabbed, dropped, re-mapped,
+    /// refocused), for observers that diff it (the control socket's listeners).
+    generation: u64,
 }
 
 impl Registry {
@@ -190,6 +204,8 @@ impl Registry {
             }
             (Plan::SetKeymap(keymap), Some(s)) => {
                 say(&a);
+                self.generation += 1;
+                self.touched.insert(s);
                 if let Some(kb) = self.kbs[s].as_mut() {
                     kb.set_profile(a.profile.as_deref().unwrap_or_default());
                     let fits = kb.clone_fits(&keymap);
@@ -202,6 +218,9 @@ impl Registry {
             (Plan::Keep, s) => {
                 say(&a);
                 if let (Some(kb), Some(p)) = (s.and_then(|s| self.kbs[s].as_mut()), &a.profile) {
+                    if kb.profile() != p {
+                        self.generation += 1;
+                    }
                     kb.set_profile(p);
                 }
             }
@@ -240,13 +259,18 @@ impl Registry {
             return;
         }
         self.kbs[slot] = Some(kb);
+        self.generation += 1;
         self.try_grab(slot, cx);
     }
 
     fn try_grab(&mut self, slot: usize, cx: &mut Ctx) {
         let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { return };
+        self.touched.insert(slot);
         match kb.try_grab(cx.merger) {
             GrabResult::Grabbed => {
+                self.generation += 1;
+                // Keys held at the grab may already wait in its buffer.
+                self.ready.insert(slot);
                 kb.set_focus(self.focus.as_deref());
                 // The clone starts with every LED off; the desktop sets them from there.
                 kb.sync_leds();
@@ -308,6 +332,11 @@ impl Registry {
     /// the clone goes [`CLONE_LINGER`] later.
     fn drop_slot(&mut self, slot: usize, why: Option<&str>, cx: &mut Ctx) {
         let Some(mut kb) = self.kbs.get_mut(slot).and_then(Option::take) else { return };
+        self.generation += 1;
+        self.ready.remove(slot);
+        self.touched.remove(slot);
+        self.timed.remove(slot);
+        self.commands.remove(slot);
         let _ = cx.poll.deregister(&mut SourceFd(&kb.fd()));
         kb.release_and_ungrab(cx.merger, cx.out);
         if let Some(clone) = kb.take_clone() {
@@ -339,9 +368,25 @@ impl Registry {
     /// key press on (a held key keeps what its press did).
     pub fn set_focus(&mut self, app_id: Option<&str>) {
         self.focus = app_id.map(str::to_owned);
-        for kb in self.kbs.iter_mut().flatten() {
-            kb.set_focus(app_id);
+        self.generation += 1;
+        for (slot, kb) in self.kbs.iter_mut().enumerate() {
+            if let Some(kb) = kb {
+                kb.set_focus(app_id);
+                self.touched.insert(slot);
+            }
         }
+    }
+
+    /// Changes whenever the set of claimed keyboards, their grabs, profiles or focus change
+    /// (see [`Registry::touched`] for what may change in between).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The keyboards that ran since the last [`Registry::next_deadline`]: the only ones whose
+    /// active layers may have changed while [`Registry::generation`] stayed the same.
+    pub fn touched(&self) -> impl Iterator<Item = &Keyboard> + '_ {
+        self.touched.iter().filter_map(|s| self.kbs.get(s).and_then(Option::as_ref))
     }
 
     pub fn keyboards(&self) -> impl Iterator<Item = &Keyboard> {
@@ -370,6 +415,7 @@ impl Registry {
         }
         if kb.is_grabbed() {
             kb.set_ready();
+            self.ready.insert(slot);
             true
         } else {
             self.try_grab(slot, cx);
@@ -380,8 +426,11 @@ impl Registry {
     /// Marks every keyboard as worth reading (before timers fire, so that input stamped before
     /// a deadline decides first).
     pub fn all_ready(&mut self) {
-        for kb in self.kbs.iter_mut().flatten() {
-            kb.set_ready();
+        for (slot, kb) in self.kbs.iter_mut().enumerate() {
+            if let Some(kb) = kb {
+                kb.set_ready();
+                self.ready.insert(slot);
+            }
         }
     }
 
@@ -397,8 +446,17 @@ impl Registry {
         let mut refill = true;
         loop {
             if refill {
-                for slot in 0..self.kbs.len() {
-                    let Some(kb) = self.kbs[slot].as_mut().filter(|k| k.wants_read()) else { continue };
+                let mut next = self.ready.first_from(0);
+                while let Some(slot) = next {
+                    next = self.ready.first_from(slot + 1);
+                    let Some(kb) = self.kbs[slot].as_mut() else { continue };
+                    if !kb.wants_read() {
+                        if !kb.has_input() {
+                            // Drained: epoll reports it again when it has more.
+                            self.ready.remove(slot);
+                        }
+                        continue;
+                    }
                     if let Err(e) = kb.fill() {
                         let why = if e.raw_os_error() == Some(libc::ENODEV) {
                             "removed".to_owned()
@@ -406,13 +464,28 @@ impl Registry {
                             format!("read error ({e}), dropped")
                         };
                         self.drop_slot(slot, Some(&why), cx);
+                    } else if !kb.has_input() && !kb.wants_read() {
+                        // Drained: epoll reports it again when it has more.
+                        self.ready.remove(slot);
                     }
                 }
             }
-            let times = self.kbs.iter().map(|k| k.as_ref().and_then(Keyboard::next_time));
-            let Some(slot) = next_source(current, times) else { return false };
+            // A frame in progress goes on while its keyboard has more (the common case: no scan).
+            let slot = match current {
+                Some(s) if self.kbs[s].as_ref().is_some_and(Keyboard::has_input) => s,
+                _ => {
+                    let kbs = &self.kbs;
+                    let times = self.ready.iter().map(|s| (s, kbs[s].as_ref().and_then(Keyboard::next_time)));
+                    let Some(slot) = next_source(current, times) else { return false };
+                    slot
+                }
+            };
             let Some(kb) = self.kbs[slot].as_mut() else { return false };
+            self.touched.insert(slot);
             let frame_done = kb.feed_next(cx.merger, cx.out);
+            if kb.has_commands() {
+                self.commands.insert(slot);
+            }
             current = if frame_done { None } else { Some(slot) };
             refill = !kb.has_input();
             if kb.panicked() {
@@ -426,12 +499,17 @@ impl Registry {
     pub fn on_timer(&mut self, now: Time, cx: &mut Ctx) {
         self.retiring.retain(|(t, _)| *t > now);
         let mut retry = Vec::new();
-        for (slot, kb) in self.kbs.iter_mut().enumerate() {
-            let Some(kb) = kb else { continue };
+        for slot in self.timed.iter() {
+            let Some(kb) = self.kbs.get_mut(slot).and_then(Option::as_mut) else { continue };
             if kb.deadline().is_some_and(|t| t <= now) {
+                self.touched.insert(slot);
                 kb.tick(now, cx.merger, cx.out);
+                if kb.has_commands() {
+                    self.commands.insert(slot);
+                }
             }
             if kb.retry_due(now) {
+                self.touched.insert(slot);
                 retry.push(slot);
             }
         }
@@ -440,20 +518,47 @@ impl Registry {
         }
     }
 
-    /// The earliest engine deadline or grab retry.
-    pub fn next_deadline(&self) -> Option<Time> {
-        let kbs = self.kbs.iter().flatten().flat_map(|k| [k.deadline(), k.retry_at()]).flatten();
+    /// The earliest engine deadline or grab retry. The keyboards that ran since the last call
+    /// are the only ones whose deadlines may have moved: they are looked at, then forgotten
+    /// (see [`Registry::touched`]).
+    pub fn next_deadline(&mut self) -> Option<Time> {
+        if self.touched.is_empty() && self.timed.is_empty() && self.retiring.is_empty() {
+            return None;
+        }
+        while let Some(slot) = self.touched.pop() {
+            let timed = self.kbs[slot].as_ref().is_some_and(|k| k.deadline().or(k.retry_at()).is_some());
+            if timed {
+                self.timed.insert(slot);
+            } else {
+                self.timed.remove(slot);
+            }
+        }
+        if self.timed.is_empty() && self.retiring.is_empty() {
+            return None;
+        }
+        let kbs = self.timed.iter().filter_map(|s| self.kbs[s].as_ref());
+        let kbs = kbs.flat_map(|k| [k.deadline(), k.retry_at()]).flatten();
         kbs.chain(self.retiring.iter().map(|(t, _)| *t)).min()
+    }
+
+    /// Whether an engine fired a `command(…)` not taken yet.
+    pub fn has_commands(&self) -> bool {
+        !self.commands.is_empty()
     }
 
     /// The `command(…)` actions the engines fired, with the label of their keyboard.
     pub fn take_commands(&mut self, mut run: impl FnMut(&str, String)) {
-        for kb in self.kbs.iter_mut().flatten() {
+        if self.commands.is_empty() {
+            return;
+        }
+        for slot in self.commands.iter() {
+            let Some(kb) = self.kbs[slot].as_mut() else { continue };
             let Some(cmds) = kb.take_commands() else { continue };
             for cmd in cmds {
                 run(kb.label(), cmd);
             }
         }
+        self.commands.clear();
     }
 
     /// At exit: writes what the keyboards' frames hold, releases every key each holds on its
@@ -468,9 +573,12 @@ impl Registry {
 /// Which keyboard's next event to feed, given each slot's oldest unread event time: the one
 /// whose frame is in progress (`current`) if it has more, otherwise the oldest; `None` if no
 /// keyboard has anything.
-fn next_source(current: Option<usize>, times: impl Iterator<Item = Option<Duration>>) -> Option<usize> {
+fn next_source(
+    current: Option<usize>,
+    times: impl Iterator<Item = (usize, Option<Duration>)>,
+) -> Option<usize> {
     let mut oldest: Option<(Duration, usize)> = None;
-    for (slot, t) in times.enumerate() {
+    for (slot, t) in times {
         let Some(t) = t else { continue };
         if current == Some(slot) {
             return Some(slot);
@@ -482,6 +590,71 @@ fn next_source(current: Option<usize>, times: impl Iterator<Item = Option<Durati
     oldest.map(|(_, s)| s)
 }
 
+/// A set of keyboard slots, as a bitset: insert, remove and test in O(1), and a walk in slot
+/// order that costs one word per 64 slots, so that visiting the few keyboards that matter
+/// does not cost a visit to all of them.
+#[derive(Default)]
+struct Slots(Vec<u64>);
+
+impl Slots {
+    fn insert(&mut self, slot: usize) {
+        let (w, b) = (slot / 64, slot % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << b;
+    }
+
+    fn remove(&mut self, slot: usize) {
+        if let Some(w) = self.0.get_mut(slot / 64) {
+            *w &= !(1 << (slot % 64));
+        }
+    }
+
+    fn clear(&mut self) {
+        self.0.iter_mut().for_each(|w| *w = 0);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+
+    /// Takes the lowest slot out of the set.
+    fn pop(&mut self) -> Option<usize> {
+        let (w, bits) = self.0.iter_mut().enumerate().find(|(_, b)| **b != 0)?;
+        let slot = w * 64 + bits.trailing_zeros() as usize;
+        *bits &= *bits - 1;
+        Some(slot)
+    }
+
+    /// The first slot of the set at or after `from`.
+    fn first_from(&self, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = self.0.get(w)? & (u64::MAX << (from % 64));
+        loop {
+            if bits != 0 {
+                return Some(w * 64 + bits.trailing_zeros() as usize);
+            }
+            w += 1;
+            bits = *self.0.get(w)?;
+        }
+    }
+
+    /// The slots, in order.
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                let b = bits.trailing_zeros() as usize;
+                (bits != 0).then(|| {
+                    bits &= bits - 1;
+                    w * 64 + b
+                })
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,19 +664,55 @@ mod tests {
         Some(Duration::from_millis(n))
     }
 
+    fn slots<const N: usize>(
+        times: [Option<Duration>; N],
+    ) -> impl Iterator<Item = (usize, Option<Duration>)> {
+        times.into_iter().enumerate()
+    }
+
     #[test]
     fn the_oldest_event_goes_first_across_keyboards() {
-        assert_eq!(next_source(None, [ms(20), None, ms(10)].into_iter()), Some(2));
-        assert_eq!(next_source(None, [None, None].into_iter()), None);
+        assert_eq!(next_source(None, slots([ms(20), None, ms(10)])), Some(2));
+        assert_eq!(next_source(None, slots([None, None])), None);
         // Equal times: the lower slot, deterministically.
-        assert_eq!(next_source(None, [ms(5), ms(5)].into_iter()), Some(0));
+        assert_eq!(next_source(None, slots([ms(5), ms(5)])), Some(0));
+        // Only the slots given count (the registry gives those that may hold input).
+        assert_eq!(next_source(None, [(7, ms(9)), (3, ms(4))].into_iter()), Some(3));
     }
 
     #[test]
     fn a_frame_in_progress_is_finished_first() {
-        assert_eq!(next_source(Some(0), [ms(20), ms(10)].into_iter()), Some(0));
+        assert_eq!(next_source(Some(0), slots([ms(20), ms(10)])), Some(0));
         // ... unless its keyboard has nothing more read yet.
-        assert_eq!(next_source(Some(0), [None, ms(10)].into_iter()), Some(1));
+        assert_eq!(next_source(Some(0), slots([None, ms(10)])), Some(1));
+    }
+
+    #[test]
+    fn slots_walk_in_order_across_words() {
+        let mut s = Slots::default();
+        assert_eq!(s.iter().count(), 0);
+        assert_eq!(s.first_from(0), None);
+        for slot in [130, 3, 64, 63, 0] {
+            s.insert(slot);
+        }
+        s.insert(3);
+        assert_eq!(s.iter().collect::<Vec<_>>(), [0, 3, 63, 64, 130]);
+        assert_eq!(s.first_from(4), Some(63));
+        assert_eq!(s.first_from(65), Some(130));
+        assert_eq!(s.first_from(131), None);
+        assert_eq!(s.first_from(1000), None);
+        s.remove(63);
+        s.remove(500);
+        let mut t = Slots::default();
+        t.insert(70);
+        t.insert(2);
+        assert_eq!((t.pop(), t.pop(), t.pop()), (Some(2), Some(70), None));
+        assert!(t.is_empty());
+        assert_eq!(s.iter().collect::<Vec<_>>(), [0, 3, 64, 130]);
+        s.clear();
+        assert_eq!(s.iter().count(), 0);
+        s.insert(1);
+        assert_eq!(s.iter().collect::<Vec<_>>(), [1]);
     }
 
     fn set(files: &[(&str, &str)]) -> ProfileSet {

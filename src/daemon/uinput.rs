@@ -117,6 +117,26 @@ impl CloneSpec {
         crate::keymap::MOD_KEYS.into_iter().for_each(&mut add);
         keys
     }
+
+    /// The buttons of the clone of a keyboard that also moves a pointer: its own (`original`'s
+    /// non-keyboard codes) and the mouse buttons `keymap` can emit, in code order.
+    pub fn buttons_for(original: &KeySet, keymap: &crate::keymap::Keymap) -> Vec<u16> {
+        let mut buttons: Vec<u16> =
+            original.iter().filter(|k| !k.is_keyboard_key()).map(|k| k.code()).collect();
+        let mut add = |k: Key| {
+            if k.is_mouse_button() {
+                buttons.push(k.code());
+            }
+        };
+        for layer in 0..keymap.layers().len() {
+            for a in keymap.layer_actions(layer as crate::keymap::LayerId) {
+                keymap.action_keys(a, &mut add);
+            }
+        }
+        buttons.sort_unstable();
+        buttons.dedup();
+        buttons
+    }
 }
 
 /// The one device all keyboards share: the virtual pointer for emitted mouse buttons, created
@@ -214,6 +234,9 @@ pub struct VirtualClone {
     /// Reused read buffer for LED events.
     buf: Box<[input_event; 32]>,
     keys: KeySet,
+    /// The buttons of a keyboard that also moves a pointer (`None` for a plain keyboard): such
+    /// a clone is a pointer itself, and takes the mouse buttons its profile emits too.
+    buttons: Option<Vec<u16>>,
 }
 
 impl VirtualClone {
@@ -298,7 +321,14 @@ impl VirtualClone {
         let len = (len.max(0) as usize).min(name.len());
         let sysname = &name[..name[..len].iter().position(|&b| b == 0).unwrap_or(len)];
         let syspath = Path::new("/sys/devices/virtual/input").join(OsStr::from_bytes(sysname));
-        Ok(VirtualClone { fd, syspath, buf: Box::new([sys::new_event(0, 0, 0); 32]), keys: spec.keys })
+        let buttons = spec.pointer.as_ref().map(|p| p.buttons.clone());
+        Ok(VirtualClone {
+            fd,
+            syspath,
+            buf: Box::new([sys::new_event(0, 0, 0); 32]),
+            keys: spec.keys,
+            buttons,
+        })
     }
 
     /// Whether the event node is this clone's (`/sys/devices/virtual/input/inputN`: the daemon
@@ -307,9 +337,12 @@ impl VirtualClone {
         node.belongs_to(&self.syspath)
     }
 
-    /// Whether every key of `keys` is declared (a reload whose keymap emits more needs a new clone).
-    pub fn declares(&self, keys: &KeySet) -> bool {
-        keys.iter().all(|k| self.keys.contains(k))
+    /// Whether it declares every key and button of `spec` (a reload whose keymap emits more
+    /// needs a new clone).
+    pub fn fits(&self, spec: &CloneSpec) -> bool {
+        let buttons = spec.pointer.iter().flat_map(|p| &p.buttons);
+        spec.keys.iter().all(|k| self.keys.contains(k))
+            && buttons.into_iter().all(|b| self.buttons.as_ref().is_some_and(|own| own.contains(b)))
     }
 
     /// The clone's `/dev/input/eventN`, from sysfs (for logs and `keymapd list`).
@@ -321,10 +354,14 @@ impl VirtualClone {
             .map(|n| Path::new("/dev/input").join(n))
     }
 
-    /// Writes the frame (events + SYN_REPORT) in one `write`, and empties it; mouse buttons go
-    /// to the shared virtual pointer, in frames of their own (see [`Frame::frames`]).
+    /// Writes the frame (events + SYN_REPORT) in one `write`, and empties it. A plain keyboard's
+    /// emitted mouse buttons go to the shared virtual pointer, in frames of their own (see
+    /// [`Frame::frames`]); the clone of a keyboard that also moves a pointer takes the whole frame
+    /// (its own pointer events and buttons, and the buttons its profile emits), so a button
+    /// never goes down on one device and up on another.
     pub fn write(&self, frame: &mut Frame, out: &Output) {
-        frame.frames(|pointer, events| {
+        let split = self.buttons.is_none();
+        frame.frames(split, |pointer, events| {
             if pointer {
                 out.write_pointer(events);
             } else if let Err(e) = sys::write_events(self.fd.as_raw_fd(), events) {
@@ -416,5 +453,17 @@ mod tests {
         assert!(keys.contains(f13));
         assert!(!keys.contains(Key::new(0x110).unwrap()), "a button makes it a pointer");
         assert!(!keys.contains(Key::new(48).unwrap()), "b: neither the original's nor emitted");
+    }
+
+    #[test]
+    fn a_pointer_keyboards_clone_declares_its_buttons_and_the_emitted_ones() {
+        let (p, _) = crate::profile::Profile::parse(
+            Path::new("p.toml"),
+            "ids = [\"1532:0203\"]\n[main]\ncapslock = \"middlemouse\"\nrightalt = \"leftmouse\"\n",
+        )
+        .unwrap();
+        // Its own BTN_LEFT and BTN_RIGHT, and a touch button; the profile adds BTN_MIDDLE.
+        let original = KeySet::from_codes([1, 30, 58, 0x110, 0x111, 0x14a]);
+        assert_eq!(CloneSpec::buttons_for(&original, &p.keymap), vec![0x110, 0x111, 0x112, 0x14a]);
     }
 }

@@ -6,6 +6,11 @@
 //! `report` once with the current focus and then on every change, and returns `Err` when its
 //! connection to the desktop is lost. Nothing here polls: the backend blocks on its desktop
 //! connection, the daemon link blocks on its socket, and waiting for the daemon is inotify.
+//!
+//! The daemon link also runs the profiles' `command()` actions the daemon sends it (`run`), as
+//! this user with this process's environment: `/bin/sh -c COMMAND`, standard input `/dev/null`,
+//! output to the agent's own (the journal), in a process group of its own; a small thread per
+//! command waits for it, so the link never does.
 
 pub mod gnome;
 pub mod kde;
@@ -14,11 +19,13 @@ pub mod wlr;
 pub mod x11;
 
 use std::io::{ErrorKind, Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::control::protocol::{self, ClientMessage, DaemonMessage, LineDecoder, Role, Window};
+use crate::daemon::sys;
 
 /// The focused window: Wayland `app_id` (X11: the class part of `WM_CLASS`) and its title.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +136,86 @@ pub fn print(watch: impl FnOnce(&mut dyn FnMut(Option<Focus>)) -> Result<(), Str
     watch(&mut report)
 }
 
+/// `keymapd session` with no desktop it recognises (a TTY, an unsupported compositor): no focus
+/// is ever reported, but the agent connects and runs commands. Blocks for good, without waking.
+pub fn no_desktop(_report: &mut dyn FnMut(Option<Focus>)) -> Result<(), String> {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Whether commands from a peer of uid `peer` are run: only the daemon can bind in
+/// `/run/keymapd/`, and it runs as root or as the `keymapd` user; a daemon of this agent's own
+/// user (a test, a user's own instance) can run nothing this user could not.
+pub fn trusted(peer: Option<u32>, own: u32, keymapd: Option<u32>) -> bool {
+    peer.is_some_and(|p| p == 0 || p == own || Some(p) == keymapd)
+}
+
+/// What the agent does with one line from the daemon after the hellos: the answer to send, if
+/// any. A `run` from a `trusted` daemon goes to `run` (which starts the command and does not wait
+/// for it); anything malformed or unexpected is logged and ignored.
+pub fn on_daemon_line(
+    line: &str,
+    trusted: bool,
+    run: &mut dyn FnMut(u64, &str) -> Result<(), String>,
+) -> Option<ClientMessage> {
+    match protocol::parse_daemon(line) {
+        Ok(DaemonMessage::Run { id, .. }) if !trusted => {
+            log::warn!("refused to run command #{id}: the peer is not the keymapd daemon");
+            let error = Some("refused: the peer is not the keymapd daemon (root or the keymapd user)".into());
+            Some(ClientMessage::Ran { id, ok: false, error })
+        }
+        Ok(DaemonMessage::Run { id, command }) => {
+            let outcome = run(id, &command);
+            if let Err(e) = &outcome {
+                log::warn!("cannot run command #{id} `{command}`: {e}");
+            }
+            Some(ClientMessage::Ran { id, ok: outcome.is_ok(), error: outcome.err() })
+        }
+        Ok(DaemonMessage::Error { message }) => {
+            log::warn!("the daemon says: {message}");
+            None
+        }
+        Ok(other) => {
+            log::debug!("from the daemon: {other:?}");
+            None
+        }
+        Err(e) => {
+            log::warn!("the daemon sent a line this agent does not understand ({e}); ignored");
+            None
+        }
+    }
+}
+
+/// Starts `/bin/sh -c COMMAND` as this user, in this process's environment, standard input
+/// `/dev/null`, output to the agent's own, in a process group of its own (a signal to the
+/// agent's group does not reach it); a small thread waits for it and logs a failure. Returns
+/// once it started.
+pub fn spawn_command(id: u64, command: &str) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
+    log::info!("command #{id} started (pid {}): {command}", child.id());
+    let reaper =
+        std::thread::Builder::new().name(format!("command-{id}")).stack_size(256 * 1024).spawn(move || {
+            match child.wait() {
+                Ok(status) if status.success() => log::debug!("command #{id} finished"),
+                Ok(status) => log::warn!("command #{id} failed: {status}"),
+                Err(e) => log::warn!("command #{id}: waiting for it: {e}"),
+            }
+        });
+    if let Err(e) = reaper {
+        // Started all the same; it stays a zombie until the agent exits.
+        log::warn!("command #{id}: no thread to wait for it ({e})");
+    }
+    Ok(())
+}
+
 /// What the backend thread and the daemon link share.
 #[derive(Default)]
 struct Shared {
@@ -212,16 +299,31 @@ fn session_with(mut stream: UnixStream, shared: &Mutex<Shared>) -> Ended {
     let mut decoder = LineDecoder::new();
     let mut buf = [0u8; 8192];
     let mut greeted = false;
+    let mut trusted_peer = false;
     loop {
         while let Some(line) = decoder.next_line() {
             let line = match line {
                 Ok(line) => line,
+                // One line lost; the next ones are whole.
+                Err(e @ protocol::ProtocolError::NotUtf8) => {
+                    log::warn!("the daemon sent a bad line ({e}); ignored");
+                    continue;
+                }
                 Err(e) => {
                     log::warn!("the daemon sent a bad line ({e}); disconnecting");
                     return Ended::Refused;
                 }
             };
             if !greeted {
+                let peer = sys::peer_cred(stream.as_raw_fd()).ok().map(|c| c.uid);
+                trusted_peer = trusted(peer, sys::euid(), sys::user_uid("keymapd"));
+                if !trusted_peer {
+                    log::warn!(
+                        "the peer at the socket (uid {}) is neither root nor the keymapd user: \
+                         this agent will not run commands it sends",
+                        peer.map_or_else(|| "unknown".into(), |u| u.to_string())
+                    );
+                }
                 if let Err(e) = protocol::expect_daemon_hello(&line) {
                     log::warn!("the daemon did not take this agent: {e}; waiting for it to restart");
                     return Ended::Refused;
@@ -239,24 +341,12 @@ fn session_with(mut stream: UnixStream, shared: &Mutex<Shared>) -> Ended {
                 log::info!("connected to the daemon");
                 continue;
             }
-            match protocol::parse_daemon(&line) {
-                Ok(DaemonMessage::Error { message }) => log::warn!("the daemon says: {message}"),
-                Ok(DaemonMessage::Run { id, command }) => {
-                    // Running commands in the session is designed (docs/protocol.md), not built.
-                    log::warn!(
-                        "the daemon asked to run `{command}` (#{id}); this agent does not run commands yet"
-                    );
-                    let ran = ClientMessage::Ran {
-                        id,
-                        ok: false,
-                        error: Some("not supported by this agent".into()),
-                    };
-                    if (&stream).write_all(protocol::encode(&ran).as_bytes()).is_err() {
-                        return Ended::Gone;
-                    }
+            if let Some(answer) = on_daemon_line(&line, trusted_peer, &mut spawn_command) {
+                // Under the lock: the backend's focus lines go through the same socket.
+                let _s = lock(shared);
+                if (&stream).write_all(protocol::encode(&answer).as_bytes()).is_err() {
+                    return Ended::Gone;
                 }
-                Ok(other) => log::debug!("from the daemon: {other:?}"),
-                Err(e) => log::warn!("the daemon sent a line this agent does not understand: {e}"),
             }
         }
         match stream.read(&mut buf) {
@@ -416,6 +506,63 @@ mod tests {
         let f = Focus { app_id: "foot".into(), title: "vim\ta\nb".into() };
         assert_eq!(print_line(Some(&f)), "focus foot\tvim a b");
         assert_eq!(print_line(None), "focus");
+    }
+
+    #[test]
+    fn only_the_daemon_is_trusted_with_commands() {
+        assert!(trusted(Some(0), 1000, Some(999)));
+        assert!(trusted(Some(999), 1000, Some(999)));
+        assert!(trusted(Some(1000), 1000, Some(999)));
+        assert!(!trusted(Some(1001), 1000, Some(999)));
+        assert!(!trusted(Some(999), 1000, None));
+        assert!(!trusted(None, 1000, Some(999)));
+    }
+
+    #[test]
+    fn a_run_is_started_and_answered_anything_else_is_ignored() {
+        let mut ran = Vec::new();
+        let mut run = |id: u64, cmd: &str| {
+            ran.push((id, cmd.to_owned()));
+            if cmd == "missing" {
+                Err("cannot start /bin/sh: not found".to_owned())
+            } else {
+                Ok(())
+            }
+        };
+        assert_eq!(
+            on_daemon_line("{\"type\":\"run\",\"id\":7,\"command\":\"notify-send hi\"}", true, &mut run),
+            Some(ClientMessage::Ran { id: 7, ok: true, error: None })
+        );
+        assert_eq!(
+            on_daemon_line("{\"type\":\"run\",\"id\":8,\"command\":\"missing\"}", true, &mut run),
+            Some(ClientMessage::Ran {
+                id: 8,
+                ok: false,
+                error: Some("cannot start /bin/sh: not found".into())
+            })
+        );
+        // From a peer that is not the daemon: refused, nothing run.
+        let refused = on_daemon_line("{\"type\":\"run\",\"id\":9,\"command\":\"rm -rf ~\"}", false, &mut run);
+        assert!(
+            matches!(refused, Some(ClientMessage::Ran { id: 9, ok: false, error: Some(_) })),
+            "{refused:?}"
+        );
+        // Malformed or unexpected lines: no answer, nothing run, no panic.
+        for line in [
+            "",
+            "{",
+            "null",
+            "{\"type\":\"run\"}",
+            "{\"type\":\"run\",\"id\":-1,\"command\":\"x\"}",
+            "{\"type\":\"run\",\"id\":1,\"command\":[\"x\"]}",
+            "{\"type\":\"run\",\"id\":1,\"command\":\"x\",\"user\":\"root\"}",
+            "{\"type\":\"hello\",\"version\":2}",
+            "{\"type\":\"error\",\"message\":\"too many requests\"}",
+            "{\"type\":\"focus\",\"window\":null}",
+        ] {
+            assert_eq!(on_daemon_line(line, true, &mut run), None, "{line}");
+        }
+        assert_eq!(ran, [(7, "notify-send hi".to_owned()), (8, "missing".to_owned())]);
     }
 
     #[test]

@@ -135,11 +135,16 @@ pub fn watch(report: &mut dyn FnMut(Option<Focus>)) -> Result<(), String> {
     let conn =
         Connection::connect_to_env().map_err(|e| format!("cannot connect to the Wayland compositor: {e}"))?;
     let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(|e| lost(&e))?;
-    let _manager: ZwlrForeignToplevelManagerV1 = globals.bind(&queue.handle(), 1..=3, ()).map_err(|_| {
-        "this compositor does not offer wlr-foreign-toplevel-management \
-         (zwlr_foreign_toplevel_manager_v1)"
-            .to_string()
-    })?;
+    let Ok(_manager) = globals.bind::<ZwlrForeignToplevelManagerV1, _, _>(&queue.handle(), 1..=3, ()) else {
+        // An unsupported compositor: no focus to report, but the agent still serves the daemon
+        // (it runs the profiles' commands in this session).
+        log::warn!(
+            "no desktop detected (this compositor does not offer wlr-foreign-toplevel-management, \
+             zwlr_foreign_toplevel_manager_v1): the focus is not reported (no application layers); \
+             command() actions still run in this session"
+        );
+        return super::no_desktop(report);
+    };
     let mut state = State::default();
     // The manager announces every existing window, each followed by its state and `done`.
     queue.roundtrip(&mut state).map_err(|e| lost(&e))?;

@@ -9,7 +9,11 @@
 #     generate runs) writes as TOML that `keymapd check` accepts and that remaps as written
 #     (`keymapd test --script`); the module evaluates against a stand-in nixpkgs, its build
 #     script assembles the same files plus extraConfig (keyd syntax, converted with import-keyd,
-#     its notes as warnings) and extraToml, and rejects a bad profile;
+#     its notes as warnings) and extraToml, and rejects a bad profile; package.nix's postInstall
+#     (with stand-ins of nixpkgs' setup functions) ships the session agent's user unit as
+#     packaging/systemd has it but for ExecStart; services.keymapd.session.enable off and on,
+#     GNOME off and on (43, 47, 50): the user unit's WantedBy, the GNOME Shell extension's package
+#     for that version (built: its files, metadata.json), its dconf default, the assertions;
 #   - install-debian.sh installs into a scratch root (with GNOME Shell's extension where
 #     gnome-shell is), is idempotent, and uninstalls; the man
 #     pages keymapd(1) and keymapd.toml(5) render with man(1) and pass mandoc's lint, the bash, zsh and fish completions load and complete;
@@ -406,6 +410,187 @@ else
     fail "nix module: bad configuration evaluates (the error belongs to the build)"
 fi
 
+# ---- NixOS: the session agent (services.keymapd.session.enable) -----------------------------
+# package.nix's postInstall, run as nixpkgs' builder runs it (in the source tree, $out holding
+# the built binary), with stand-ins for the setup functions it calls. The package ships the
+# session agent's user unit; the module only says what wants it.
+substituteInPlace() { # FILE --replace-fail OLD NEW ...: as nixpkgs', failing where OLD is not found
+    local file=$1
+    shift
+    while [ $# -gt 0 ]; do
+        if [ "$1" != --replace-fail ] || [ $# -lt 3 ]; then
+            echo "substituteInPlace (stand-in): cannot do $1"
+            return 1
+        fi
+        python3 - "$file" "$2" "$3" <<'PY' || return 1
+import sys
+f, old, new = sys.argv[1:]
+s = open(f).read()
+if old not in s:
+    sys.exit(f"substituteInPlace: pattern {old!r} doesn't match anything in file {f!r}")
+open(f, "w").write(s.replace(old, new))
+PY
+        shift 3
+    done
+}
+installManPage() { # FILE...: into share/man/manN by the file's section
+    local f
+    for f in "$@"; do install -Dm644 "$f" "$out/share/man/man${f##*.}/${f##*/}" || return 1; done
+}
+installShellCompletion() { # --cmd NAME --bash F --zsh F --fish F
+    local cmd=
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --cmd) cmd=$2 ;;
+        --bash) install -Dm644 "$2" "$out/share/bash-completion/completions/$cmd" || return 1 ;;
+        --zsh) install -Dm644 "$2" "$out/share/zsh/site-functions/_$cmd" || return 1 ;;
+        --fish) install -Dm644 "$2" "$out/share/fish/vendor_completions.d/$cmd.fish" || return 1 ;;
+        *) echo "installShellCompletion (stand-in): cannot do $1"; return 1 ;;
+        esac
+        shift 2
+    done
+}
+PKG_OUT=$WORK/pkg/out
+package_install() {
+    mkdir -p "$PKG_OUT/bin" && ln -sf "$BIN" "$PKG_OUT/bin/keymapd" || return 1
+    nix-instantiate --eval --strict --json "$HERE/nix/eval-package.nix" > "$WORK/pkg/package.json" || return 1
+    { declare -f substituteInPlace installManPage installShellCompletion
+        python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["postInstall"])' "$WORK/pkg/package.json"
+    } > "$WORK/pkg/postInstall.sh" || return 1
+    # In a shell of its own: `set -e` is void in a function run as a condition, as here.
+    (cd "$REPO" && out=$PKG_OUT bash -e "$WORK/pkg/postInstall.sh")
+}
+check "nix package: postInstall installs the package (stand-in setup functions)" package_install
+PKG_USER_UNIT=$PKG_OUT/lib/systemd/user/keymapd-session.service
+check "nix package: the session agent's user unit is the shipped one, ExecStart=\$out/bin/keymapd session" bash -c "\
+    grep -qx 'ExecStart=$PKG_OUT/bin/keymapd session' '$PKG_USER_UNIT' \
+    && diff <(sed 's|^ExecStart=/usr/bin/keymapd |ExecStart=$PKG_OUT/bin/keymapd |' '$REPO/packaging/systemd/keymapd-session.service') \
+        '$PKG_USER_UNIT'"
+check "nix package: systemd-analyze --user verify its user unit" bash -c \
+    "cd '$PKG_OUT/lib/systemd/user' && XDG_RUNTIME_DIR='$WORK/user-runtime' systemd-analyze --user verify --man=no keymapd-session.service"
+check "nix package: the system unit's ExecStart and ExecReload point into the store" bash -c "\
+    grep -q '^ExecStart=$PKG_OUT/bin/keymapd ' '$PKG_OUT/lib/systemd/system/keymapd.service' \
+    && grep -q '^ExecReload=/nix/store/hash-coreutils/bin/kill ' '$PKG_OUT/lib/systemd/system/keymapd.service'"
+
+# The module with session.enable on and off, GNOME on and off (both names of its option, both
+# places of gnome-shell in pkgs), against the stand-in (eval-module.nix says what each argument
+# means). NAME ARGS: into $WORK/NAME/module.json.
+session_eval() {
+    mkdir -p "$WORK/$1"
+    nix-instantiate --eval --strict --json -E "import $HERE/nix/eval-module.nix ($2)" > "$WORK/$1/module.json"
+}
+# NAME UNIT EXTENSION: the user unit is wanted by graphical-session.target (UNIT=yes) or not
+# there (no), and the GNOME Shell extension is installed and enabled by default (yes) or absent.
+session_has() {
+    python3 - "$WORK/$1/module.json" "$2" "$3" <<'PY'
+import json, sys
+m, unit, ext = json.load(open(sys.argv[1])), sys.argv[2] == "yes", sys.argv[3] == "yes"
+assert m["failedAssertions"] == [], m["failedAssertions"]
+if unit:
+    # Wanted by the session's target; no PATH of NixOS's over the session's (an empty path, forced).
+    assert m["userServices"] == {"keymapd-session": {"wantedBy": ["graphical-session.target"],
+        "path": {"_type": "override", "priority": 50, "content": []}}}, m["userServices"]
+    # The unit itself: from the package, linked into /etc/systemd/user from systemd.packages.
+    assert "/nix/store/hash-keymapd" in m["systemdPackages"], m["systemdPackages"]
+else:
+    assert m["userServices"] == {}, m["userServices"]
+uuid = "keymapd@keymapd.github.io"
+if ext:
+    assert m["gnomeExtension"] and m["gnomeExtension"]["extensionUuid"] == uuid, m["gnomeExtension"]
+    assert m["gnomeExtension"]["name"] in m["systemPackages"], m["systemPackages"]
+    assert "/share/gnome-shell/extensions" in m["pathsToLink"], m["pathsToLink"]
+    dbs = m["dconfUser"] or []
+    assert any(uuid in db.get("settings", {}).get("org/gnome/shell", {}).get("enabled-extensions", [])
+               for db in dbs), ("not enabled by default in programs.dconf.profiles.user", dbs)
+else:
+    assert m["gnomeExtension"] is None and m["dconfUser"] is None, (m["gnomeExtension"], m["dconfUser"])
+    assert m["systemPackages"] == ["hash-keymapd"], m["systemPackages"]
+PY
+}
+check "nix module: session.enable is off by default, and says what it does" python3 - "$WORK/mod/module.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))["sessionOption"]
+assert o["default"] is False, o
+for words in ("keymapd session", "graphical-session.target", "GNOME Shell", "keymapd@keymapd.github.io",
+              "services.desktopManager.gnome.enable", "enabled-extensions"):
+    assert words in o["description"], (words, o["description"])
+PY
+check "nix module: without session.enable, no user unit and no extension" session_has mod no no
+if session_eval sess '{ session = true; }'; then
+    check "nix module: session.enable, no GNOME: the user unit wanted by graphical-session.target, no extension" \
+        session_has sess yes no
+else
+    fail "nix module: session.enable evaluates"
+fi
+if session_eval gnomeonly '{ gnome = { shell = "47.2"; }; }'; then
+    check "nix module: GNOME without session.enable: no user unit, no extension" session_has gnomeonly no no
+else
+    fail "nix module: GNOME without session.enable evaluates"
+fi
+# NAME COPY VERSION: build the extension's package (its runCommand script, as nixpkgs runs it);
+# its files are the shipped copy COPY's, in share/gnome-shell/extensions/<uuid>/, and its
+# metadata.json is the copy's but that shell-version includes VERSION.
+extension_is() {
+    python3 - "$WORK/$1" "$REPO/packaging/gnome-shell/$2" "$3" <<'PY'
+import filecmp, json, os, subprocess, sys
+d, shipped, version = sys.argv[1:]
+uuid = "keymapd@keymapd.github.io"
+e = json.load(open(os.path.join(d, "module.json")))["gnomeExtension"]
+assert e is not None, "no GNOME Shell extension in environment.systemPackages"
+assert e["src"] == shipped, (e["src"], shipped)
+out = os.path.join(d, "ext")
+subprocess.run(["bash", "-e", "-c", e["script"]], check=True,
+               env=dict(os.environ, out=out, src=e["src"], metadata=e["metadata"]))
+ext = os.path.join(out, "share/gnome-shell/extensions", uuid)
+src = os.path.join(shipped, uuid)
+assert sorted(os.listdir(ext)) == sorted(os.listdir(src)), (os.listdir(ext), os.listdir(src))
+for f in os.listdir(src):
+    if f != "metadata.json":
+        assert filecmp.cmp(os.path.join(src, f), os.path.join(ext, f), shallow=False), f + " differs from the shipped one"
+meta = json.load(open(os.path.join(ext, "metadata.json")))
+want = json.load(open(os.path.join(src, "metadata.json")))
+assert meta["uuid"] == uuid == os.path.basename(ext), meta  # GNOME Shell requires the directory's name
+assert version in meta["shell-version"], (version, meta["shell-version"])
+assert meta["shell-version"][:len(want["shell-version"])] == want["shell-version"], meta["shell-version"]
+assert {k: v for k, v in meta.items() if k != "shell-version"} == {k: v for k, v in want.items() if k != "shell-version"}, meta
+extra = meta["shell-version"][len(want["shell-version"]):]
+assert extra == ([] if version in want["shell-version"] else [version]), extra
+PY
+}
+if session_eval g43 '{ session = true; gnome = { shell = "43.9"; option = "xserver"; pkgs = "gnome"; }; }'; then
+    check "nix module: session.enable, GNOME 43 (services.xserver.desktopManager.gnome, pkgs.gnome.gnome-shell): user unit, extension enabled by default" \
+        session_has g43 yes yes
+    check "nix module: GNOME 43: the extension is the 43 copy, shell-version has 43" extension_is g43 43 43
+else
+    fail "nix module: session.enable with GNOME 43 evaluates"
+fi
+if session_eval g47 '{ session = true; gnome = { shell = "47.2"; }; }'; then
+    check "nix module: session.enable, GNOME 47 (services.desktopManager.gnome, pkgs.gnome-shell): user unit, extension enabled by default" \
+        session_has g47 yes yes
+    check "nix module: GNOME 47: the extension is the 45 copy, shell-version has 47" extension_is g47 45 47
+else
+    fail "nix module: session.enable with GNOME 47 evaluates"
+fi
+# A NixOS that has dropped the older name of GNOME's option (reading it throws).
+if session_eval g50 '{ session = true; gnome = { shell = "50.1"; option = "removed"; }; }'; then
+    check "nix module: session.enable, GNOME 50 (services.xserver.desktopManager.gnome removed): user unit, extension enabled by default" \
+        session_has g50 yes yes
+    check "nix module: GNOME 50 (newer than the copy lists): the 45 copy, 50 added to shell-version" \
+        extension_is g50 45 50
+else
+    fail "nix module: session.enable with GNOME 50 evaluates"
+fi
+# MESSAGE ARGS: the module's assertions fail with MESSAGE.
+assertion_fails() {
+    local got
+    got=$(nix-instantiate --eval --strict --json -E "(import $HERE/nix/eval-module.nix ($2)).failedAssertions") || return 1
+    grep -qF -- "$1" <<< "$got" || { echo "failed assertions: $got"; return 1; }
+}
+check "nix module: GNOME 42 is refused (the extension needs 43 or later)" \
+    assertion_fails "needs GNOME Shell 43 or later; pkgs.gnome-shell is 42.9" '{ session = true; gnome = { shell = "42.9"; }; }'
+check "nix module: session.enable without services.keymapd.enable is refused" \
+    assertion_fails "set services.keymapd.enable too" '{ enable = false; session = true; }'
+
 flake_eval() {
     nix-instantiate --eval --strict --json "$HERE/nix/eval-flake.nix" > "$WORK/flake.json" || return 1
     python3 - "$WORK/flake.json" <<'EOF'
@@ -415,6 +600,7 @@ assert m["checks"] == ["nixos", "package"], m
 assert all(p.endswith("packaging/nixos/package.nix") for p in m["packages"]) and len(m["packages"]) == 2, m
 assert m["moduleImports"][0].endswith("packaging/nixos/module.nix") and m["modulePackage"] == "package.nix", m
 assert m["testName"] == "keymapd" and m["testImports"] == 1 and m["testScriptHasReload"], m
+assert m["testSession"] is True and m["testScriptHasSession"], m  # the session agent's user unit
 assert m["testKeyboards"] == ["laptop_keyboard", "usb_keyboard"], m
 EOF
 }

@@ -1,7 +1,7 @@
 //! The compiled keymap the engine runs: layers of key → action, built from a profile.
 //! Immutable plain data once built; it never parses text and never touches the system.
 
-use crate::keys::{Key, KEY_CNT};
+use crate::keys::{Key, KeySet, KEY_CNT};
 
 /// Index of a layer in a [`Keymap`]; [`MAIN`] is always 0.
 pub type LayerId = u16;
@@ -51,9 +51,22 @@ impl Mods {
         Key::RIGHTCTRL,
     ];
 
-    /// The single-bit set for a modifier key, or `None` for any other key.
-    pub fn of_key(key: Key) -> Option<Mods> {
-        MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i))
+    /// The single-bit set for a modifier key (its bit: its place in [`MOD_KEYS`]), or `None` for
+    /// any other key. A `match`, not a search of `MOD_KEYS`: the engine asks this for every key it
+    /// presses or releases.
+    pub const fn of_key(key: Key) -> Option<Mods> {
+        let bit = match key {
+            Key::LEFTCTRL => 0,
+            Key::LEFTSHIFT => 1,
+            Key::LEFTALT => 2,
+            Key::LEFTMETA => 3,
+            Key::RIGHTCTRL => 4,
+            Key::RIGHTSHIFT => 5,
+            Key::RIGHTALT => 6,
+            Key::RIGHTMETA => 7,
+            _ => return None,
+        };
+        Some(Mods(1 << bit))
     }
     /// The modifier set named by a keyd prefix letter (`C`, `S`, `A`, `M`, `G`).
     pub fn from_letter(c: char) -> Option<Mods> {
@@ -300,7 +313,8 @@ pub struct Settings {
     pub disable_modifier_guard: bool,
     /// `default_layout`: the layout current at start ([`MAIN`]: none).
     pub default_layout: LayerId,
-    /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user).
+    /// `allow_commands`: whether `command(…)` may be used (it runs as the daemon's user, or in
+    /// the user's session through the session agent).
     pub allow_commands: bool,
     /// `hold_shared_keys` (keymapd's own): an output key that several bindings hold (two keys
     /// mapped to `esc`) stays down until the last lets go; keyd releases it with the first.
@@ -395,6 +409,8 @@ pub struct Keymap {
     macros: Vec<Box<[MacroOp]>>,
     commands: Vec<String>,
     has_chords: bool,
+    /// Every key of every chord of every layer: a key outside it starts no chord decision.
+    chord_keys: KeySet,
     pub settings: Settings,
 }
 
@@ -417,6 +433,7 @@ impl Keymap {
             macros: Vec::new(),
             commands: Vec::new(),
             has_chords: false,
+            chord_keys: KeySet::default(),
             settings: Settings::default(),
         }
     }
@@ -644,12 +661,22 @@ impl Keymap {
     pub fn add_chord(&mut self, layer: LayerId, chord: Chord) {
         self.layers[layer as usize].chords.push(chord);
         self.has_chords = true;
+        for &k in chord.keys() {
+            self.chord_keys.set(k, true);
+        }
     }
 
     /// Whether any layer binds a chord.
     #[inline]
     pub fn has_chords(&self) -> bool {
         self.has_chords
+    }
+
+    /// Whether `key` is in a chord of any layer (the engine asks this before it looks for a
+    /// chord among the active layers: one bit test for most keys).
+    #[inline]
+    pub fn in_a_chord(&self, key: Key) -> bool {
+        self.chord_keys.contains(key)
     }
 
     /// Stores a nested action; `None` when the table is full (65536 entries).
@@ -688,17 +715,20 @@ impl Keymap {
         &self.commands[id as usize]
     }
 
-    /// The built-in modifier layer a modifier key activates (`leftmeta` → `meta`).
+    /// The built-in modifier layer a modifier key activates (`leftmeta` → `meta`). The built-in
+    /// layers have the ids 1..=5 in [`BUILTIN_LAYERS`]'s order in every keymap ([`Keymap::new`]
+    /// creates them first, and layers are never removed): no search by name, which the engine
+    /// would otherwise make for every press of an unbound modifier key.
     pub fn modifier_layer(&self, key: Key) -> Option<LayerId> {
-        let name = match key {
-            Key::LEFTCTRL | Key::RIGHTCTRL => "control",
-            Key::LEFTSHIFT | Key::RIGHTSHIFT => "shift",
-            Key::LEFTMETA | Key::RIGHTMETA => "meta",
-            Key::LEFTALT => "alt",
-            Key::RIGHTALT => "altgr",
+        let builtin = match key {
+            Key::LEFTCTRL | Key::RIGHTCTRL => 0,   // control
+            Key::LEFTSHIFT | Key::RIGHTSHIFT => 1, // shift
+            Key::LEFTMETA | Key::RIGHTMETA => 2,   // meta
+            Key::LEFTALT => 3,                     // alt
+            Key::RIGHTALT => 4,                    // altgr
             _ => return None,
         };
-        self.layer_id(name)
+        Some(1 + builtin)
     }
 
     /// The action a key has when no active layer binds it: itself.
@@ -749,6 +779,76 @@ mod tests {
             assert!(km.layer(id).map.is_empty(), "layer {} allocated a key table", km.layer(id).name);
             assert_eq!(km.layer(id).get(Key::CAPSLOCK), None);
             assert_eq!(km.layer(id).bindings().count(), 0);
+        }
+    }
+
+    /// `Mods::of_key` is a `match` for speed; the bit order it encodes is `MOD_KEYS`'s, and every
+    /// other key code is no modifier.
+    #[test]
+    fn of_key_agrees_with_mod_keys() {
+        for code in 0..KEY_CNT as u16 {
+            let key = Key::new(code).unwrap();
+            let expected = MOD_KEYS.iter().position(|&k| k == key).map(|i| Mods(1 << i));
+            assert_eq!(Mods::of_key(key).map(|m| m.0), expected.map(|m| m.0), "key code {code}");
+        }
+    }
+
+    /// The engine's modifier walk takes each key of `KEYD_ORDER` with its bit: all eight
+    /// modifier keys, once each.
+    #[test]
+    fn keyd_order_is_every_modifier_key_once() {
+        let mut all = Mods::NONE;
+        for key in Mods::KEYD_ORDER {
+            let m = Mods::of_key(key).unwrap();
+            assert!(!all.contains(m), "{key:?} twice");
+            all = all.union(m);
+        }
+        assert_eq!(all.0, 0xff);
+    }
+
+    #[test]
+    fn in_a_chord_is_every_key_of_every_layers_chords() {
+        let mut k = Keymap::new();
+        assert!(!k.has_chords() && !k.in_a_chord(Key::J));
+        let nav = k.add_layer("nav", Mods::NONE);
+        let esc = Action::Key { mods: Mods::NONE, key: Key::ESC };
+        k.add_chord(MAIN, Chord::new(&[Key::J, Key::K], esc).unwrap());
+        k.add_chord(nav, Chord::new(&[Key::D, Key::F, Key::G], esc).unwrap());
+        for key in [Key::J, Key::K, Key::D, Key::F, Key::G] {
+            assert!(k.in_a_chord(key), "{key:?}");
+        }
+        for key in [Key::A, Key::L, Key::ESC] {
+            assert!(!k.in_a_chord(key), "{key:?}");
+        }
+    }
+
+    /// `modifier_layer` gives the built-in layers' ids without a search: they are the layers of
+    /// those names, also in a keymap with layers of its own (and one that redefines `shift`).
+    #[test]
+    fn modifier_layer_is_the_builtin_layer_of_that_name() {
+        let mut k = Keymap::new();
+        k.add_layer("nav", Mods::NONE);
+        k.add_layer("shift", Mods::NONE);
+        k.add_layer("sym", Mods::NONE);
+        let names = [
+            (Key::LEFTCTRL, "control"),
+            (Key::RIGHTCTRL, "control"),
+            (Key::LEFTSHIFT, "shift"),
+            (Key::RIGHTSHIFT, "shift"),
+            (Key::LEFTMETA, "meta"),
+            (Key::RIGHTMETA, "meta"),
+            (Key::LEFTALT, "alt"),
+            (Key::RIGHTALT, "altgr"),
+        ];
+        for (key, name) in names {
+            assert_eq!(k.modifier_layer(key), k.layer_id(name), "{key:?}");
+            assert_eq!(k.layer(k.modifier_layer(key).unwrap()).name, name);
+        }
+        for code in 0..KEY_CNT as u16 {
+            let key = Key::new(code).unwrap();
+            if Mods::of_key(key).is_none() {
+                assert_eq!(k.modifier_layer(key), None, "key code {code}");
+            }
         }
     }
 }

@@ -18,8 +18,9 @@ pub struct Merger {
     sources: Vec<Option<KeySet>>,
     /// How many sources hold each key (only the shared keys are counted).
     count: Vec<u16>,
-    /// The keys that go to one output all sources share.
-    shared: fn(Key) -> bool,
+    /// The keys that go to one output all sources share (the predicate given to
+    /// [`Merger::with_shared`], evaluated once for every key: a bit test per event, not a call).
+    shared: KeySet,
 }
 
 impl Default for Merger {
@@ -37,6 +38,7 @@ impl Merger {
     /// Only the keys for which `shared` holds are merged across sources; any other key passes
     /// whenever its own source presses or releases it (each source has an output of its own).
     pub fn with_shared(shared: fn(Key) -> bool) -> Merger {
+        let shared = KeySet::from_codes((0..KEY_CNT as u16).filter(|&c| Key::new(c).is_some_and(shared)));
         Merger { sources: Vec::new(), count: vec![0; KEY_CNT], shared }
     }
 
@@ -63,7 +65,7 @@ impl Merger {
     pub fn event(&mut self, src: SourceId, ev: KeyEvent, out: &mut impl Sink) {
         let Some(Some(held)) = self.sources.get_mut(src.0) else { return };
         let i = ev.key.index();
-        let shared = (self.shared)(ev.key);
+        let shared = self.shared.contains(ev.key);
         match ev.value {
             KeyValue::Down => {
                 if held.contains(ev.key) {
@@ -121,7 +123,7 @@ impl Merger {
     /// Whether the merged output has `key` down (a key that is not shared: whether any source
     /// holds it).
     pub fn is_down(&self, key: Key) -> bool {
-        if (self.shared)(key) {
+        if self.shared.contains(key) {
             self.count[key.index()] > 0
         } else {
             self.sources.iter().flatten().any(|h| h.contains(key))

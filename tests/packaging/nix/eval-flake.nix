@@ -38,6 +38,8 @@ in
   testKeyboards = builtins.attrNames test.nodes.machine.services.keymapd.keyboards;
   testImports = builtins.length test.nodes.machine.imports;
   testScriptHasReload = builtins.match ".*switch-to-configuration test.*" test.testScript != null;
+  testSession = test.nodes.machine.services.keymapd.session.enable;
+  testScriptHasSession = builtins.match ".*/etc/systemd/user/graphical-session.target.wants/keymapd-session.service.*" test.testScript != null;
   moduleImports = map toString module.imports;
   modulePackage = module.services.keymapd.package._mkDefault.name;
 }

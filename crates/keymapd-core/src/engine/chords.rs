@@ -33,11 +33,9 @@ impl Engine {
         std::iter::once(MAIN).chain(layout).chain(self.acts[..self.n_acts].iter().map(|a| a.layer))
     }
 
-    /// Starts a chord decision if `key` is in a chord of an active layer.
+    /// Starts a chord decision if `key` is in a chord of an active layer (the caller asks
+    /// [`Keymap::in_a_chord`](crate::keymap::Keymap::in_a_chord) first: most keys are in none).
     pub(super) fn begin_chord(&mut self, key: Key, now: Time) -> bool {
-        if !self.keymap.has_chords() {
-            return false;
-        }
         let candidate =
             self.chord_layers().any(|l| self.keymap.layer(l).chords().iter().any(|c| c.contains(key)));
         if !candidate {

@@ -136,6 +136,24 @@ struct Activation {
 /// key then does nothing, so nothing is stranded).
 const MAX_ACTIVATIONS: usize = 32;
 
+/// [`Mods::KEYD_ORDER`] with each key's bit, computed once by the compiler.
+const KEYD_ORDER_MODS: [(Key, Mods); 8] = {
+    let mut pairs = [(Key::ESC, Mods::NONE); 8];
+    let mut i = 0;
+    while i < pairs.len() {
+        let key = Mods::KEYD_ORDER[i];
+        pairs[i] = (
+            key,
+            match Mods::of_key(key) {
+                Some(m) => m,
+                None => Mods::NONE,
+            },
+        );
+        i += 1;
+    }
+    pairs
+};
+
 /// A profile's milliseconds as engine time.
 fn ms(n: impl Into<u64>) -> Time {
     Time::from_millis(n.into())
@@ -284,19 +302,22 @@ impl Engine {
         let o = self.oneshot_deadline;
         let r = self.repeat.as_ref().and_then(|r| r.deadline);
         let m = self.playbacks.next_due();
-        let t = [p, w, o, r, m].into_iter().flatten().min()?;
-        let timer = if p == Some(t) {
-            Timer::Pending
-        } else if w == Some(t) {
-            Timer::Timeout
-        } else if o == Some(t) {
-            Timer::Oneshot
-        } else if r == Some(t) {
-            Timer::Repeat
-        } else {
-            Timer::Playback
-        };
-        Some((t, timer))
+        // Strictly earlier replaces: of timers due together, the first in `Timer` order wins.
+        let mut first: Option<(Time, Timer)> = None;
+        for (t, timer) in [
+            (p, Timer::Pending),
+            (w, Timer::Timeout),
+            (o, Timer::Oneshot),
+            (r, Timer::Repeat),
+            (m, Timer::Playback),
+        ] {
+            if let Some(t) = t {
+                if first.is_none_or(|(f, _)| t < f) {
+                    first = Some((t, timer));
+                }
+            }
+        }
+        first
     }
 
     /// The active layers, most recently activated first (a layer held twice appears twice), then
@@ -358,6 +379,7 @@ impl Engine {
     }
 
     /// Whether any timer is armed (a pending decision, a oneshot, a macro repeat or playback).
+    #[inline]
     fn has_timers(&self) -> bool {
         self.pending.is_some()
             || self.timeout.is_some()
@@ -366,11 +388,17 @@ impl Engine {
             || self.playbacks.next_due().is_some()
     }
 
-    /// Fires every timer due at or before `now`, earliest first.
+    /// Fires every timer due at or before `now`, earliest first. The check for no timer at all
+    /// (most events) is inlined into the caller; the timers' loop is not.
+    #[inline]
     fn advance(&mut self, now: Time, out: &mut impl Sink) {
-        if !self.has_timers() {
-            return;
+        if self.has_timers() {
+            self.fire_due(now, out);
         }
+    }
+
+    #[inline(never)]
+    fn fire_due(&mut self, now: Time, out: &mut impl Sink) {
         while let Some((t, timer)) = self.next_timer().filter(|&(t, _)| t <= now) {
             match timer {
                 Timer::Pending => self.drain(now, out),
@@ -429,7 +457,12 @@ impl Engine {
         self.repeat = None;
         if down {
             let again = self.held[slot as usize] != Held::No;
-            if !again && !no_chord && self.begin_chord(key, now) {
+            if !again
+                && !no_chord
+                && self.keymap.has_chords()
+                && self.keymap.in_a_chord(key)
+                && self.begin_chord(key, now)
+            {
                 return;
             }
             // A waiting `timeout()` sees every key event a chord does not take, first (keyd 2.6).
@@ -529,8 +562,7 @@ impl Engine {
                 Held::Timeout
             }
             Action::OverloadI { fast, slow, ms: t } => {
-                let idle = self.last_simple.is_none_or(|s| now.saturating_sub(s) >= ms(t));
-                let chosen = self.keymap.action(if idle { slow } else { fast });
+                let chosen = self.overloadi(fast, slow, t, now);
                 return self.press(slot, chosen, dl, now, out);
             }
             Action::Macro(id) => {
@@ -561,6 +593,14 @@ impl Engine {
             Action::Noop => Held::Noop,
         };
         self.held[slot as usize] = held;
+    }
+
+    /// `overloadi(fast, slow, ms)`: `fast` if a plain key was typed less than `ms` ago. Not
+    /// inlined: inlined, the compiler computed this time difference ahead of every press.
+    #[inline(never)]
+    fn overloadi(&self, fast: ActionId, slow: ActionId, t: u16, now: Time) -> Action {
+        let idle = self.last_simple.is_none_or(|s| now.saturating_sub(s) >= ms(t));
+        self.keymap.action(if idle { slow } else { fast })
     }
 
     /// Undoes what the slot's press did.
@@ -784,18 +824,12 @@ impl Engine {
     /// most constituents), else the most recently activated layer that binds it, else the
     /// application layer, else the layout, else `main`, else the key itself; with the layer it
     /// was found in.
+    #[inline]
     fn lookup(&self, key: Key) -> (Action, LayerId) {
-        let mut best: Option<(Action, LayerId, usize)> = None;
-        for &c in self.keymap.composites() {
-            let layer = self.keymap.layer(c);
-            let Some(a) = layer.get(key) else { continue };
-            let parts = layer.constituents();
-            if parts.iter().all(|&l| self.is_active(l)) && best.is_none_or(|(_, _, n)| parts.len() > n) {
-                best = Some((a, c, parts.len()));
+        if !self.keymap.composites().is_empty() {
+            if let Some(found) = self.lookup_composite(key) {
+                return found;
             }
-        }
-        if let Some((a, l, _)) = best {
-            return (a, l);
         }
         for act in self.acts[..self.n_acts].iter().rev() {
             if let Some(a) = self.keymap.layer(act.layer).get(key) {
@@ -818,10 +852,35 @@ impl Engine {
         }
     }
 
+    /// The binding of `key` in a composite layer whose constituents are all active (the one with
+    /// most constituents), if any. Out of line: most keymaps have no composite layer.
+    #[inline(never)]
+    fn lookup_composite(&self, key: Key) -> Option<(Action, LayerId)> {
+        let mut best: Option<(Action, LayerId, usize)> = None;
+        for &c in self.keymap.composites() {
+            let layer = self.keymap.layer(c);
+            let Some(a) = layer.get(key) else { continue };
+            let parts = layer.constituents();
+            if parts.iter().all(|&l| self.is_active(l)) && best.is_none_or(|(_, _, n)| parts.len() > n) {
+                best = Some((a, c, parts.len()));
+            }
+        }
+        best.map(|(a, l, _)| (a, l))
+    }
+
     /// The modifiers of all active layers, leaving out those of `dl` (and of its constituents
     /// if it is composite): a binding found in a modifier layer replaces that layer's modifiers
     /// (keyd: `[control] j = down`).
+    #[inline]
     fn layer_mods(&self, dl: LayerId) -> Mods {
+        if self.n_acts == 0 {
+            return Mods::NONE; // no layer is active: the common case, kept cheap
+        }
+        self.active_layer_mods(dl)
+    }
+
+    #[inline(never)]
+    fn active_layer_mods(&self, dl: LayerId) -> Mods {
         let parts = self.keymap.layer(dl).constituents();
         self.acts[..self.n_acts]
             .iter()
@@ -829,6 +888,7 @@ impl Engine {
             .fold(Mods::NONE, |m, a| m.union(a.mods))
     }
 
+    #[inline]
     fn update_mods(&mut self, dl: LayerId, inhibit_guard: bool, out: &mut impl Sink) {
         self.set_mods(self.layer_mods(dl), inhibit_guard, out);
     }
@@ -840,16 +900,27 @@ impl Engine {
     /// The modifier guard: releasing a meta or alt that was the last key pressed would look like
     /// a lone tap to the desktop (menus open); unless that tap is what the user typed
     /// (`inhibit_guard`), control is tapped around the release.
+    #[inline]
     fn set_mods(&mut self, target: Mods, inhibit_guard: bool, out: &mut impl Sink) {
-        if target == self.mods {
-            return; // the common case: most events change no modifier
+        // The common case, inlined: most events change no modifier.
+        if target != self.mods {
+            self.change_mods(target, inhibit_guard, out);
         }
+    }
+
+    #[inline(never)]
+    fn change_mods(&mut self, target: Mods, inhibit_guard: bool, out: &mut impl Sink) {
         let guard = !inhibit_guard && !self.keymap.settings.disable_modifier_guard;
-        for key in Mods::KEYD_ORDER {
-            let Some(m) = Mods::of_key(key) else { continue };
-            match (target.contains(m), self.mods.contains(m)) {
-                (true, false) => self.out_press(key, out),
-                (false, true) => {
+        // Only the modifiers that differ are visited. A press or release below changes at most
+        // its own key's bit of `self.mods`, so the difference taken once holds for the walk.
+        let changed = target.minus(self.mods).union(self.mods.minus(target));
+        for (key, m) in KEYD_ORDER_MODS {
+            if !changed.contains(m) {
+                continue;
+            }
+            match target.contains(m) {
+                true => self.out_press(key, out),
+                false => {
                     let guarded =
                         matches!(key, Key::LEFTMETA | Key::RIGHTMETA | Key::LEFTALT | Key::RIGHTALT);
                     if guard
@@ -865,7 +936,6 @@ impl Engine {
                         self.out_release(key, out);
                     }
                 }
-                _ => {}
             }
         }
         self.mods = target;

@@ -212,8 +212,9 @@ fn parse_in(s: &str, keymap: &mut Keymap, within: Option<&str>, depth: usize) ->
         "command" => {
             if !keymap.settings.allow_commands {
                 return Err(format!(
-                    "`{s}`: command() is off by default: it runs a shell command as the daemon's user; \
-                     enable it with `allow_commands = true` in [global]"
+                    "`{s}`: command() is off by default: it runs a shell command (as the daemon's user, or \
+                     in the user's session through its session agent); enable it with \
+                     `allow_commands = true` in [global]"
                 ));
             }
             let cmd = raw.trim();

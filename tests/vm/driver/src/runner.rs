@@ -724,8 +724,12 @@ impl Scenario {
                 self.last_run = Some(self.run_cmd(&argv, user.as_ref(), *ms)?);
                 Ok(())
             }
-            Cmd::Background { argv } => {
+            Cmd::Background { user, argv } => {
                 let argv = argv.iter().map(|a| self.subst(a)).collect::<R<Vec<_>>>()?;
+                let user = match user {
+                    Some(u) => Some(daemon::lookup_user(u)?),
+                    None => None,
+                };
                 self.backgrounds += 1;
                 let log = self.dir.join(format!("background-{}.log", self.backgrounds));
                 let out =
@@ -745,6 +749,9 @@ impl Scenario {
                 {
                     use std::os::unix::process::CommandExt;
                     cmd.process_group(0);
+                }
+                if let Some(user) = &user {
+                    daemon::run_as(&mut cmd, user);
                 }
                 let child = cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", argv.join(" ")))?;
                 self.run_groups.push(child.id() as i32);

@@ -196,6 +196,7 @@ pub enum Cmd {
         ms: u64,
     },
     Background {
+        user: Option<String>,
         argv: Vec<String>,
     },
     ExpectFile {
@@ -686,7 +687,14 @@ fn parse_line(args: &[String]) -> Result<Cmd, String> {
             if a.len() < 2 {
                 return Err("missing command".into());
             }
-            Cmd::Background { argv: a[1..].to_vec() }
+            Cmd::Background { user: None, argv: a[1..].to_vec() }
+        }
+        "background-as" => {
+            let user = need(a, 1, "user")?.to_string();
+            if a.len() < 3 {
+                return Err("missing command".into());
+            }
+            Cmd::Background { user: Some(user), argv: a[2..].to_vec() }
         }
         "expect-file" => {
             no_more(a, 4)?;

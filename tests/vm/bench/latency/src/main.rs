@@ -541,7 +541,7 @@ fn smaps(pid: u32) -> String {
             }
         }
     }
-    others.sort_by_key(|r| std::cmp::Reverse(r.1));
+    others.sort_by_key(|o| std::cmp::Reverse(o.1));
     let cell = |(k, rss, anon): &(String, u64, u64)| {
         if *anon > 0 {
             format!("{k}={rss}k(anon {anon}k)")
