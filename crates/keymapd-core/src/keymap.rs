@@ -345,24 +345,29 @@ pub struct Layer {
     pub name: String,
     pub mods: Mods,
     pub kind: LayerKind,
+    /// Indexed by key code: empty until the layer's first binding, then `KEY_CNT` long. Most
+    /// layers of most profiles (the five built-in modifier layers) bind nothing, and a full map
+    /// is 6 KiB that a daemon with a few profiles would keep resident for nothing.
     map: Box<[Option<Action>]>,
     chords: Vec<Chord>,
 }
 
 impl Layer {
     fn new(name: &str, mods: Mods) -> Layer {
-        Layer {
-            name: name.to_owned(),
-            mods,
-            kind: LayerKind::Normal,
-            map: vec![None; KEY_CNT].into_boxed_slice(),
-            chords: Vec::new(),
-        }
+        Layer { name: name.to_owned(), mods, kind: LayerKind::Normal, map: Box::new([]), chords: Vec::new() }
     }
     /// The binding of `key` in this layer, if any.
     #[inline]
     pub fn get(&self, key: Key) -> Option<Action> {
-        self.map[key.index()]
+        self.map.get(key.index()).copied().flatten()
+    }
+    fn bind(&mut self, key: Key, action: Action) {
+        if self.map.is_empty() {
+            self.map = vec![None; KEY_CNT].into_boxed_slice();
+        }
+        if let Some(slot) = self.map.get_mut(key.index()) {
+            *slot = Some(action);
+        }
     }
     /// Every binding in key order.
     pub fn bindings(&self) -> impl Iterator<Item = (Key, Action)> + '_ {
@@ -613,7 +618,7 @@ impl Keymap {
     }
 
     pub fn set(&mut self, layer: LayerId, key: Key, action: Action) {
-        self.layers[layer as usize].map[key.index()] = Some(action);
+        self.layers[layer as usize].bind(key, action);
     }
 
     /// Makes a layer a layout, a composite (of existing layers) or an application layer.
@@ -760,6 +765,22 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layer_holds_a_key_table_only_once_it_binds_a_key() {
+        let mut km = Keymap::new();
+        let a = Action::Key { mods: Mods::NONE, key: Key::ESC };
+        km.set(MAIN, Key::CAPSLOCK, a);
+        assert_eq!(km.layer(MAIN).map.len(), KEY_CNT);
+        assert_eq!(km.layer(MAIN).get(Key::CAPSLOCK), Some(a));
+        assert_eq!(km.layer(MAIN).get(Key::ESC), None);
+        // The built-in modifier layers bind nothing here: no table, and every lookup is None.
+        for id in 1..km.layers().len() as LayerId {
+            assert!(km.layer(id).map.is_empty(), "layer {} allocated a key table", km.layer(id).name);
+            assert_eq!(km.layer(id).get(Key::CAPSLOCK), None);
+            assert_eq!(km.layer(id).bindings().count(), 0);
+        }
+    }
 
     /// `Mods::of_key` is a `match` for speed; the bit order it encodes is `MOD_KEYS`'s, and every
     /// other key code is no modifier.
