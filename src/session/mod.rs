@@ -419,6 +419,12 @@ fn wait_for_socket(socket: &Path, mut try_now: bool, said_waiting: &mut bool) ->
                 }
             }
         };
+        // A directory on the way to the socket may have been created between `watch_point` and
+        // the watch (the daemon's runtime directory, then its socket, come in quick succession):
+        // its creation is past, so waiting for it would wait for good. Look again instead.
+        if watch_point(socket).0 != dir {
+            continue;
+        }
         // Block until the wanted name appears there, or the watched directory itself goes
         // (the daemon's runtime directory is removed when it stops): then look again.
         let mut buf = [0u8; 4096];
