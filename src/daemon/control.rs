@@ -32,6 +32,7 @@ use crate::control::protocol::{
 use crate::keymap::LayerId;
 use crate::profile::ProfileSet;
 
+use super::keyboard::Keyboard;
 use super::registry::Registry;
 
 /// The listening socket's token.
@@ -1055,8 +1056,7 @@ impl Server {
         // The current state first, so that a status bar has something to show at once.
         let mut first = Vec::new();
         for k in devices.keyboards().filter(|k| k.is_grabbed()) {
-            let layers = layer_names(k.keymap(), Layers::of(k.active_layers()).ids());
-            first.push(DaemonMessage::Layer { device: k.node().devnode.display().to_string(), layers });
+            first.push(layer_event(k, Layers::of(k.active_layers())));
         }
         first.push(DaemonMessage::Focus { window: self.focus.clone() });
         for m in &first {
@@ -1091,11 +1091,7 @@ impl Server {
             let Some(s) = self.seen.iter_mut().find(|s| &s.path == path) else { continue };
             if s.layers != layers {
                 s.layers = layers;
-                let msg = DaemonMessage::Layer {
-                    device: path.display().to_string(),
-                    layers: layer_names(k.keymap(), layers.ids()),
-                };
-                self.broadcast(&msg);
+                self.broadcast(&layer_event(k, layers));
             }
         }
     }
@@ -1114,10 +1110,7 @@ impl Server {
                     s.mark = true;
                     if s.layers != layers {
                         s.layers = layers;
-                        events.push(DaemonMessage::Layer {
-                            device: path.display().to_string(),
-                            layers: layer_names(k.keymap(), layers.ids()),
-                        });
+                        events.push(layer_event(k, layers));
                     }
                 }
                 None => {
@@ -1130,10 +1123,7 @@ impl Server {
                         profile: Some(k.profile().to_owned()),
                     });
                     if !layers.ids().is_empty() {
-                        events.push(DaemonMessage::Layer {
-                            device: path.display().to_string(),
-                            layers: layer_names(k.keymap(), layers.ids()),
-                        });
+                        events.push(layer_event(k, layers));
                     }
                 }
             }
@@ -1179,6 +1169,14 @@ impl Drop for Server {
 
 fn layer_names(keymap: &crate::keymap::Keymap, ids: &[LayerId]) -> Vec<String> {
     ids.iter().map(|&id| keymap.layer(id).name.clone()).collect()
+}
+
+/// The `listen` event that keyboard `k`'s active layers are now `layers`.
+fn layer_event(k: &Keyboard, layers: Layers) -> DaemonMessage {
+    DaemonMessage::Layer {
+        device: k.node().devnode.display().to_string(),
+        layers: layer_names(k.keymap(), layers.ids()),
+    }
 }
 
 #[cfg(test)]

@@ -308,8 +308,8 @@ impl Keyboard {
     }
 
     /// Whether its engine fired a `command(…)` not taken yet.
-    pub fn has_commands(&mut self) -> bool {
-        self.remap.frame().has_commands()
+    pub fn has_commands(&self) -> bool {
+        self.remap.frame.has_commands()
     }
 
     pub fn take_commands(&mut self) -> Option<Vec<String>> {

@@ -522,9 +522,6 @@ impl Registry {
     /// are the only ones whose deadlines may have moved: they are looked at, then forgotten
     /// (see [`Registry::touched`]).
     pub fn next_deadline(&mut self) -> Option<Time> {
-        if self.touched.is_empty() && self.timed.is_empty() && self.retiring.is_empty() {
-            return None;
-        }
         while let Some(slot) = self.touched.pop() {
             let timed = self.kbs[slot].as_ref().is_some_and(|k| k.deadline().or(k.retry_at()).is_some());
             if timed {
@@ -548,17 +545,13 @@ impl Registry {
 
     /// The `command(…)` actions the engines fired, with the label of their keyboard.
     pub fn take_commands(&mut self, mut run: impl FnMut(&str, String)) {
-        if self.commands.is_empty() {
-            return;
-        }
-        for slot in self.commands.iter() {
+        while let Some(slot) = self.commands.pop() {
             let Some(kb) = self.kbs[slot].as_mut() else { continue };
             let Some(cmds) = kb.take_commands() else { continue };
             for cmd in cmds {
                 run(kb.label(), cmd);
             }
         }
-        self.commands.clear();
     }
 
     /// At exit: writes what the keyboards' frames hold, releases every key each holds on its
@@ -609,10 +602,6 @@ impl Slots {
         if let Some(w) = self.0.get_mut(slot / 64) {
             *w &= !(1 << (slot % 64));
         }
-    }
-
-    fn clear(&mut self) {
-        self.0.iter_mut().for_each(|w| *w = 0);
     }
 
     fn is_empty(&self) -> bool {
@@ -709,7 +698,7 @@ mod tests {
         assert_eq!((t.pop(), t.pop(), t.pop()), (Some(2), Some(70), None));
         assert!(t.is_empty());
         assert_eq!(s.iter().collect::<Vec<_>>(), [0, 3, 64, 130]);
-        s.clear();
+        while s.pop().is_some() {}
         assert_eq!(s.iter().count(), 0);
         s.insert(1);
         assert_eq!(s.iter().collect::<Vec<_>>(), [1]);
