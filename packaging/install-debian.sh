@@ -42,7 +42,8 @@ Options:
   --root DIR      install into DIR instead of /; prepare it offline and start nothing
   --prefix DIR    installation prefix for the binary and data (default: /usr/local)
   --no-build      do not build; install --binary, or an existing target/release/keymapd
-  --binary PATH   the keymapd binary to install (implies --no-build)
+  --binary PATH   the keymapd binary to install (implies --no-build); the daemon's own
+                  program, keymapd-daemon, is taken from beside it
   --no-start      install and enable the service, but do not start or restart it
   --uninstall     stop the service and remove every installed file; /etc/keymapd and the
                   keymapd user stay (add --purge to remove /etc/keymapd too)
@@ -99,7 +100,7 @@ GNOME_EXT=/usr/share/gnome-shell/extensions/$GNOME_EXT_UUID
 COMPOSE=$PREFIX/share/keymapd/keymapd.compose  # for ~/.XCompose: characters outside ASCII
 EXAMPLES=/usr/share/doc/keymapd/examples
 CONFIG_DIR=/etc/keymapd
-INSTALLED=("$BINDIR/keymapd" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$MAN" "$MAN5"
+INSTALLED=("$BINDIR/keymapd" "$BINDIR/keymapd-daemon" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$MAN" "$MAN5"
     "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$COMPOSE"
     "$GNOME_EXT/metadata.json" "$GNOME_EXT/extension.js")
 for p in "$SRC"/profiles/*.toml; do
@@ -187,6 +188,8 @@ put() {
 install_files() {
     local tmp=$TMPD
     put 0755 "$BINARY" "$BINDIR/keymapd"
+    # `keymapd run` execs the daemon's own program, which it finds beside itself.
+    put 0755 "$DAEMON_BINARY" "$BINDIR/keymapd-daemon"
 
     sed -e "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BINDIR/keymapd |" \
         "$SRC/packaging/systemd/keymapd.service" > "$tmp/keymapd.service"
@@ -414,6 +417,8 @@ elif [ -z "$BINARY" ]; then
     BINARY=${CARGO_TARGET_DIR:-$SRC/target}/release/keymapd
 fi
 [ -x "$BINARY" ] || die "no keymapd binary at $BINARY (build it, or pass --binary PATH)"
+DAEMON_BINARY=$(dirname "$BINARY")/keymapd-daemon
+[ -x "$DAEMON_BINARY" ] || die "no $DAEMON_BINARY beside $BINARY: keymapd run execs it (cargo build --package keymapd builds both)"
 
 install_files
 if [ "$LIVE" = 1 ]; then

@@ -10,6 +10,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::control::client::{self, Client};
 use crate::control::protocol;
 use crate::profile::{Diagnostic, Profile, DEFAULT_DIR};
+use crate::term::{fail, init_log, paint};
 use crate::{daemon, script, session};
 
 const EXAMPLES: &str = "\
@@ -203,12 +204,9 @@ pub fn main() -> ExitCode {
     } else {
         "warn"
     };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_level))
-        .format_timestamp(None)
-        .format_target(false)
-        .init();
+    init_log(default_level);
     match cli.command {
-        Command::Run { config, socket } => daemon_result(daemon::run(&config, &socket)),
+        Command::Run { config, socket } => run_daemon(&config, &socket),
         Command::Status { json, socket } => status(json, &socket),
         Command::Reload { socket } => reload(&socket),
         Command::Listen { socket } => listen(&socket),
@@ -388,55 +386,29 @@ fn roff_escape(s: &str) -> String {
         .join("\n")
 }
 
-fn fail(msg: std::fmt::Arguments) -> ExitCode {
-    eprintln!("{}", paint(&format!("keymapd: error: {msg}")));
-    ExitCode::FAILURE
+/// `keymapd run`: becomes `keymapd-daemon` (exec, same process), found beside this executable.
+/// The daemon is its own program so that the process that stays up maps only its own code
+/// (`keymapd::daemon::program`). Returns only if the exec fails.
+fn run_daemon(config: &Path, socket: &Path) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let program = match daemon_program() {
+        Ok(p) => p,
+        Err(e) => return fail(format_args!("cannot find keymapd's own executable: {e}")),
+    };
+    let e =
+        std::process::Command::new(&program).arg("--config").arg(config).arg("--socket").arg(socket).exec();
+    fail(format_args!(
+        "cannot start the daemon, {}: {e}; it is installed beside keymapd (cargo build builds both; \
+         packaging/install-debian.sh installs both)",
+        program.display()
+    ))
 }
 
-/// Whether keymapd's own `error:`, `warning:` and `note:` labels are coloured: only on a
-/// terminal, and never with NO_COLOR set to anything non-empty (https://no-color.org).
-fn colour_stderr() -> bool {
-    use std::io::IsTerminal;
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| {
-        colour_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR").as_deref())
-    })
-}
-
-fn colour_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
-    terminal && no_color.is_none_or(|v| v.is_empty())
-}
-
-/// A stderr line with its first `error:`/`warning:`/`note:` label coloured (bold red, bold
-/// yellow, bold cyan) when stderr wants colour.
-fn paint(line: &str) -> String {
-    if colour_stderr() {
-        paint_labels(line)
-    } else {
-        line.to_owned()
-    }
-}
-
-fn paint_labels(line: &str) -> String {
-    const LABELS: [(&str, &str); 3] = [("error:", "1;31"), ("warning:", "1;33"), ("note:", "1;36")];
-    let found = LABELS
-        .iter()
-        .filter_map(|&(label, code)| {
-            // A label starts the line or follows `: ` (after `path:line:col` or `keymapd`).
-            let at = if line.starts_with(label) {
-                Some(0)
-            } else {
-                line.find(&format!(": {label}")).map(|i| i + 2)
-            };
-            at.map(|i| (i, label, code))
-        })
-        .min_by_key(|&(i, _, _)| i);
-    match found {
-        Some((i, label, code)) => {
-            format!("{}\x1b[{code}m{label}\x1b[0m{}", &line[..i], &line[i + label.len()..])
-        }
-        None => line.to_owned(),
-    }
+/// `keymapd-daemon` in the directory of the running `keymapd` (symlinks resolved: the kernel's
+/// /proc/self/exe; after an upgrade replaced that file it reads "keymapd (deleted)", whose
+/// directory is still the right one).
+fn daemon_program() -> std::io::Result<PathBuf> {
+    Ok(std::env::current_exe()?.with_file_name(daemon::program::PROGRAM))
 }
 
 fn daemon_result(r: Result<(), daemon::Error>) -> ExitCode {
@@ -782,29 +754,5 @@ fn show(profile_path: &Path, layer: Option<&str>, svg: Option<&Path>) -> ExitCod
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format_args!("cannot write {}: {e}", out.display())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colour_only_on_a_terminal_and_never_with_no_color() {
-        assert!(colour_wanted(true, None));
-        assert!(colour_wanted(true, Some(std::ffi::OsStr::new(""))), "an empty NO_COLOR is unset");
-        assert!(!colour_wanted(true, Some(std::ffi::OsStr::new("1"))));
-        assert!(!colour_wanted(false, None));
-    }
-
-    #[test]
-    fn the_first_label_is_coloured() {
-        assert_eq!(
-            paint_labels("a.toml:3:1: error: unknown key `x`: warning: no"),
-            "a.toml:3:1: \x1b[1;31merror:\x1b[0m unknown key `x`: warning: no"
-        );
-        assert_eq!(paint_labels("keymapd: warning: w"), "keymapd: \x1b[1;33mwarning:\x1b[0m w");
-        assert_eq!(paint_labels("x.conf:4: note: n"), "x.conf:4: \x1b[1;36mnote:\x1b[0m n");
-        assert_eq!(paint_labels("ok: 2 profiles"), "ok: 2 profiles");
     }
 }

@@ -14,6 +14,7 @@ pub mod profile_files;
 pub mod reference;
 pub mod session;
 pub mod show;
+pub mod term;
 
 // The pure core lives in its own crate (crates/keymapd-core); its modules keep their paths here.
 pub use keymapd_core::{engine, import_keyd, keymap, keys, merger, profile, script};

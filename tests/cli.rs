@@ -362,3 +362,46 @@ fn labels_are_coloured_on_a_terminal_unless_no_color() {
         "{plain:?}"
     );
 }
+
+/// `keymapd run` becomes `keymapd-daemon` (exec), found beside `keymapd`: the daemon's own
+/// messages come through it, and without the program beside it `keymapd run` says so.
+#[test]
+fn run_execs_the_daemon_program_beside_it() {
+    let out = keymapd(&["run", "--config", "/nonexistent/keymapd-profiles"], "");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("keymapd: error: /nonexistent/keymapd-profiles: no such profile directory"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let dir = std::env::temp_dir().join(format!("keymapd-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let alone = dir.join("keymapd");
+    std::fs::copy(env!("CARGO_BIN_EXE_keymapd"), &alone).unwrap();
+    let out = Command::new(&alone).args(["run", "--config", "/nonexistent"]).output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("keymapd: error: cannot start the daemon, {}: ", dir.join("keymapd-daemon").display()))
+            && err.contains("installed beside keymapd"),
+        "{err}"
+    );
+}
+
+/// `keymapd-daemon`'s own command line: help, version, and exit 2 naming a bad argument.
+#[test]
+fn the_daemon_program_names_a_bad_argument() {
+    let daemon = env!("CARGO_BIN_EXE_keymapd-daemon");
+    let out = Command::new(daemon).arg("--help").output().unwrap();
+    assert!(out.status.success() && text(&out.stdout).starts_with("Usage: keymapd-daemon "), "{out:?}");
+    let out = Command::new(daemon).arg("--version").output().unwrap();
+    assert_eq!(text(&out.stdout), format!("keymapd-daemon {}\n", env!("CARGO_PKG_VERSION")));
+    let out = Command::new(daemon).args(["--config", "/x", "--verbose"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        text(&out.stderr),
+        "keymapd: error: keymapd-daemon: unexpected argument '--verbose' (see `keymapd-daemon --help`)\n"
+    );
+}

@@ -10,6 +10,7 @@ mod keyboard;
 mod keystate;
 mod list;
 mod live;
+pub mod program;
 mod registry;
 mod reload;
 pub mod sys;

@@ -620,8 +620,14 @@ printf 'root:x:0:0:root:/root:/bin/bash\n' > "$IROOT/etc/passwd"
 printf 'root:x:0:\ninput:x:101:\n' > "$IROOT/etc/group"
 # An earlier version's libinput quirk: the install removes it.
 mkdir -p "$IROOT/usr/share/libinput" && echo '[keymapd virtual keyboard]' > "$IROOT/usr/share/libinput/50-keymapd.quirks"
+mkdir -p "$WORK/alone" "$WORK/alone-root" && cp "$BIN" "$WORK/alone/keymapd"
+check "install-debian.sh --binary PATH without keymapd-daemon beside it: refused, saying so" bash -c \
+    "! '$INSTALL' --root '$WORK/alone-root' --no-build --binary '$WORK/alone/keymapd' 2> '$WORK/alone.err' \
+        && grep -q 'error: no $WORK/alone/keymapd-daemon beside $WORK/alone/keymapd: keymapd run execs it' '$WORK/alone.err' \
+        && [ -z \"\$(ls -A '$WORK/alone-root')\" ]"
 check "install-debian.sh --root DIR --no-build --binary PATH" "$INSTALL" --root "$IROOT" --no-build --binary "$BIN"
 check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/keymapd \
+    && test -x usr/local/bin/keymapd-daemon && cmp -s usr/local/bin/keymapd-daemon '$(dirname "$BIN")/keymapd-daemon' \
     && test -f usr/local/lib/systemd/system/keymapd.service && test -f usr/local/lib/sysusers.d/keymapd.conf \
     && test -f usr/local/lib/udev/rules.d/70-keymapd.rules && test -f usr/local/lib/modules-load.d/keymapd.conf \
     && test ! -e usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
@@ -751,6 +757,7 @@ else
     mkdir -p "$CH/opt/keymapd-src"
     cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$REPO/docs" "$CH/opt/keymapd-src/"
     install -m 0755 "$BIN" "$CH/opt/keymapd-src/keymapd"
+    install -m 0755 "$(dirname "$BIN")/keymapd-daemon" "$CH/opt/keymapd-src/keymapd-daemon"
     cp /etc/resolv.conf "$CH/etc/resolv.conf"
     mount -t proc proc "$CH/proc"
     mount --bind "$PCACHE/apt-archives" "$CH/var/cache/apt/archives"
@@ -787,8 +794,9 @@ fi
 # ---- cargo install -------------------------------------------------------------------------
 if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \
         cargo install -q --locked --debug --path . --root "$WORK/cargo-root") > "$WORK/cargo-install.log" 2>&1; then
-    check "cargo install --path . installs a working keymapd" \
-        bash -c "'$WORK/cargo-root/bin/keymapd' --version && '$WORK/cargo-root/bin/keymapd' check '$WORK/rendered'"
+    check "cargo install --path . installs a working keymapd, and keymapd-daemon beside it" \
+        bash -c "'$WORK/cargo-root/bin/keymapd' --version && '$WORK/cargo-root/bin/keymapd' check '$WORK/rendered' \
+            && '$WORK/cargo-root/bin/keymapd-daemon' --version"
 else
     fail "cargo install --path ."
     tail -n 20 "$WORK/cargo-install.log" | sed 's/^/    /'

@@ -59,13 +59,13 @@ keyboard churn id=1234:0002 name="Churn Keyboard"
 grabbed churn yes
 unplug churn
 daemon expect-log "removed 1234:0002"
-run sh -c "p=$(pidof keymapd); ls /proc/$p/fd | wc -l > fd0"
+run sh -c "p=$(pidof keymapd-daemon); ls /proc/$p/fd | wc -l > fd0"
 expect-exit 0
 '''
 blocks = []
 for i in range(cycles):
     if i == cycles // 2:
-        blocks.append('''run sh -c "p=$(pidof keymapd); awk '/RssAnon/{print $2}' /proc/$p/status > anon0"
+        blocks.append('''run sh -c "p=$(pidof keymapd-daemon); awk '/RssAnon/{print $2}' /proc/$p/status > anon0"
 expect-exit 0
 ''')
     if i % 2 == 0:
@@ -113,7 +113,7 @@ expect-none 100
 clone-count 1
 # fds back to the baseline; anonymous memory flat over the second half (64 KiB of slack: a
 # leak of even 1 KiB per keyboard would exceed it).
-run sh -c "p=$(pidof keymapd); fd=$(ls /proc/$p/fd | wc -l); anon=$(awk '/RssAnon/{print $2}' /proc/$p/status); echo fd $(cat fd0) '->' $fd anon $(cat anon0) '->' $anon kB; test $fd -le $(cat fd0) && test $anon -le $(( $(cat anon0) + 64 ))"
+run sh -c "p=$(pidof keymapd-daemon); fd=$(ls /proc/$p/fd | wc -l); anon=$(awk '/RssAnon/{print $2}' /proc/$p/status); echo fd $(cat fd0) '->' $fd anon $(cat anon0) '->' $anon kB; test $fd -le $(cat fd0) && test $anon -le $(( $(cat anon0) + 64 ))"
 expect-exit 0
 daemon expect-no-log "panicked"
 unplug steady

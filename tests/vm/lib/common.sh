@@ -185,6 +185,8 @@ build_initramfs() {
 	install -m 0755 "$HERE/lib/init.sh" "$INITRD_ROOT/init"
 
 	copy_with_libs "$BIN_DIR/keymapd" /usr/bin/keymapd
+	# `keymapd run` execs the daemon's own program, installed beside it.
+	copy_with_libs "$BIN_DIR/keymapd-daemon" /usr/bin/keymapd-daemon
 	copy_with_libs "$BIN_DIR/keymapd-testbed" /usr/bin/keymapd-testbed
 	udevadm="$(udevadm_path)"
 	copy_with_libs "$udevadm" /usr/bin/udevadm

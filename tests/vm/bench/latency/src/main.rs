@@ -1661,8 +1661,10 @@ fn callgrind(o: &Opts, notify: &Notify, kbs: &[Synthetic]) -> Result<(), String>
         let ids: Vec<String> = (1..=k).map(|i| format!("\"name:{}\"", scale_name(i))).collect();
         std::fs::write(dir.join(format!("bench-{label}.toml")), with_ids(text, &ids.join(", ")))
             .map_err(|e| e.to_string())?;
-        let argv =
-            [o.keymapd.as_os_str(), "run".as_ref(), "--config".as_ref(), dir.as_os_str()].map(Into::into);
+        // The daemon's own program, which `keymapd run` would exec: callgrind then counts it
+        // from its start without following an exec.
+        let daemon = o.keymapd.with_file_name("keymapd-daemon");
+        let argv = [daemon.as_os_str(), "--config".as_ref(), dir.as_os_str()].map(Into::into);
         let ir = callgrind_run(o, notify, &argv, &kbs[..k], events, &format!("{label}-{k}"))?;
         let per = ir as f64 / events as f64;
         report(&format!(
