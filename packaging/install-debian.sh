@@ -5,7 +5,7 @@
 #   sudo packaging/install-debian.sh --uninstall  stop and remove it again
 #
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
-# rustup; `cargo build --release`; the binary, systemd unit, the session agent's user unit (enabled
+# rustup; `cargo build --release`; the programs (keymapd, keymapd-daemon), systemd unit, the session agent's user unit (enabled
 # for every user), sysusers.d entry, udev rules,
 # modules-load.d entry, man pages (1, 5) and shell completions; where GNOME Shell is installed, the
 # session agent's Shell extension; the example profiles
@@ -40,7 +40,7 @@ Install keymapd from this source tree on a Debian system and start it (run as ro
 
 Options:
   --root DIR      install into DIR instead of /; prepare it offline and start nothing
-  --prefix DIR    installation prefix for the binary and data (default: /usr/local)
+  --prefix DIR    installation prefix for the programs and data (default: /usr/local)
   --no-build      do not build; install --binary, or an existing target/release/keymapd
   --binary PATH   the keymapd binary to install (implies --no-build); the daemon's own
                   program, keymapd-daemon, is taken from beside it

@@ -37,7 +37,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Grab the keyboards the profiles claim, remap them and re-emit each through its own virtual clone.
+    /// Grab the keyboards the profiles claim, remap them and re-emit each through its own virtual clone
+    /// (this execs keymapd-daemon, the daemon's own program, installed beside keymapd).
     Run {
         /// Profile directory.
         #[arg(long, short, value_name = "DIR", default_value = DEFAULT_DIR)]
