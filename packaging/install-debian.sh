@@ -5,7 +5,7 @@
 #   sudo packaging/install-debian.sh --uninstall  stop and remove it again
 #
 # Steps: build dependencies from apt; cargo if it is there and new enough (Rust 1.85), else
-# rustup; `cargo build --release`; the programs (keymapd, keymapd-daemon), systemd unit, the session agent's user unit (enabled
+# rustup; `cargo build --release`; the programs (keymapd, keymapd-daemon, keymapd-session), systemd unit, the session agent's user unit (enabled
 # for every user), sysusers.d entry, udev rules,
 # modules-load.d entry, man pages (1, 5) and shell completions; where GNOME Shell is installed, the
 # session agent's Shell extension; the example profiles
@@ -42,8 +42,9 @@ Options:
   --root DIR      install into DIR instead of /; prepare it offline and start nothing
   --prefix DIR    installation prefix for the programs and data (default: /usr/local)
   --no-build      do not build; install --binary, or an existing target/release/keymapd
-  --binary PATH   the keymapd binary to install (implies --no-build); the daemon's own
-                  program, keymapd-daemon, is taken from beside it
+  --binary PATH   the keymapd binary to install (implies --no-build); the daemon's and the
+                  session agent's own programs, keymapd-daemon and keymapd-session, are
+                  taken from beside it
   --no-start      install and enable the service, but do not start or restart it
   --uninstall     stop the service and remove every installed file; /etc/keymapd and the
                   keymapd user stay (add --purge to remove /etc/keymapd too)
@@ -100,7 +101,7 @@ GNOME_EXT=/usr/share/gnome-shell/extensions/$GNOME_EXT_UUID
 COMPOSE=$PREFIX/share/keymapd/keymapd.compose  # for ~/.XCompose: characters outside ASCII
 EXAMPLES=/usr/share/doc/keymapd/examples
 CONFIG_DIR=/etc/keymapd
-INSTALLED=("$BINDIR/keymapd" "$BINDIR/keymapd-daemon" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$MAN" "$MAN5"
+INSTALLED=("$BINDIR/keymapd" "$BINDIR/keymapd-daemon" "$BINDIR/keymapd-session" "$UNIT" "$USER_UNIT" "$SYSUSERS" "$UDEV_RULES" "$MODULES_LOAD" "$MAN" "$MAN5"
     "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$COMPOSE"
     "$GNOME_EXT/metadata.json" "$GNOME_EXT/extension.js")
 for p in "$SRC"/profiles/*.toml; do
@@ -188,8 +189,10 @@ put() {
 install_files() {
     local tmp=$TMPD
     put 0755 "$BINARY" "$BINDIR/keymapd"
-    # `keymapd run` execs the daemon's own program, which it finds beside itself.
-    put 0755 "$DAEMON_BINARY" "$BINDIR/keymapd-daemon"
+    # `keymapd run` and `keymapd session` exec these, which they find beside themselves.
+    for p in keymapd-daemon keymapd-session; do
+        put 0755 "${BINARY%/*}/$p" "$BINDIR/$p"
+    done
 
     sed -e "s|^ExecStart=/usr/bin/keymapd |ExecStart=$BINDIR/keymapd |" \
         "$SRC/packaging/systemd/keymapd.service" > "$tmp/keymapd.service"
@@ -417,8 +420,9 @@ elif [ -z "$BINARY" ]; then
     BINARY=${CARGO_TARGET_DIR:-$SRC/target}/release/keymapd
 fi
 [ -x "$BINARY" ] || die "no keymapd binary at $BINARY (build it, or pass --binary PATH)"
-DAEMON_BINARY=$(dirname "$BINARY")/keymapd-daemon
-[ -x "$DAEMON_BINARY" ] || die "no $DAEMON_BINARY beside $BINARY: keymapd run execs it (cargo build --package keymapd builds both)"
+for p in keymapd-daemon keymapd-session; do
+    [ -x "${BINARY%/*}/$p" ] || die "no ${BINARY%/*}/$p beside $BINARY: keymapd run and keymapd session exec it (cargo build --package keymapd builds all three)"
+done
 
 install_files
 if [ "$LIVE" = 1 ]; then

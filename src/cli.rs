@@ -1,6 +1,7 @@
 //! The command line: `run`, `check`, `test`, `list`; argument parsing, output formats, exit codes.
 //! It never remaps anything itself: it wires files and the terminal to the core and the daemon.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -163,7 +164,8 @@ changes. Example: keymapd show /etc/keymapd/usb-keyboard.toml --svg usb-keyboard
         svg: Option<PathBuf>,
     },
     /// The session agent: report the focused window to the daemon and run its command() actions
-    /// (run as the user, by the keymapd-session user unit).
+    /// (run as the user, by the keymapd-session user unit; this execs keymapd-session, the agent's
+    /// own program, installed beside keymapd).
     #[command(after_help = "\
 The backend is detected from the environment (WAYLAND_DISPLAY, SWAYSOCK, XDG_CURRENT_DESKTOP,
 DISPLAY) unless --backend names it; with no desktop found the agent still connects (it reports no
@@ -197,17 +199,14 @@ focus).")]
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(
-        cli.command,
-        Command::Run { .. } | Command::Test { script: None, .. } | Command::Session { print: false, .. }
-    ) {
-        "info"
-    } else {
-        "warn"
-    };
+    let default_level =
+        if matches!(cli.command, Command::Test { script: None, .. }) { "info" } else { "warn" };
     init_log(default_level);
     match cli.command {
-        Command::Run { config, socket } => run_daemon(&config, &socket),
+        Command::Run { config, socket } => exec_beside(
+            daemon::program::PROGRAM,
+            &["--config".into(), config.into_os_string(), "--socket".into(), socket.into_os_string()],
+        ),
         Command::Status { json, socket } => status(json, &socket),
         Command::Reload { socket } => reload(&socket),
         Command::Listen { socket } => listen(&socket),
@@ -227,7 +226,17 @@ pub fn main() -> ExitCode {
         Command::Keys { pattern } => keys(pattern.as_deref()),
         Command::ImportKeyd { files, out, force } => import_keyd(&files, out.as_deref(), force),
         Command::Show { profile, layer, svg } => show(&profile, layer.as_deref(), svg.as_deref()),
-        Command::Session { print, backend, socket } => session_command(print, backend, &socket),
+        Command::Session { print, backend, socket } => {
+            let mut args: Vec<OsString> = Vec::new();
+            if print {
+                args.push("--print".into());
+            }
+            if let Some(b) = backend {
+                args.extend(["--backend".into(), b.name().into()]);
+            }
+            args.extend(["--socket".into(), socket.into_os_string()]);
+            exec_beside(session::program::PROGRAM, &args)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "keymapd", &mut std::io::stdout());
             ExitCode::SUCCESS
@@ -278,42 +287,6 @@ fn listen(socket: &Path) -> ExitCode {
     match Client::connect(socket).and_then(|c| c.listen(&mut std::io::stdout().lock())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format_args!("{e}")),
-    }
-}
-
-fn session_command(print: bool, backend: Option<session::Backend>, socket: &Path) -> ExitCode {
-    let backend = match backend {
-        Some(b) => b,
-        None => match session::detect(&|name| std::env::var(name).ok()) {
-            Ok(b) => b,
-            // Exit 2: nothing to retry until the session changes (the unit does not restart on it).
-            Err(e) if print => {
-                eprintln!("keymapd: error: session: {e}; or name one with --backend");
-                return ExitCode::from(2);
-            }
-            // A TTY or an unsupported desktop: the agent still runs the profiles' commands.
-            Err(e) => {
-                log::warn!(
-                    "no desktop detected ({e}): the focus is not reported (no application layers); \
-                     command() actions still run in this session"
-                );
-                return match session::agent(socket, session::no_desktop) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => fail(format_args!("session: {e}")),
-                };
-            }
-        },
-    };
-    let watch = |report: &mut dyn FnMut(Option<session::Focus>)| backend.watch(report);
-    let result = if print {
-        session::print(watch)
-    } else {
-        log::info!("watching the focus with the {} backend", backend.name());
-        session::agent(socket, watch)
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format_args!("session ({}): {e}", backend.name())),
     }
 }
 
@@ -387,29 +360,23 @@ fn roff_escape(s: &str) -> String {
         .join("\n")
 }
 
-/// `keymapd run`: becomes `keymapd-daemon` (exec, same process), found beside this executable.
-/// The daemon is its own program so that the process that stays up maps only its own code
-/// (`keymapd::daemon::program`). Returns only if the exec fails.
-fn run_daemon(config: &Path, socket: &Path) -> ExitCode {
+/// `keymapd run` and `keymapd session`: become the daemon's or the session agent's own program
+/// (exec, the same process), found beside this executable, so that a process that stays up maps
+/// only its own code (`keymapd::daemon::program`). Returns only if the exec fails.
+fn exec_beside(program: &str, args: &[OsString]) -> ExitCode {
     use std::os::unix::process::CommandExt;
-    let program = match daemon_program() {
-        Ok(p) => p,
+    // /proc/self/exe: symlinks resolved; after an upgrade replaced the file it reads
+    // "keymapd (deleted)", whose directory is still the right one.
+    let path = match std::env::current_exe() {
+        Ok(exe) => exe.with_file_name(program),
         Err(e) => return fail(format_args!("cannot find keymapd's own executable: {e}")),
     };
-    let e =
-        std::process::Command::new(&program).arg("--config").arg(config).arg("--socket").arg(socket).exec();
+    let e = std::process::Command::new(&path).args(args).exec();
     fail(format_args!(
-        "cannot start the daemon, {}: {e}; it is installed beside keymapd (cargo build builds both; \
+        "cannot start {}: {e}; it is installed beside keymapd (cargo build builds both; \
          packaging/install-debian.sh installs both)",
-        program.display()
+        path.display()
     ))
-}
-
-/// `keymapd-daemon` in the directory of the running `keymapd` (symlinks resolved: the kernel's
-/// /proc/self/exe; after an upgrade replaced that file it reads "keymapd (deleted)", whose
-/// directory is still the right one).
-fn daemon_program() -> std::io::Result<PathBuf> {
-    Ok(std::env::current_exe()?.with_file_name(daemon::program::PROGRAM))
 }
 
 fn daemon_result(r: Result<(), daemon::Error>) -> ExitCode {

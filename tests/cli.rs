@@ -364,13 +364,15 @@ fn labels_are_coloured_on_a_terminal_unless_no_color() {
 }
 
 /// `keymapd run` becomes `keymapd-daemon` (exec), found beside `keymapd`: the daemon's own
-/// messages come through it, and without the program beside it `keymapd run` says so.
+/// messages come through it; without the program beside it `keymapd run` says so, and so does
+/// `keymapd session` without `keymapd-session`.
 #[test]
 fn run_execs_the_daemon_program_beside_it() {
     let out = keymapd(&["run", "--config", "/nonexistent/keymapd-profiles"], "");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
-        text(&out.stderr).contains("keymapd: error: /nonexistent/keymapd-profiles: no such profile directory"),
+        text(&out.stderr)
+            .contains("keymapd: error: /nonexistent/keymapd-profiles: no such profile directory"),
         "{}",
         text(&out.stderr)
     );
@@ -379,20 +381,26 @@ fn run_execs_the_daemon_program_beside_it() {
     std::fs::create_dir_all(&dir).unwrap();
     let alone = dir.join("keymapd");
     std::fs::copy(env!("CARGO_BIN_EXE_keymapd"), &alone).unwrap();
-    let out = Command::new(&alone).args(["run", "--config", "/nonexistent"]).output().unwrap();
+    for (args, program) in [
+        (["run", "--config", "/x"], "keymapd-daemon"),
+        (["session", "--print", "--backend=x11"], "keymapd-session"),
+    ] {
+        let out = Command::new(&alone).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with(&format!("keymapd: error: cannot start {}: ", dir.join(program).display()))
+                && err.contains("installed beside keymapd"),
+            "{err}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let err = text(&out.stderr);
-    assert!(
-        err.starts_with(&format!("keymapd: error: cannot start the daemon, {}: ", dir.join("keymapd-daemon").display()))
-            && err.contains("installed beside keymapd"),
-        "{err}"
-    );
 }
 
-/// `keymapd-daemon`'s own command line: help, version, and exit 2 naming a bad argument.
+/// `keymapd-daemon`'s own command line: help, version, and exit 2 naming a bad argument; and
+/// `keymapd-session`'s.
 #[test]
-fn the_daemon_program_names_a_bad_argument() {
+fn the_daemon_and_agent_programs_name_a_bad_argument() {
     let daemon = env!("CARGO_BIN_EXE_keymapd-daemon");
     let out = Command::new(daemon).arg("--help").output().unwrap();
     assert!(out.status.success() && text(&out.stdout).starts_with("Usage: keymapd-daemon "), "{out:?}");
@@ -403,5 +411,32 @@ fn the_daemon_program_names_a_bad_argument() {
     assert_eq!(
         text(&out.stderr),
         "keymapd: error: keymapd-daemon: unexpected argument '--verbose' (see `keymapd-daemon --help`)\n"
+    );
+    let agent = env!("CARGO_BIN_EXE_keymapd-session");
+    let out = Command::new(agent).arg("-h").output().unwrap();
+    assert!(out.status.success() && text(&out.stdout).starts_with("Usage: keymapd-session "), "{out:?}");
+    let out = Command::new(agent).args(["--print", "--backend", "mutter"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        text(&out.stderr),
+        "keymapd: error: keymapd-session: --backend mutter: not a backend (x11, sway, wlr, kde, gnome)\n"
+    );
+}
+
+/// `keymapd session --print` (through `keymapd-session`) with no desktop in its environment:
+/// exit 2, saying so.
+#[test]
+fn session_print_without_a_desktop_says_so() {
+    let out = Command::new(env!("CARGO_BIN_EXE_keymapd"))
+        .args(["session", "--print"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("keymapd: error: session: ") && err.ends_with("; or name one with --backend\n"),
+        "{err}"
     );
 }

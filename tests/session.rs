@@ -39,10 +39,16 @@ fn read(reader: &mut BufReader<UnixStream>) -> ClientMessage {
     protocol::parse_client(line.trim_end()).unwrap_or_else(|e| panic!("{line:?}: {e}"))
 }
 
+/// Binds `socket` as the daemon does: bind and listen, then chmod (0666). The chmod after
+/// listen() matters: an agent woken by the socket's creation may knock between bind and listen
+/// and be refused; it tries again on the chmod's ATTRIB event.
 fn bind(socket: &Path) -> UnixListener {
+    use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::remove_file(socket);
     std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
-    UnixListener::bind(socket).unwrap()
+    let listener = UnixListener::bind(socket).unwrap();
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    listener
 }
 
 /// Waits until the agent's daemon-link thread is asleep: having found no daemon, it blocks (on

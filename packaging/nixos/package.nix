@@ -1,6 +1,7 @@
-# keymapd as a Nix package: the programs (keymapd, keymapd-daemon) plus the systemd unit, the
-# session agent's user unit (lib/systemd/user: NixOS links it from systemd.packages), sysusers entry, udev rules,
-# modules-load entry, compose file, man pages keymapd(1) and keymapd.toml(5)
+# keymapd as a Nix package: the programs (keymapd, keymapd-daemon, keymapd-session), the
+# systemd unit, the session agent's user unit (lib/systemd/user: NixOS links it from
+# systemd.packages), sysusers entry, udev rules, modules-load entry, compose file, man pages
+# keymapd(1) and keymapd.toml(5)
 # (docs/man) and shell completions.
 { lib
 , stdenv
@@ -27,9 +28,9 @@ rustPlatform.buildRustPackage {
   inherit src;
 
   cargoLock.lockFile = root + "/Cargo.lock";
-  # The workspace also holds the test bed's driver; build and test only keymapd: its two
-  # programs, $out/bin/keymapd and $out/bin/keymapd-daemon (which `keymapd run` execs from its
-  # own directory).
+  # The workspace also holds the test bed's driver; build and test only keymapd: its programs
+  # $out/bin/keymapd, keymapd-daemon and keymapd-session (which `keymapd run` and `keymapd
+  # session` exec from their own directory).
   cargoBuildFlags = [ "--package" "keymapd" ];
   cargoTestFlags = [ "--package" "keymapd" "--lib" ];
 

@@ -1,5 +1,6 @@
-//! `keymapd session`: the agent that runs as the user in the graphical session, watches which
-//! window has the focus and reports it to the daemon over the control socket.
+//! `keymapd session` (its own program, `keymapd-session`: `program.rs`): the agent that runs as
+//! the user in the graphical session, watches which window has the focus and reports it to the
+//! daemon over the control socket.
 //!
 //! A separate process, never on the daemon's key path. Each backend is a module with
 //! `pub fn watch(report: &mut dyn FnMut(Option<Focus>)) -> Result<(), String>`: it blocks, calls
@@ -14,6 +15,7 @@
 
 pub mod gnome;
 pub mod kde;
+pub mod program;
 pub mod sway;
 pub mod wlr;
 pub mod x11;
@@ -385,18 +387,33 @@ fn watch_point(socket: &Path) -> (PathBuf, Option<std::ffi::OsString>) {
     (dir, wanted)
 }
 
+/// An inotify watch on `dir` for what makes the socket worth trying again (its creation, its
+/// chmod, `dir` itself going); `None` when `dir` does not exist (any more).
+fn watch_dir(dir: &Path) -> std::io::Result<Option<inotify::Inotify>> {
+    use inotify::WatchMask as M;
+    let ino = inotify::Inotify::init()?;
+    match ino.watches().add(dir, M::CREATE | M::MOVED_TO | M::ATTRIB | M::DELETE_SELF | M::MOVE_SELF) {
+        Ok(_) => Ok(Some(ino)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Connects to `socket`, blocking (on inotify, never a timer) until the daemon creates it.
 /// With `try_now` false, the socket that is there now is not tried: only a newly created one.
 fn wait_for_socket(socket: &Path, mut try_now: bool, said_waiting: &mut bool) -> UnixStream {
     loop {
-        // The watch first, then the attempt: a socket created in between is not missed.
+        // The watch first, then the attempt: a socket created in between is not missed. ATTRIB:
+        // the daemon chmods its socket after listen(), so an attempt refused between its bind
+        // (the CREATE event) and its listen is made again then.
         let (dir, wanted) = watch_point(socket);
-        let inotify = inotify::Inotify::init().and_then(|ino| {
-            use inotify::WatchMask as M;
-            ino.watches()
-                .add(&dir, M::CREATE | M::MOVED_TO | M::ATTRIB | M::DELETE_SELF | M::MOVE_SELF)
-                .map(|_| ino)
-        });
+        let inotify = match watch_dir(&dir) {
+            // `dir` went between the look and the watch (the daemon stopped and its runtime
+            // directory was removed): look again.
+            Ok(None) => continue,
+            Ok(Some(ino)) => Ok(ino),
+            Err(e) => Err(e),
+        };
         if try_now {
             match UnixStream::connect(socket) {
                 Ok(stream) => return stream,
@@ -454,6 +471,17 @@ fn wait_for_socket(socket: &Path, mut try_now: bool, said_waiting: &mut bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A directory removed between `watch_point` and the watch (the daemon stopping while the
+    /// agent looks) is "look again", not an error: the agent once parked its link for good then.
+    #[test]
+    fn a_directory_gone_before_its_watch_means_look_again() {
+        let dir = std::env::temp_dir().join(format!("keymapd-watch-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(matches!(watch_dir(&dir), Ok(Some(_))));
+        std::fs::remove_dir(&dir).unwrap();
+        assert!(matches!(watch_dir(&dir), Ok(None)));
+    }
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())

@@ -24,14 +24,15 @@ if ((${#missing[@]})); then
         --no-install-recommends "${missing[@]}" > /dev/null
 fi
 
-cargo build --locked --quiet --bin keymapd
+# `keymapd session` execs the agent's own program, keymapd-session, from its own directory.
+cargo build --locked --quiet --bin keymapd --bin keymapd-session
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/keymapd
 
 ROOT=$(mktemp -d /tmp/keymapd-desktop.XXXXXX)
 # KEYMAPD_DESKTOP_KEEP=1 keeps the servers' and clients' logs for a look.
 if [ "${KEYMAPD_DESKTOP_KEEP:-}" = 1 ]; then echo "desktop: logs kept in $ROOT"; else trap 'rm -rf "$ROOT"' EXIT; fi
 chmod 0755 "$ROOT"
-cp "$BIN" "$HERE"/*.sh "$ROOT"/
+cp "$BIN" "${BIN%/*}/keymapd-session" "$HERE"/*.sh "$ROOT"/
 chmod 0755 "$ROOT"/*
 
 if [ "$(id -u)" = 0 ]; then

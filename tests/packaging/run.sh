@@ -623,11 +623,12 @@ mkdir -p "$IROOT/usr/share/libinput" && echo '[keymapd virtual keyboard]' > "$IR
 mkdir -p "$WORK/alone" "$WORK/alone-root" && cp "$BIN" "$WORK/alone/keymapd"
 check "install-debian.sh --binary PATH without keymapd-daemon beside it: refused, saying so" bash -c \
     "! '$INSTALL' --root '$WORK/alone-root' --no-build --binary '$WORK/alone/keymapd' 2> '$WORK/alone.err' \
-        && grep -q 'error: no $WORK/alone/keymapd-daemon beside $WORK/alone/keymapd: keymapd run execs it' '$WORK/alone.err' \
+        && grep -q 'error: no $WORK/alone/keymapd-daemon beside $WORK/alone/keymapd: keymapd run and keymapd session exec it' '$WORK/alone.err' \
         && [ -z \"\$(ls -A '$WORK/alone-root')\" ]"
 check "install-debian.sh --root DIR --no-build --binary PATH" "$INSTALL" --root "$IROOT" --no-build --binary "$BIN"
 check "install: files in place" bash -c "cd '$IROOT' && test -x usr/local/bin/keymapd \
-    && test -x usr/local/bin/keymapd-daemon && cmp -s usr/local/bin/keymapd-daemon '$(dirname "$BIN")/keymapd-daemon' \
+    && cmp -s usr/local/bin/keymapd-daemon '$(dirname "$BIN")/keymapd-daemon' && test -x usr/local/bin/keymapd-daemon \
+    && cmp -s usr/local/bin/keymapd-session '$(dirname "$BIN")/keymapd-session' && test -x usr/local/bin/keymapd-session \
     && test -f usr/local/lib/systemd/system/keymapd.service && test -f usr/local/lib/sysusers.d/keymapd.conf \
     && test -f usr/local/lib/udev/rules.d/70-keymapd.rules && test -f usr/local/lib/modules-load.d/keymapd.conf \
     && test ! -e usr/share/libinput/50-keymapd.quirks && test -L etc/systemd/system/multi-user.target.wants/keymapd.service \
@@ -757,7 +758,7 @@ else
     mkdir -p "$CH/opt/keymapd-src"
     cp -r "$REPO/packaging" "$REPO/udev-rules" "$REPO/profiles" "$REPO/docs" "$CH/opt/keymapd-src/"
     install -m 0755 "$BIN" "$CH/opt/keymapd-src/keymapd"
-    install -m 0755 "$(dirname "$BIN")/keymapd-daemon" "$CH/opt/keymapd-src/keymapd-daemon"
+    install -m 0755 "$(dirname "$BIN")/keymapd-daemon" "$(dirname "$BIN")/keymapd-session" "$CH/opt/keymapd-src/"
     cp /etc/resolv.conf "$CH/etc/resolv.conf"
     mount -t proc proc "$CH/proc"
     mount --bind "$PCACHE/apt-archives" "$CH/var/cache/apt/archives"
@@ -794,9 +795,9 @@ fi
 # ---- cargo install -------------------------------------------------------------------------
 if (cd "$REPO" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target} \
         cargo install -q --locked --debug --path . --root "$WORK/cargo-root") > "$WORK/cargo-install.log" 2>&1; then
-    check "cargo install --path . installs a working keymapd, and keymapd-daemon beside it" \
+    check "cargo install --path . installs a working keymapd, and keymapd-daemon and keymapd-session beside it" \
         bash -c "'$WORK/cargo-root/bin/keymapd' --version && '$WORK/cargo-root/bin/keymapd' check '$WORK/rendered' \
-            && '$WORK/cargo-root/bin/keymapd-daemon' --version"
+            && '$WORK/cargo-root/bin/keymapd-daemon' --version && '$WORK/cargo-root/bin/keymapd-session' --version"
 else
     fail "cargo install --path ."
     tail -n 20 "$WORK/cargo-install.log" | sed 's/^/    /'

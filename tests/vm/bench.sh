@@ -72,7 +72,7 @@ if [ "${KEYMAPD_VM_NO_BUILD:-0}" != 1 ]; then
 	(cd "$ROOT" && cargo build --release -p keymapd -p keymapd-testbed -p keymapd-bench-floor -p keymapd-bench-latency) ||
 		fail_run "cargo build failed"
 fi
-for b in keymapd keymapd-daemon keymapd-testbed keymapd-floor keymapd-latency; do
+for b in keymapd keymapd-daemon keymapd-session keymapd-testbed keymapd-floor keymapd-latency; do
 	[ -x "$BIN_DIR/$b" ] || fail_run "$BIN_DIR/$b is missing"
 done
 

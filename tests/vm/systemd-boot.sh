@@ -152,7 +152,7 @@ cp -a "$MODS/lib/modules" "$TREE/usr/lib/"
 # What install-debian.sh reads, for running it live inside the VM too (idempotence, uninstall).
 mkdir -p "$TREE/opt/keymapd-src"
 cp -r "$ROOT/packaging" "$ROOT/udev-rules" "$ROOT/profiles" "$ROOT/docs" "$TREE/opt/keymapd-src/"
-install -m 0755 "$BIN_DIR/keymapd" "$BIN_DIR/keymapd-daemon" "$TREE/opt/keymapd-src/"
+install -m 0755 "$BIN_DIR/keymapd" "$BIN_DIR/keymapd-daemon" "$BIN_DIR/keymapd-session" "$TREE/opt/keymapd-src/"
 
 # The test runner: keymapd-testbed, the service scenarios, and a oneshot unit that runs them
 # once the system is up, then powers off.

@@ -185,8 +185,10 @@ build_initramfs() {
 	install -m 0755 "$HERE/lib/init.sh" "$INITRD_ROOT/init"
 
 	copy_with_libs "$BIN_DIR/keymapd" /usr/bin/keymapd
-	# `keymapd run` execs the daemon's own program, installed beside it.
+	# `keymapd run` and `keymapd session` exec the daemon's and the agent's own programs,
+	# installed beside keymapd.
 	copy_with_libs "$BIN_DIR/keymapd-daemon" /usr/bin/keymapd-daemon
+	copy_with_libs "$BIN_DIR/keymapd-session" /usr/bin/keymapd-session
 	copy_with_libs "$BIN_DIR/keymapd-testbed" /usr/bin/keymapd-testbed
 	udevadm="$(udevadm_path)"
 	copy_with_libs "$udevadm" /usr/bin/udevadm

@@ -146,7 +146,7 @@ uninstall() {
 	local f
 	"$INSTALL" --uninstall || return 1
 	systemctl is-active --quiet keymapd.service && { echo "keymapd still active"; return 1; }
-	for f in /usr/local/bin/keymapd /usr/local/bin/keymapd-daemon /usr/local/lib/systemd/system/keymapd.service \
+	for f in /usr/local/bin/keymapd /usr/local/bin/keymapd-daemon /usr/local/bin/keymapd-session /usr/local/lib/systemd/system/keymapd.service \
 		/usr/local/lib/udev/rules.d/70-keymapd.rules /usr/local/lib/sysusers.d/keymapd.conf \
 		/usr/local/lib/modules-load.d/keymapd.conf \
 		/etc/systemd/system/multi-user.target.wants/keymapd.service; do
