@@ -11,6 +11,7 @@ pub mod control;
 #[allow(unsafe_code)]
 pub mod daemon;
 pub mod profile_files;
+pub mod program_args;
 pub mod reference;
 pub mod session;
 pub mod show;

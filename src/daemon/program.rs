@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use crate::control::protocol::SOCKET_PATH;
 use crate::profile::DEFAULT_DIR;
+use crate::program_args::{options, unexpected};
 use crate::term::{fail, init_log};
 
 /// The program's file name; `keymapd run` finds it beside its own executable.
@@ -48,27 +49,14 @@ pub fn parse(
     let mut config = PathBuf::from(DEFAULT_DIR);
     let mut socket =
         env_socket.filter(|s| !s.is_empty()).map_or_else(|| PathBuf::from(SOCKET_PATH), PathBuf::from);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            return Err(format!("unexpected argument {arg:?}"));
-        };
-        let (name, inline) = match text.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(OsString::from(v))),
-            _ => (text, None),
-        };
-        let target = match name {
-            "-c" | "--config" => &mut config,
-            "--socket" => &mut socket,
-            "-h" | "--help" if inline.is_none() => return Ok(Request::Help),
-            "-V" | "--version" if inline.is_none() => return Ok(Request::Version),
-            _ => return Err(format!("unexpected argument '{text}' (see `keymapd-daemon --help`)")),
-        };
-        let value = match inline.or_else(|| args.next()) {
-            Some(v) if !v.is_empty() => v,
-            _ => return Err(format!("{name} needs a value")),
-        };
-        *target = PathBuf::from(value);
+    for (name, value) in options(PROGRAM, args, &["-c", "--config", "--socket"])? {
+        match (name.as_str(), value) {
+            ("-c" | "--config", Some(v)) => config = PathBuf::from(v),
+            ("--socket", Some(v)) => socket = PathBuf::from(v),
+            ("-h" | "--help", None) => return Ok(Request::Help),
+            ("-V" | "--version", None) => return Ok(Request::Version),
+            _ => return Err(unexpected(PROGRAM, &name)),
+        }
     }
     Ok(Request::Run { config, socket })
 }

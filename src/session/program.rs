@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use super::Backend;
 use crate::control::protocol::SOCKET_PATH;
+use crate::program_args::{options, unexpected};
 use crate::term::{fail, init_log};
 
 /// The program's file name; `keymapd session` finds it beside its own executable.
@@ -58,42 +59,22 @@ pub fn parse(
     let mut backend = None;
     let mut socket =
         env_socket.filter(|s| !s.is_empty()).map_or_else(|| PathBuf::from(SOCKET_PATH), PathBuf::from);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            return Err(format!("unexpected argument {arg:?}"));
-        };
-        let (name, inline) = match text.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(OsString::from(v))),
-            _ => (text, None),
-        };
-        match name {
-            "--print" if inline.is_none() => {
-                print = true;
-                continue;
-            }
-            "-h" | "--help" if inline.is_none() => return Ok(Request::Help),
-            "-V" | "--version" if inline.is_none() => return Ok(Request::Version),
-            "--backend" | "--socket" => {}
-            _ => return Err(format!("unexpected argument '{text}' (see `keymapd-session --help`)")),
-        }
-        let value = match inline.or_else(|| args.next()) {
-            Some(v) if !v.is_empty() => v,
-            _ => return Err(format!("{name} needs a value")),
-        };
-        if name == "--socket" {
-            socket = PathBuf::from(value);
-        } else {
-            let b = value.to_str().and_then(Backend::from_name);
-            match b {
+    for (name, value) in options(PROGRAM, args, &["--backend", "--socket"])? {
+        match (name.as_str(), value) {
+            ("--print", None) => print = true,
+            ("--socket", Some(v)) => socket = PathBuf::from(v),
+            ("--backend", Some(v)) => match v.to_str().and_then(Backend::from_name) {
                 Some(b) => backend = Some(b),
                 None => {
                     return Err(format!(
                         "--backend {}: not a backend (x11, sway, wlr, kde, gnome)",
-                        value.to_string_lossy()
+                        v.to_string_lossy()
                     ))
                 }
-            }
+            },
+            ("-h" | "--help", None) => return Ok(Request::Help),
+            ("-V" | "--version", None) => return Ok(Request::Version),
+            _ => return Err(unexpected(PROGRAM, &name)),
         }
     }
     Ok(Request::Run { print, backend, socket })
