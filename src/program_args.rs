@@ -4,6 +4,15 @@
 //! one that does not; an error names the offending argument.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::control::protocol::SOCKET_PATH;
+
+/// The control socket when no `--socket` is given: `KEYMAPD_SOCKET` (`env`), unless unset or
+/// empty, else the default path.
+pub fn default_socket(env: Option<OsString>) -> PathBuf {
+    env.filter(|s| !s.is_empty()).map_or_else(|| PathBuf::from(SOCKET_PATH), PathBuf::from)
+}
 
 /// `args` as options: each name with its value (`Some`) when it is one of `valued`, else
 /// `None`. Fails on an argument that is not UTF-8, a valued option without a value, and a

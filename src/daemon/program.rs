@@ -11,9 +11,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::control::protocol::SOCKET_PATH;
 use crate::profile::DEFAULT_DIR;
-use crate::program_args::{options, unexpected};
+use crate::program_args::{default_socket, options, unexpected};
 use crate::term::{fail, init_log};
 
 /// The program's file name; `keymapd run` finds it beside its own executable.
@@ -47,8 +46,7 @@ pub fn parse(
     env_socket: Option<OsString>,
 ) -> Result<Request, String> {
     let mut config = PathBuf::from(DEFAULT_DIR);
-    let mut socket =
-        env_socket.filter(|s| !s.is_empty()).map_or_else(|| PathBuf::from(SOCKET_PATH), PathBuf::from);
+    let mut socket = default_socket(env_socket);
     for (name, value) in options(PROGRAM, args, &["-c", "--config", "--socket"])? {
         match (name.as_str(), value) {
             ("-c" | "--config", Some(v)) => config = PathBuf::from(v),
@@ -89,6 +87,7 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::protocol::SOCKET_PATH;
 
     fn run(args: &[&str], env: Option<&str>) -> Result<Request, String> {
         parse(args.iter().map(OsString::from), env.map(OsString::from))

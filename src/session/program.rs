@@ -11,8 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Backend;
-use crate::control::protocol::SOCKET_PATH;
-use crate::program_args::{options, unexpected};
+use crate::program_args::{default_socket, options, unexpected};
 use crate::term::{fail, init_log};
 
 /// The program's file name; `keymapd session` finds it beside its own executable.
@@ -43,9 +42,7 @@ Options:
 impl Backend {
     /// The backend called `name` (its `name()`).
     pub fn from_name(name: &str) -> Option<Backend> {
-        [Backend::X11, Backend::Sway, Backend::Wlr, Backend::Kde, Backend::Gnome]
-            .into_iter()
-            .find(|b| b.name() == name)
+        <Backend as clap::ValueEnum>::value_variants().iter().copied().find(|b| b.name() == name)
     }
 }
 
@@ -57,8 +54,7 @@ pub fn parse(
 ) -> Result<Request, String> {
     let mut print = false;
     let mut backend = None;
-    let mut socket =
-        env_socket.filter(|s| !s.is_empty()).map_or_else(|| PathBuf::from(SOCKET_PATH), PathBuf::from);
+    let mut socket = default_socket(env_socket);
     for (name, value) in options(PROGRAM, args, &["--backend", "--socket"])? {
         match (name.as_str(), value) {
             ("--print", None) => print = true,
@@ -66,10 +62,13 @@ pub fn parse(
             ("--backend", Some(v)) => match v.to_str().and_then(Backend::from_name) {
                 Some(b) => backend = Some(b),
                 None => {
+                    let names: Vec<&str> =
+                        <Backend as clap::ValueEnum>::value_variants().iter().map(|b| b.name()).collect();
                     return Err(format!(
-                        "--backend {}: not a backend (x11, sway, wlr, kde, gnome)",
-                        v.to_string_lossy()
-                    ))
+                        "--backend {}: not a backend ({})",
+                        v.to_string_lossy(),
+                        names.join(", ")
+                    ));
                 }
             },
             ("-h" | "--help", None) => return Ok(Request::Help),
@@ -137,6 +136,7 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::protocol::SOCKET_PATH;
 
     fn run(args: &[&str], env: Option<&str>) -> Result<Request, String> {
         parse(args.iter().map(OsString::from), env.map(OsString::from))
